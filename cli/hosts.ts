@@ -1,0 +1,23 @@
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { listHosts } from '../db/query-repo';
+import { networksOption } from './parse-options';
+import { json, safeText, shortTime, table } from './render';
+
+export const run: Action = async (_args, opts, global, io) => {
+  const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };
+  return withContext(global, async ({ db }) => {
+    const rows = await listHosts(db.knex, filter);
+    if (global.json) json(io, rows);
+    else if (rows.length === 0) io.out('no hosts recorded\n');
+    else {
+      table(
+        io,
+        ['SCANNER', 'IP', 'STATUS', 'HOSTNAME', 'OPEN', 'FIRST SEEN', 'LAST SEEN'],
+        rows.map((r) => [r.scanner, r.ip, r.status, safeText(r.hostname), String(r.open_ports), shortTime(r.first_seen), shortTime(r.last_seen)]),
+      );
+    }
+    return EXIT.ok;
+  });
+};

@@ -1,0 +1,54 @@
+import type { Action } from './commands';
+import { EXIT, type Io } from './io';
+import { withContext } from './context';
+import { networksOption, portsOption } from './parse-options';
+import { agentByName, checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
+import { openInput } from '../delta-reporter/open-input';
+import { describeError, UsageError } from '../common/errors';
+import { safeText } from './render';
+
+export function summaryLine(s: IngestSummary): string {
+  const changes = Object.entries(s.changes).map(([k, n]) => `${n} ${k}`).join(', ') || 'no changes';
+  const status = s.status === 'applied' ? (s.complete ? 'applied' : 'applied (incomplete scan)') : s.status;
+  const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}`;
+}
+
+export interface FailedIngest {
+  source: string;
+  status: 'failed';
+  error: string;
+}
+
+export const run: Action = async (files, opts, global, io) => {
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
+  if (opts.format) agentByName(opts.format as string);
+  if (opts.scanner) checkScannerName(opts.scanner as string);
+  const scope = networksOption(opts.scope as string[] | undefined, '--scope');
+  const ports = portsOption(opts.ports as string | undefined);
+  return withContext(global, async ({ db, config }) => {
+    const results: Array<IngestSummary | FailedIngest> = [];
+    for (const file of files) {
+      const source = file === '-' ? '-' : file;
+      try {
+        const { head, rest } = await openInput(file);
+        const s = await ingestStream(db, head, rest, { source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, config });
+        results.push(s);
+        if (!global.json) report(io, s);
+      } catch (err) {
+        const message = describeError(err);
+        results.push({ source, status: 'failed', error: message });
+        io.err(`portdelta: ${message.startsWith(source) ? '' : `${source}: `}${message}\n  nothing of this file was stored\n`);
+      }
+    }
+    if (global.json) io.out(JSON.stringify(results, null, 2) + '\n');
+    if (results.some((r) => r.status === 'failed')) return EXIT.error;
+    const found = results.some((r) => r.status === 'applied' && r.change_count > 0);
+    return opts.exitCode && found ? EXIT.changesFound : EXIT.ok;
+  });
+};
+
+function report(io: Io, s: IngestSummary): void {
+  io.out(summaryLine(s) + '\n');
+  for (const w of s.warnings) io.err(`  warning: ${safeText(w)}\n`);
+}

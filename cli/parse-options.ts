@@ -1,0 +1,65 @@
+// Option values shared by several commands, each checked with a message that says what is expected.
+import { UsageError } from '../common/errors';
+import { parseTargets } from '../common/ip';
+import { parsePortSpec } from '../common/ports';
+import { CHANGE_TYPE_NAMES, ChangeType, type ChangeTypeName, type IpRange, type PortScope } from '../common/types';
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function networksOption(values: string[] | undefined, flag: string): IpRange[] | undefined {
+  if (!values?.length) return undefined;
+  try {
+    return parseTargets(values);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`, `give CIDRs, addresses or ranges such as 10.1.0.0/16, 10.0.0.1-50, fd00::/64`);
+  }
+}
+
+export function portsOption(value: string | undefined): PortScope | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parsePortSpec(value);
+  } catch (e) {
+    throw new UsageError(`--ports: ${(e as Error).message}`, "use nmap's -p syntax, e.g. 1-1024,8443,U:53,T:80");
+  }
+}
+
+/** '--type new_port,port_reopened' or '--type 40' → mask. */
+export function typeMaskOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d+$/.test(value)) {
+    const all = CHANGE_TYPE_NAMES.reduce((m, n) => m | ChangeType[n], 0);
+    if (Number(value) === 0 || (Number(value) & ~all) !== 0) {
+      throw new UsageError(`--type: ${value} is not a mask of change types`, `use a sum of ${CHANGE_TYPE_NAMES.map((n) => `${ChangeType[n]} (${n})`).join(', ')}`);
+    }
+    return Number(value);
+  }
+  let mask = 0;
+  for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!(CHANGE_TYPE_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(`--type: unknown change type '${name}'`, `use a mask or names from: ${CHANGE_TYPE_NAMES.join(', ')}`);
+    }
+    mask |= ChangeType[name as ChangeTypeName];
+  }
+  return mask;
+}
+
+const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
+
+/** An ISO date/time, or a duration back from now ('36h', '7d'). */
+export function sinceOption(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const dur = /^(\d+)([smhdw])$/.exec(value.trim());
+  if (dur) return now - Number(dur[1]) * UNITS[dur[2]];
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`--since: '${value}' is neither a date nor a duration`, 'use e.g. 2026-11-20, 2026-11-20T02:00:00Z or 36h, 7d');
+  return t;
+}
+
+export function intOption(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${flag}: '${value}' is not a whole number`, `give ${flag} a number such as 0 or 1234`);
+  return Number(value);
+}

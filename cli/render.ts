@@ -1,0 +1,24 @@
+// Text output for people: aligned columns, nothing the network sent is printed unquoted-raw
+// (control characters are escaped so a hostile hostname cannot move the terminal cursor).
+import type { Io } from './io';
+
+export function safeText(s: string | null | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  return (s ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function table(io: Io, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  io.out(line(header) + '\n');
+  for (const r of rows) io.out(line(r) + '\n');
+}
+
+export function json(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2) + '\n');
+}
+
+/** '2025-03-04T02:00:00.000Z' → '2025-03-04 02:00' */
+export function shortTime(iso: string | null): string {
+  return iso ? iso.replace('T', ' ').slice(0, 16) : '';
+}

@@ -1,0 +1,23 @@
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { listOpenPorts } from '../db/query-repo';
+import { networksOption } from './parse-options';
+import { json, safeText, shortTime, table } from './render';
+
+export const run: Action = async (_args, opts, global, io) => {
+  const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };
+  return withContext(global, async ({ db }) => {
+    const rows = await listOpenPorts(db.knex, filter);
+    if (global.json) json(io, rows);
+    else if (rows.length === 0) io.out('no open ports recorded\n');
+    else {
+      table(
+        io,
+        ['SCANNER', 'IP', 'PORT', 'HOSTNAME', 'FIRST SEEN', 'LAST SEEN'],
+        rows.map((r) => [r.scanner, r.ip, `${r.port}/${r.proto}`, safeText(r.hostname), shortTime(r.first_seen), shortTime(r.last_seen)]),
+      );
+    }
+    return EXIT.ok;
+  });
+};

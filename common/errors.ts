@@ -1,0 +1,71 @@
+// One base error with a code; subclasses only where a caller branches on them (STYLE.md).
+
+export type ErrorCode =
+  | 'BAD_INPUT'
+  | 'UNKNOWN_FORMAT'
+  | 'HOSTILE_INPUT'
+  | 'CONFIG'
+  | 'USAGE'
+  | 'DATABASE'
+  | 'IO'
+  | 'INTERNAL';
+
+export class PortdeltaError extends Error {
+  readonly code: ErrorCode;
+  /** What the user can do about it; printed after the message. */
+  readonly remedy?: string;
+  constructor(code: ErrorCode, message: string, opts: { cause?: unknown; remedy?: string } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.remedy = opts.remedy;
+  }
+}
+
+/** A whole file cannot be read: truncated beyond repair, hostile, malformed. Nothing of it is stored. */
+export class ScanRejectedError extends PortdeltaError {
+  readonly file?: string;
+  readonly position?: string;
+  constructor(message: string, opts: { file?: string; position?: string; remedy?: string; cause?: unknown; code?: ErrorCode } = {}) {
+    super(opts.code ?? 'BAD_INPUT', message, opts);
+    this.file = opts.file;
+    this.position = opts.position;
+  }
+}
+
+export class UnknownFormatError extends ScanRejectedError {
+  constructor(file: string, known: readonly string[]) {
+    super('the content matches none of the known formats', {
+      file,
+      code: 'UNKNOWN_FORMAT',
+      remedy: `give --format with one of: ${known.join(', ')}, or write the results as the uniform CSV (docs/formats.md)`,
+    });
+  }
+}
+
+export class ConfigError extends PortdeltaError {
+  readonly problems: string[];
+  constructor(file: string, problems: string[], remedy = 'fix the listed keys; docs/configuration.md describes each one') {
+    super('CONFIG', `configuration ${file} is invalid:\n  ${problems.join('\n  ')}`, { remedy });
+    this.problems = problems;
+  }
+}
+
+export class UsageError extends PortdeltaError {
+  constructor(message: string, remedy?: string) {
+    super('USAGE', message, { remedy });
+  }
+}
+
+/** Formats any error for a person: message, where, and what to do. */
+export function describeError(err: unknown): string {
+  if (err instanceof ScanRejectedError) {
+    const where = [err.file, err.position].filter(Boolean).join(': ');
+    return `${where ? where + ': ' : ''}${err.message}${err.remedy ? `\n  remedy: ${err.remedy}` : ''}`;
+  }
+  if (err instanceof PortdeltaError) {
+    return `${err.message}${err.remedy ? `\n  remedy: ${err.remedy}` : ''}`;
+  }
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,138 @@
+// The canonical model every part speaks (DESIGN §2). Input agents yield ScanEvents; the delta
+// reporter turns them into state rows and Changes.
+
+export type Proto = 'tcp' | 'udp' | 'sctp';
+export const PROTOS: readonly Proto[] = Object.freeze(['tcp', 'udp', 'sctp']);
+
+/** nmap's port states; masscan and the others only ever say 'open' (or 'closed' for masscan -oL/-oJ). */
+export type PortState =
+  | 'open'
+  | 'closed'
+  | 'filtered'
+  | 'unfiltered'
+  | 'open|filtered'
+  | 'closed|filtered';
+
+export interface Hostname {
+  name: string;
+  /** PTR = reverse DNS (what dns_changed compares); user = the name the scan was told to scan. */
+  type: 'PTR' | 'user';
+}
+
+/** Inclusive port range. */
+export interface PortRange {
+  lo: number;
+  hi: number;
+}
+
+/** Per-protocol port ranges. A protocol that is absent was not scanned at all. */
+export type PortScope = Partial<Record<Proto, PortRange[]>>;
+
+/** Inclusive range of sortable IP keys (32 hex digits, see common/ip.ts). */
+export interface IpRange {
+  lo: string;
+  hi: string;
+}
+
+export interface PortFact {
+  proto: Proto;
+  port: number;
+  state: PortState;
+  service?: string;
+  product?: string;
+  version?: string;
+  banner?: string;
+}
+
+/** Everything one input record says about one host. The same ip may come in several records (masscan writes one per port). */
+export interface HostRecord {
+  kind: 'host';
+  ip: string;
+  status: 'up' | 'down';
+  hostnames: Hostname[];
+  mac?: string;
+  /** nmap gave up on this host (--host-timeout): its record holds only positive evidence. */
+  timedOut?: boolean;
+  ports: PortFact[];
+  /** Ports the scanner summarised as open|filtered without listing them (nmap extraports): no evidence either way. */
+  unknownPorts?: PortScope;
+  seenAt?: Date;
+  /** 1-based line (text formats) or byte offset (XML) where the record starts, for messages. */
+  position?: string;
+}
+
+/** What the file says about the scan itself; an agent may yield it more than once (header, then trailer). */
+export interface ScanMetaEvent {
+  kind: 'meta';
+  tool?: string;
+  toolVersion?: string;
+  /** The scanner's command line as recorded in the file. */
+  args?: string;
+  startedAt?: Date;
+  finishedAt?: Date;
+  /** Target ranges the file records (uniform CSV #scope); nmap targets are derived from args instead. */
+  hostScope?: IpRange[];
+  /** Ports the file records as scanned (nmap scaninfo, -oG '# Ports scanned', uniform CSV #ports). */
+  portScope?: PortScope;
+  /** false when the scan did not resolve names (nmap -n, masscan): then it says nothing about PTR names. */
+  resolvesNames?: boolean;
+  /** Scanner name recorded in the file (uniform CSV #scanner). */
+  scanner?: string;
+  /** Time zone the file's local times were read in (nmap -oG). */
+  timezone?: string;
+}
+
+/** The file ended. complete=false: truncated or interrupted, so absence proves nothing. */
+export interface ScanEndEvent {
+  kind: 'end';
+  complete: boolean;
+  finishedAt?: Date;
+  reason?: string;
+}
+
+export interface ScanWarningEvent {
+  kind: 'warning';
+  message: string;
+  position?: string;
+}
+
+export type ScanEvent = ScanMetaEvent | HostRecord | ScanEndEvent | ScanWarningEvent;
+
+/** Dr. Portscan's change types, kept as bit flags (DESIGN §3). */
+export const ChangeType = Object.freeze({
+  unchanged: 0,
+  new_host: 1,
+  host_down: 2,
+  dns_changed: 4,
+  new_port: 8,
+  port_closed: 16,
+  port_reopened: 32,
+  /** A host answered on more than max_open_ports ports: one flag instead of hundreds of new_port events. */
+  all_ports_answer: 64,
+} as const);
+export type ChangeTypeName = keyof typeof ChangeType;
+export const CHANGE_TYPE_NAMES = Object.freeze(
+  (Object.keys(ChangeType) as ChangeTypeName[]).filter((n) => ChangeType[n] !== 0),
+);
+
+/** Names of the bits set in a mask, lowest bit first. */
+export function typeNames(mask: number): ChangeTypeName[] {
+  return CHANGE_TYPE_NAMES.filter((n) => (mask & ChangeType[n]) !== 0);
+}
+
+/** A change as `changes --json` prints it (DESIGN §5). */
+export interface ChangeRow {
+  id: number;
+  scanner: string;
+  group: string | null;
+  ip: string;
+  proto: Proto | null;
+  port: number | null;
+  type: number;
+  types: ChangeTypeName[];
+  hostname: string | null;
+  previous_hostname: string | null;
+  returning: boolean;
+  detected_at: string;
+  scan_id: number;
+}

@@ -1,0 +1,17 @@
+// Migrations are listed here rather than discovered on disk, so the same list works from the
+// TypeScript sources (tests) and from the compiled dist/ (the shipped CLI).
+import type { Knex } from 'knex';
+import * as m001 from './001_initial';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([['001_initial', m001]]);
+
+export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
+  getMigrations: async () => [...MIGRATIONS],
+  getMigrationName: (m) => m[0],
+  getMigration: async (m) => m[1],
+};

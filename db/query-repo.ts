@@ -1,0 +1,126 @@
+// Read queries behind `changes`, `state` and `hosts`. A CIDR filter is one BETWEEN on the sortable key.
+import type { Knex } from 'knex';
+import type { ChangeRow, IpRange, Proto } from '../common/types';
+import { typeNames } from '../common/types';
+
+export interface ChangeFilter {
+  sinceMs?: number;
+  afterId?: number;
+  scanner?: string;
+  typeMask?: number;
+  networks?: IpRange[];
+  scanId?: number;
+}
+
+function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: IpRange[]): void {
+  if (!networks?.length) return;
+  q.where((w) => {
+    for (const r of networks) w.orWhereBetween(column, [r.lo, r.hi]);
+  });
+}
+
+const iso = (ms: number | null): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
+
+export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRow[]> {
+  const q = knex('changes as c')
+    .join('scanners as s', 's.id', 'c.scanner_id')
+    .select('c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id')
+    .orderBy('c.id');
+  if (f.sinceMs !== undefined) q.where('c.detected_at', '>=', f.sinceMs);
+  if (f.afterId !== undefined) q.where('c.id', '>', f.afterId);
+  if (f.scanner) q.where('s.name', f.scanner);
+  if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);
+  if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
+  whereNetworks(q, 'c.ip_key', f.networks);
+  const rows = await q;
+  return rows.map((r: Record<string, unknown>) => ({
+    id: Number(r.id),
+    scanner: r.scanner as string,
+    group: (r.group as string) ?? null,
+    ip: r.ip as string,
+    proto: (r.proto as Proto) ?? null,
+    port: r.port == null ? null : Number(r.port),
+    type: Number(r.type),
+    types: typeNames(Number(r.type)),
+    hostname: (r.hostname as string) ?? null,
+    previous_hostname: (r.previous_hostname as string) ?? null,
+    returning: !!Number(r.returning),
+    detected_at: iso(r.detected_at as number)!,
+    scan_id: Number(r.scan_id),
+  }));
+}
+
+export interface StateRow {
+  scanner: string;
+  ip: string;
+  proto: Proto;
+  port: number;
+  hostname: string | null;
+  first_seen: string;
+  last_seen: string;
+  last_change: number;
+}
+
+export async function listOpenPorts(knex: Knex, f: { scanner?: string; networks?: IpRange[] }): Promise<StateRow[]> {
+  const q = knex('port_state as p')
+    .join('scanners as s', 's.id', 'p.scanner_id')
+    .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
+    .where('p.reported', 'open')
+    .select('s.name as scanner', 'p.ip', 'p.proto', 'p.port', 'h.hostname', 'p.first_seen', 'p.last_seen', 'p.last_change')
+    .orderBy([{ column: 's.name' }, { column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }]);
+  if (f.scanner) q.where('s.name', f.scanner);
+  whereNetworks(q, 'p.ip_key', f.networks);
+  const rows = await q;
+  return rows.map((r: Record<string, unknown>) => ({
+    scanner: r.scanner as string,
+    ip: r.ip as string,
+    proto: r.proto as Proto,
+    port: Number(r.port),
+    hostname: (r.hostname as string) ?? null,
+    first_seen: iso(r.first_seen as number)!,
+    last_seen: iso(r.last_seen as number)!,
+    last_change: Number(r.last_change),
+  }));
+}
+
+export interface HostRow {
+  scanner: string;
+  ip: string;
+  status: 'up' | 'down';
+  hostname: string | null;
+  mac: string | null;
+  open_ports: number;
+  first_seen: string;
+  last_seen: string;
+  last_change: number;
+}
+
+export async function listHosts(knex: Knex, f: { scanner?: string; networks?: IpRange[] }): Promise<HostRow[]> {
+  const open = knex('port_state as p')
+    .whereRaw('p.scanner_id = h.scanner_id')
+    .andWhereRaw('p.ip_key = h.ip_key')
+    .andWhere('p.reported', 'open')
+    .count('*');
+  const q = knex('host_state as h')
+    .join('scanners as s', 's.id', 'h.scanner_id')
+    .select('s.name as scanner', 'h.ip', 'h.status', 'h.hostname', 'h.mac', 'h.first_seen', 'h.last_seen', 'h.last_change', open.as('open_ports'))
+    .orderBy([{ column: 's.name' }, { column: 'h.ip_key' }]);
+  if (f.scanner) q.where('s.name', f.scanner);
+  whereNetworks(q, 'h.ip_key', f.networks);
+  const rows = await q;
+  return rows.map((r: Record<string, unknown>) => ({
+    scanner: r.scanner as string,
+    ip: r.ip as string,
+    status: r.status as 'up' | 'down',
+    hostname: (r.hostname as string) ?? null,
+    mac: (r.mac as string) ?? null,
+    open_ports: Number(r.open_ports),
+    first_seen: iso(r.first_seen as number)!,
+    last_seen: iso(r.last_seen as number)!,
+    last_change: Number(r.last_change),
+  }));
+}
+
+export async function scannerNames(knex: Knex): Promise<string[]> {
+  return (await knex('scanners').select('name').orderBy('name')).map((r: { name: string }) => r.name);
+}

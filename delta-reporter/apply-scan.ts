@@ -1,0 +1,162 @@
+// Applies one staged scan to the per-scanner state: walks the staged hosts and ports page by page
+// beside their stored state, lets the pure classifier decide, and writes state and changes in bulk.
+import type { Dialect } from '../db/connection';
+import * as repo from '../db/ingest-repo';
+import { classifyHostMissing, classifyHostUp, classifyPort, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
+import { ChangeType } from '../common/types';
+
+export interface ApplyContext {
+  trx: repo.Trx;
+  dialect: Dialect;
+  scanId: number;
+  scannerId: number;
+  complete: boolean;
+  resolvesNames: boolean;
+  /** Scan time (epoch ms): last_seen of what it saw and detected_at of its changes. */
+  at: number;
+  thresholds: Thresholds;
+  maxOpenPorts: number;
+}
+
+type ChangeRow = Record<string, unknown>;
+
+function change(ctx: ApplyContext, ip_key: string, ip: string, type: number, extra: Partial<ChangeRow> = {}): ChangeRow {
+  return {
+    scanner_id: ctx.scannerId, scan_id: ctx.scanId, ip_key, ip, proto: null, port: null, type,
+    hostname: null, previous_hostname: null, returning: 0, detected_at: ctx.at, ...extra,
+  };
+}
+
+const hostPrev = (r: { status: string | null; hostname: string | null; names_known: number | null; miss_streak: number | null; ever_down: number | null; all_ports: number | null }): HostPrev | null =>
+  r.status === null
+    ? null
+    : { status: r.status as 'up' | 'down', hostname: r.hostname, namesKnown: !!r.names_known, missStreak: Number(r.miss_streak), everDown: !!r.ever_down, allPorts: !!r.all_ports };
+
+async function hostsUp(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+  for (let after = ''; ; ) {
+    const page = await repo.pageHostsUp(ctx.trx, ctx.scanId, ctx.scannerId, after);
+    if (page.length === 0) return;
+    const states: object[] = [];
+    const changes: ChangeRow[] = [];
+    for (const r of page) {
+      const d = classifyHostUp(hostPrev(r), { ptr: r.ptr, resolvesNames: ctx.resolvesNames, openCount: r.open_count }, ctx.maxOpenPorts);
+      const n = d.next!;
+      states.push({
+        scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, status: n.status, hostname: n.hostname, names_known: n.namesKnown ? 1 : 0,
+        mac: r.mac, first_seen: ctx.at, last_seen: ctx.at, miss_streak: 0, ever_down: n.everDown ? 1 : 0, all_ports: n.allPorts ? 1 : 0,
+        last_change: d.change, last_scan_id: ctx.scanId, change_scan_id: ctx.scanId,
+      });
+      if (d.change) {
+        changes.push(change(ctx, r.ip_key, r.ip, d.change, { hostname: d.hostname, previous_hostname: d.previousHostname, returning: d.returning ? 1 : 0 }));
+        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
+      }
+    }
+    await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_UPDATE_COLS);
+    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    after = page[page.length - 1].ip_key;
+  }
+}
+
+async function hostsMissing(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+  if (!ctx.complete) return;
+  for (let after = ''; ; ) {
+    const page = await repo.pageHostsMissing(ctx.trx, ctx.scanId, ctx.scannerId, after);
+    if (page.length === 0) return;
+    const states: object[] = [];
+    const changes: ChangeRow[] = [];
+    for (const r of page) {
+      const prev = hostPrev({ ...r, status: 'up' })!;
+      const d = classifyHostMissing(prev, !!r.in_scope && !r.timed_out, ctx.thresholds);
+      if (!d.next) continue;
+      states.push({
+        scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, status: d.next.status, names_known: r.names_known, first_seen: ctx.at, last_seen: ctx.at,
+        miss_streak: d.next.missStreak, ever_down: d.next.everDown ? 1 : 0, all_ports: d.next.allPorts ? 1 : 0,
+        last_change: d.change, last_scan_id: 0, change_scan_id: ctx.scanId,
+      });
+      if (d.change) {
+        changes.push(change(ctx, r.ip_key, r.ip, d.change, { hostname: d.hostname }));
+        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
+      }
+    }
+    await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_MISS_COLS);
+    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    after = page[page.length - 1].ip_key;
+  }
+}
+
+const portPrev = (r: { reported: string | null; open_streak: number | null; miss_streak: number | null }): PortPrev | null =>
+  r.open_streak === null ? null : { reported: r.reported as PortPrev['reported'], openStreak: Number(r.open_streak), missStreak: Number(r.miss_streak) };
+
+const START: repo.PortKey = { ip_key: '', proto: '', port: -1 };
+
+async function portsSeen(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+  for (let after = START; ; ) {
+    const page = await repo.pagePortsSeen(ctx.trx, ctx.scanId, ctx.scannerId, after);
+    if (page.length === 0) return;
+    const states: object[] = [];
+    const changes: ChangeRow[] = [];
+    for (const r of page) {
+      const prev = portPrev(r);
+      const seen: PortSeen = r.open && !r.all_ports ? 'open' : 'noevidence';
+      const d = classifyPort(prev, seen, (Number(r.host_change) & ChangeType.new_host) !== 0, ctx.thresholds);
+      // A port the scan could not judge is still marked as looked at, so the missing-ports pass skips it.
+      const next = d.next ?? prev;
+      if (next) {
+        states.push({
+          scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, proto: r.proto, port: r.port, reported: next.reported,
+          open_streak: next.openStreak, miss_streak: next.missStreak, service: r.service, first_seen: ctx.at, last_seen: ctx.at,
+          last_change: d.next ? d.change : Number(r.last_change ?? 0), last_scan_id: ctx.scanId,
+        });
+      }
+      if (d.change) {
+        changes.push(change(ctx, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname, returning: d.change & ChangeType.new_host && r.ever_down ? 1 : 0 }));
+        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
+      }
+    }
+    await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_SEEN_COLS);
+    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    const last = page[page.length - 1];
+    after = { ip_key: last.ip_key, proto: last.proto, port: last.port };
+  }
+}
+
+function missingPortSeen(ctx: ApplyContext, r: repo.MissingPortRow): PortSeen {
+  if (Number(r.host_change) & ChangeType.host_down) return 'hostDown';
+  const evidence = ctx.complete && r.host_seen && !r.all_ports && r.in_host_scope && r.in_port_scope && !r.unknown && !r.timed_out;
+  return evidence ? 'missing' : 'unknown';
+}
+
+async function portsMissing(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+  for (let after = START; ; ) {
+    const page = await repo.pagePortsMissing(ctx.trx, ctx.scanId, ctx.scannerId, after);
+    if (page.length === 0) return;
+    const states: object[] = [];
+    const changes: ChangeRow[] = [];
+    for (const r of page) {
+      const d = classifyPort(portPrev(r), missingPortSeen(ctx, r), false, ctx.thresholds);
+      if (!d.next) continue;
+      states.push({
+        scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, proto: r.proto, port: r.port, reported: d.next.reported,
+        open_streak: d.next.openStreak, miss_streak: d.next.missStreak, first_seen: ctx.at, last_seen: ctx.at, last_change: d.change, last_scan_id: 0,
+      });
+      if (d.change) {
+        changes.push(change(ctx, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname }));
+        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
+      }
+    }
+    await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_MISS_COLS);
+    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    const last = page[page.length - 1];
+    after = { ip_key: last.ip_key, proto: last.proto, port: last.port };
+  }
+}
+
+/** Runs the four passes; returns the number of changes per type mask. */
+export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  await hostsUp(ctx, counts);
+  await hostsMissing(ctx, counts);
+  await portsSeen(ctx, counts);
+  await portsMissing(ctx, counts);
+  return counts;
+}

@@ -1,0 +1,180 @@
+// Ingests one scan file in one transaction: detect the format, stream and stage its records,
+// resolve its scope, then apply it. A file that fails leaves nothing behind.
+import { createHash } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import type { Db } from '../db/connection';
+import * as repo from '../db/ingest-repo';
+import { byName, detect, formatNames } from '../input-agents/registry';
+import type { InputAgent } from '../input-agents/types';
+import { ScanRejectedError, UsageError } from '../common/errors';
+import { scannerConfig, type Config } from '../common/config';
+import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
+import { typeNames } from '../common/types';
+import { resolveScope, type ResolvedScope } from './scope';
+import { Stager } from './stage';
+import { applyScan } from './apply-scan';
+
+export interface IngestOptions {
+  source: string;
+  scanner?: string;
+  format?: string;
+  scope?: IpRange[];
+  ports?: PortScope;
+  config: Config;
+}
+
+export interface IngestSummary {
+  source: string;
+  scanner: string;
+  format: string;
+  status: 'applied' | 'stale' | 'duplicate';
+  scan_id: number;
+  complete: boolean;
+  started_at: string | null;
+  hosts_up: number;
+  ports_open: number;
+  changes: Record<string, number>;
+  change_count: number;
+  host_scope: string;
+  port_scope: string;
+  warnings: string[];
+}
+
+export const DEFAULT_SCANNER = 'default';
+
+/** The agent --format names; throws a usage error for an unknown name. */
+export function agentByName(format: string): InputAgent {
+  const agent = byName(format);
+  if (!agent) throw new UsageError(`unknown format '${format}'`, `use one of: ${formatNames().join(', ')}`);
+  return agent;
+}
+
+const SCANNER_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
+
+export function checkScannerName(name: string): string {
+  if (!SCANNER_NAME.test(name)) throw new UsageError(`'${name}' is not a scanner name`, 'scanner names use letters, digits, . _ - (at most 200)');
+  return name;
+}
+
+function pickAgent(format: string | undefined, head: Buffer, source: string): InputAgent {
+  if (head.length === 0) {
+    throw new ScanRejectedError('the file is empty', { file: source, remedy: 'check that the scanner finished writing it; an empty file holds no scan' });
+  }
+  return format ? agentByName(format) : detect(head, source);
+}
+
+function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
+  for (const [k, v] of Object.entries(ev)) if (v !== undefined) (into as unknown as Record<string, unknown>)[k] = v;
+}
+
+/** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
+export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
+  const agent = pickAgent(opts.format, head, opts.source);
+  const hash = createHash('sha256');
+  const input = new PassThrough({ highWaterMark: 1 << 20 });
+  const feed = (async () => {
+    hash.update(head);
+    input.write(head);
+    for await (const chunk of rest) {
+      hash.update(chunk as Buffer);
+      if (!input.write(chunk)) await new Promise((r) => input.once('drain', r));
+    }
+    input.end();
+  })();
+  feed.catch((e) => input.destroy(e));
+
+  const cliScannerCfg = scannerConfig(opts.config, opts.scanner ?? DEFAULT_SCANNER);
+  const meta: ScanMetaEvent = { kind: 'meta' };
+  const warnings: string[] = [];
+  const now = Date.now();
+  const trx = await db.knex.transaction();
+  let state: { scannerName: string; scannerId: number; scanId: number; scope: ResolvedScope; stager: Stager } | null = null;
+
+  const start = async () => {
+    if (state) return state;
+    const scannerName = checkScannerName(opts.scanner ?? meta.scanner ?? DEFAULT_SCANNER);
+    const sc = scannerConfig(opts.config, scannerName);
+    const scope = resolveScope(meta, { hosts: opts.scope, ports: opts.ports }, sc);
+    await repo.lockScanner(trx, db.dialect, scannerName);
+    const scannerId = await repo.ensureScanner(trx, scannerName, sc.group ?? null, now);
+    const scanId = await repo.insertScan(trx, {
+      scanner_id: scannerId, source: opts.source.slice(0, 1000), format: agent.name, tool: meta.tool ?? null, tool_version: meta.toolVersion ?? null,
+      args: meta.args ?? null, sha256: `applying:${now}:${Math.random()}`, started_at: meta.startedAt?.getTime() ?? null, finished_at: null,
+      complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: meta.timezone ?? null,
+      host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
+    });
+    const keepDown = scope.hosts === null || scope.includeListedHosts;
+    state = { scannerName, scannerId, scanId, scope, stager: new Stager(trx, db.dialect, scanId, sc.open_filtered === 'open', keepDown) };
+    return state;
+  };
+
+  try {
+    let complete = false;
+    let ended = false;
+    for await (const ev of agent.parse(input, { source: opts.source, timezone: cliScannerCfg.timezone })) {
+      if (ev.kind === 'meta') mergeMeta(meta, ev);
+      else if (ev.kind === 'warning') warnings.push(ev.position ? `${ev.position}: ${ev.message}` : ev.message);
+      else if (ev.kind === 'host') await (await start()).stager.add(ev as HostRecord);
+      else {
+        complete = ev.complete;
+        ended = true;
+        if (ev.finishedAt) meta.finishedAt = ev.finishedAt;
+        if (ev.reason && !warnings.some((w) => w.includes(ev.reason!))) warnings.push(ev.reason);
+      }
+    }
+    await feed;
+    if (!ended) complete = false;
+    const st = await start();
+    await st.stager.flush();
+    const sha256 = hash.digest('hex');
+    const sc = scannerConfig(opts.config, st.scannerName);
+    warnings.unshift(...st.scope.warnings);
+
+    const base = {
+      source: opts.source, scanner: st.scannerName, format: agent.name, scan_id: st.scanId, complete,
+      started_at: meta.startedAt?.toISOString() ?? null, host_scope: st.scope.hostsSource, port_scope: st.scope.portsSource,
+    };
+    const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
+    if (dup) {
+      await trx.rollback();
+      return { ...base, scan_id: dup.id, status: 'duplicate', hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
+    }
+    // A file without any time (Dr. Portscan lines) has no place in the scanner's timeline: it is
+    // never stale and never makes later files stale; only its changes are dated at import.
+    const fileTime = meta.startedAt?.getTime() ?? meta.finishedAt?.getTime() ?? null;
+    const at = fileTime ?? now;
+    if (fileTime === null) warnings.push('the file records no scan time: its changes are dated at import');
+    const newest = await repo.newestAppliedStart(trx, st.scannerId, st.scanId);
+    const counted = await repo.countStaged(trx, st.scanId);
+    const finish = { sha256, complete: complete ? 1 : 0, started_at: fileTime, finished_at: meta.finishedAt?.getTime() ?? null, warnings: JSON.stringify(warnings), hosts_up: counted.hosts, ports_open: counted.ports };
+    if (newest !== null && fileTime !== null && fileTime < newest) {
+      warnings.push(`older than this scanner's newest applied scan (${new Date(newest).toISOString()}): recorded as stale, state unchanged`);
+      await repo.updateScan(trx, st.scanId, { ...finish, status: 'stale', warnings: JSON.stringify(warnings) });
+      await repo.dropStaging(trx, st.scanId);
+      await trx.commit();
+      return { ...base, status: 'stale', hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
+    }
+    await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
+    const counts = await applyScan({
+      trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at,
+      thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports,
+    });
+    const byType: Record<string, number> = {};
+    let total = 0;
+    for (const [mask, n] of counts) {
+      total += n;
+      const key = typeNames(mask).join('+');
+      byType[key] = (byType[key] ?? 0) + n;
+    }
+    if (!complete) warnings.push('the scan is incomplete: only new hosts and ports are taken from it; nothing is concluded closed or down');
+    await repo.updateScan(trx, st.scanId, { ...finish, status: 'applied', change_count: total, warnings: JSON.stringify(warnings) });
+    await repo.dropStaging(trx, st.scanId);
+    await trx.commit();
+    return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
+  } catch (err) {
+    input.destroy();
+    if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
+    throw err;
+  }
+}
+

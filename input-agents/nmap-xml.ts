@@ -1,0 +1,290 @@
+// nmap and masscan XML (-oX) as ScanEvents. Streamed through saxes so memory stays flat whatever
+// the file size, and hardened: no DTD is ever read and no entity beyond XML's five is ever expanded.
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { SaxesParser } from 'saxes';
+import { type ErrorCode, ScanRejectedError } from '../common/errors';
+import { canonicalIp } from '../common/ip';
+import { isProto, mergePortRanges, parsePortList } from '../common/ports';
+import type { HostRecord, PortFact, PortRange, PortState, ScanEvent, ScanMetaEvent } from '../common/types';
+import { nmapResolvesNames } from '../common/nmap-options';
+import type { InputAgent, ParseContext } from './types';
+
+type Attrs = Record<string, string | undefined>;
+
+const STATES = new Set<string>(['open', 'closed', 'filtered', 'unfiltered', 'open|filtered', 'closed|filtered']);
+// nmap writes well under 1 KiB (plus the command line) before <nmaprun>; a long prolog is not a
+// scan, and capping it also caps what saxes buffers of a hostile DOCTYPE before we see it whole.
+const PROLOG_LIMIT = 1 << 20;
+const NOT_NMAP = 'give the -oX output of nmap or masscan, or name the right format with --format';
+const EDITED = 'nmap and masscan never write this: re-export the scan, or fix the record by hand';
+const BROKEN = 'the file is corrupted, not merely cut short: copy it again from the scanner or re-run the scan';
+const BROKEN_HEAD = `${NOT_NMAP}; if it is one, it is corrupted: copy it again from the scanner or re-run the scan`;
+const HOSTILE = 'remove the DOCTYPE/entity declarations; nmap never writes them';
+
+/** Seconds since the epoch as nmap writes them, or undefined for a missing or bad value. */
+function epoch(text: string | undefined): Date | undefined {
+  const n = Number(text);
+  return text === undefined || text === '' || !Number.isFinite(n) ? undefined : new Date(n * 1000);
+}
+
+/** A port number 0-65535 written as plain digits, else -1. Hand-rolled: it runs once per port. */
+function portNumber(text: string | undefined): number {
+  if (text === undefined || text.length === 0 || text.length > 5) return -1;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n <= 65535 ? n : -1;
+}
+
+function resolvesNames(scanner: string | undefined, args: string | undefined): boolean {
+  return scanner !== 'masscan' && nmapResolvesNames(args ?? '');
+}
+
+class NmapXmlReader {
+  private out: ScanEvent[] = [];
+  private readonly sax = new SaxesParser({ xmlns: false, position: true });
+  private readonly meta: ScanMetaEvent = { kind: 'meta' };
+  private metaSent = false;
+  private sawRoot = false;
+  private closedRoot = false;
+  private prolog = 0;
+  private finished?: { at?: Date }; // set once <runstats><finished> is seen, even without a usable time
+  // The record being read; null outside <host>, so <hosthint>'s look-alike children fall through.
+  private host: HostRecord | null = null;
+  private hostHasStatus = false;
+  private port: PortFact | null = null;
+  private inOpenFilteredExtra = false;
+  private hosts = 0;
+  private lastHost = '';
+
+  constructor(private readonly file: string) {
+    this.sax.on('doctype', (text) => this.doctype(text));
+    this.sax.on('opentag', (tag) => this.open(tag.name, tag.attributes as Attrs));
+    this.sax.on('closetag', (tag) => this.close(tag.name));
+    this.sax.on('error', (err) => { throw this.saxError(err); });
+  }
+
+  write(text: string): void {
+    if (text.length === 0) return;
+    this.sax.write(text);
+    if (!this.sawRoot && (this.prolog += text.length) > PROLOG_LIMIT) {
+      throw this.reject('no <nmaprun> element in the first MiB: this is not nmap or masscan XML', NOT_NMAP);
+    }
+  }
+
+  drain(): ScanEvent[] {
+    const batch = this.out;
+    if (batch.length !== 0) this.out = [];
+    return batch;
+  }
+
+  /** The stream ended: a closed root is checked to the end, an open one means the file was cut short. */
+  finish(): void {
+    if (!this.sawRoot) {
+      throw this.reject(this.prolog === 0 ? 'the file is empty' : 'no <nmaprun> element: this is not nmap or masscan XML', NOT_NMAP);
+    }
+    const position = this.where(); // before close(), which resets saxes' position
+    if (this.closedRoot) this.sax.close();
+    this.flushMeta();
+    const at = this.finished?.at;
+    if (at) this.out.push({ kind: 'meta', finishedAt: at });
+    const dropped = this.host ? `; the partial host record at ${this.host.position} was dropped` : '';
+    const reason = !this.closedRoot ? `the file is truncated ${this.place()}${dropped}: what it does not list proves nothing`
+      : !this.finished ? 'the file has no <runstats><finished> element: the scan did not finish' : undefined;
+    if (reason) this.out.push({ kind: 'warning', message: reason, position });
+    this.out.push({ kind: 'end', complete: reason === undefined, finishedAt: at, reason });
+  }
+
+  private place(): string {
+    return this.hosts === 0 ? 'before any host' : `after the last complete host, ${this.lastHost}`;
+  }
+
+  private where(): string {
+    return `${this.sax.line}:${this.sax.column}`;
+  }
+
+  private reject(message: string, remedy: string, position = this.where(), code?: ErrorCode): ScanRejectedError {
+    return new ScanRejectedError(message, { file: this.file, position, remedy, code });
+  }
+
+  private saxError(err: Error): ScanRejectedError {
+    const detail = err.message.replace(/^\d+:\d+: /, '');
+    if (/undefined entity|entity name/.test(detail)) {
+      return this.reject(`hostile XML: entity reference rejected (${detail})`, HOSTILE, undefined, 'HOSTILE_INPUT');
+    }
+    return this.reject(`malformed XML ${this.place()}: ${detail}`, this.hosts === 0 ? BROKEN_HEAD : BROKEN);
+  }
+
+  // nmap writes a bare <!DOCTYPE nmaprun>; a subset or an external id is only there to make a parser expand or fetch.
+  private doctype(text: string): void {
+    const found = text.includes('[') ? 'an internal DTD subset (entity/element declarations)'
+      : /\b(SYSTEM|PUBLIC)\b/.test(text) ? 'an external DTD reference (SYSTEM/PUBLIC identifier)' : null;
+    if (found) throw this.reject(`hostile XML: the DOCTYPE has ${found}`, HOSTILE, undefined, 'HOSTILE_INPUT');
+  }
+
+  private open(name: string, a: Attrs): void {
+    if (!this.metaSent && this.header(name, a)) return;
+    const h = this.host;
+    switch (name) {
+      case 'host': return this.startHost(a);
+      case 'status': if (h) this.status(h, a.state); return;
+      case 'address': if (h) this.address(h, a); return;
+      case 'hostname': if (h && a.name) h.hostnames.push({ name: a.name, type: a.type === 'user' ? 'user' : 'PTR' }); return;
+      case 'port': if (h) this.port = this.startPort(a); return;
+      case 'state': if (this.port) this.port.state = this.portState(a.state); return;
+      case 'service': if (this.port) setService(this.port, a); return;
+      case 'extraports': this.inOpenFilteredExtra = h !== null && a.state === 'open|filtered'; return;
+      case 'extrareasons': if (this.inOpenFilteredExtra) this.addUnknown(h!, a); return;
+      case 'finished': this.finished = { at: epoch(a.time) }; return;
+    }
+  }
+
+  private close(name: string): void {
+    switch (name) {
+      case 'port': return this.endPort();
+      case 'host': return this.endHost();
+      case 'extraports': this.inOpenFilteredExtra = false; return;
+      case 'nmaprun': this.closedRoot = true; return;
+    }
+  }
+
+  /** Header elements until the first one after <scaninfo>; then the meta event goes out. True when consumed. */
+  private header(name: string, a: Attrs): boolean {
+    if (this.sawRoot) {
+      if (name === 'scaninfo') this.scaninfo(a);
+      else this.flushMeta();
+      return name === 'scaninfo';
+    }
+    if (name !== 'nmaprun') throw this.reject(`the root element is <${name}>, not <nmaprun>`, NOT_NMAP);
+    this.sawRoot = true;
+    const { scanner, version, args, start } = a;
+    const resolves = resolvesNames(scanner, args);
+    const startedAt = epoch(start);
+    if (start !== undefined && !startedAt) this.out.push({ kind: 'warning', message: `unreadable start time '${String(start).slice(0, 40)}' in <nmaprun>` });
+    Object.assign(this.meta, { tool: scanner, toolVersion: version, args, startedAt, resolvesNames: resolves });
+    return true;
+  }
+
+  // masscan's scaninfo names one protocol and no services although it scans several: no scope from it.
+  private scaninfo(a: Attrs): void {
+    if (a.services === undefined || a.protocol === undefined || !isProto(a.protocol)) return;
+    const scope = (this.meta.portScope ??= {});
+    if (a.services.trim() === '') return;
+    scope[a.protocol] = mergePortRanges([...(scope[a.protocol] ?? []), ...this.portList(a.services, '<scaninfo>')]);
+  }
+
+  private flushMeta(): void {
+    if (this.metaSent) return;
+    this.metaSent = true;
+    this.out.push(this.meta);
+  }
+
+  private startHost(a: Attrs): void {
+    this.host = { kind: 'host', ip: '', status: 'down', hostnames: [], ports: [], position: this.where() };
+    if (a.timedout === 'true') this.host.timedOut = true;
+    const seen = epoch(a.endtime ?? a.starttime);
+    if (seen) this.host.seenAt = seen;
+    this.hostHasStatus = false;
+  }
+
+  private status(h: HostRecord, state: string | undefined): void {
+    h.status = state === 'up' ? 'up' : 'down';
+    this.hostHasStatus = true;
+  }
+
+  private address(h: HostRecord, a: Attrs): void {
+    if (a.addrtype === 'mac') {
+      h.mac ??= a.addr;
+    } else if ((a.addrtype === 'ipv4' || a.addrtype === 'ipv6') && h.ip === '') {
+      const ip = canonicalIp(a.addr ?? '');
+      if (ip === null) throw this.reject(`invalid ${a.addrtype} address '${a.addr ?? ''}' in <host>`, EDITED);
+      h.ip = ip;
+    }
+  }
+
+  private endHost(): void {
+    const h = this.host;
+    if (!h) return;
+    this.host = null;
+    if (h.ip === '') throw this.reject('<host> without an IPv4 or IPv6 address', EDITED, h.position);
+    // masscan writes no <status>: a record exists only because a port answered.
+    if (!this.hostHasStatus) h.status = h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
+    this.out.push(h);
+    this.hosts++;
+    this.lastHost = `${h.ip} (record ${this.hosts}, starting at ${h.position})`;
+  }
+
+  // The state is filled in by the <state> child; '' marks "not seen yet" without a second object.
+  private startPort(a: Attrs): PortFact | null {
+    const proto = a.protocol;
+    // An IP protocol scan (-sO) lists protocol numbers, not ports: nothing for the port model.
+    if (proto === 'ip') return null;
+    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw this.reject(`unknown port protocol '${proto ?? ''}'`, EDITED);
+    const port = portNumber(a.portid);
+    if (port < 0) throw this.reject(`invalid port number '${a.portid ?? ''}' (${proto})`, EDITED);
+    return { proto, port, state: '' as PortState };
+  }
+
+  private portState(state: string | undefined): PortState {
+    if (state === undefined || !STATES.has(state)) throw this.reject(`invalid port state '${state ?? ''}'`, EDITED);
+    return state as PortState;
+  }
+
+  private endPort(): void {
+    const p = this.port;
+    this.port = null;
+    if (!p || !this.host) return;
+    if ((p.state as string) === '') throw this.reject(`port ${p.port}/${p.proto} has no <state>`, EDITED);
+    this.host.ports.push(p);
+  }
+
+  // Ports nmap folded into "N open|filtered ports": neither open nor closed, so kept apart.
+  private addUnknown(h: HostRecord, a: Attrs): void {
+    if (a.ports === undefined || a.proto === undefined || !isProto(a.proto)) return;
+    const unknown = (h.unknownPorts ??= {});
+    unknown[a.proto] = mergePortRanges([...(unknown[a.proto] ?? []), ...this.portList(a.ports, '<extrareasons>')]);
+  }
+
+  private portList(text: string, where: string): PortRange[] {
+    try {
+      return parsePortList(text);
+    } catch (err) {
+      throw this.reject(`invalid port list '${text.slice(0, 80)}' in ${where}: ${(err as Error).message}`, EDITED);
+    }
+  }
+}
+
+function setService(p: PortFact, a: Attrs): void {
+  if (a.name !== undefined) p.service = a.name;
+  if (a.product !== undefined) p.product = a.product;
+  if (a.version !== undefined) p.version = a.version;
+  if (a.banner !== undefined) p.banner = a.banner;
+}
+
+/** nmap/masscan XML: '<nmaprun' after the prolog, or nmap's DOCTYPE when a long prolog cut the head short. */
+function sniff(head: Buffer): boolean {
+  const text = head.toString('latin1', 0, Math.min(head.length, 16384));
+  let i = text.startsWith('\xef\xbb\xbf') ? 3 : 0;
+  while (i < text.length && text.charCodeAt(i) <= 32) i++;
+  if (text.charCodeAt(i) !== 60 /* < */) return false;
+  return text.includes('<nmaprun') || text.includes('<!DOCTYPE nmaprun');
+}
+
+/** Streams the file through saxes; the events each chunk completes go out before the next chunk is read. */
+async function* parse(input: Readable, ctx: ParseContext): AsyncGenerator<ScanEvent> {
+  const reader = new NmapXmlReader(ctx.source);
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of input) {
+    reader.write(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
+    for (const event of reader.drain()) yield event;
+  }
+  reader.write(decoder.end());
+  reader.finish();
+  for (const event of reader.drain()) yield event;
+}
+
+export const nmapXml = { name: 'nmap-xml', aliases: ['xml', 'oX'], sniff, parse } satisfies InputAgent;

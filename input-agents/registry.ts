@@ -1,0 +1,28 @@
+// The frozen list of input agents: --format looks names up here, detect() sniffs content in order.
+import type { InputAgent } from './types';
+import { UnknownFormatError } from '../common/errors';
+import { nmapXml } from './nmap-xml';
+import { nmapGrepable } from './nmap-grepable';
+import { portdeltaCsv } from './portdelta-csv';
+
+// Order matters for detect(): the most specific sniffers first.
+const AGENTS: readonly InputAgent[] = Object.freeze([portdeltaCsv, nmapXml, nmapGrepable]);
+
+const BY_NAME: ReadonlyMap<string, InputAgent> = new Map(
+  AGENTS.flatMap((a) => [a.name, ...(a.aliases ?? [])].map((n) => [n.toLowerCase(), a] as const)),
+);
+
+export function formatNames(): string[] {
+  return AGENTS.map((a) => a.name);
+}
+
+export function byName(name: string): InputAgent | undefined {
+  return BY_NAME.get(name.toLowerCase());
+}
+
+/** The agent whose sniff accepts the head of the file; throws UnknownFormatError when none does. */
+export function detect(head: Buffer, source: string): InputAgent {
+  const agent = AGENTS.find((a) => a.sniff(head));
+  if (!agent) throw new UnknownFormatError(source, formatNames());
+  return agent;
+}

@@ -1,0 +1,24 @@
+// The InputAgent contract: one file per format, listed in registry.ts (STYLE.md "Plug-in contracts").
+import type { Readable } from 'node:stream';
+import type { ScanEvent } from '../common/types';
+
+export interface ParseContext {
+  /** Shown in messages (file name, or '-' for stdin). */
+  readonly source: string;
+  /** IANA zone to read zone-less local times in (nmap -oG headers); default: the machine's. */
+  readonly timezone?: string;
+}
+
+export interface InputAgent {
+  /** 'nmap-xml' — the name used by --format and in the config. */
+  readonly name: string;
+  /** Other names --format accepts ('oX', 'xml'). */
+  readonly aliases?: readonly string[];
+  /** Cheap content check on the first few KiB. */
+  sniff(head: Buffer): boolean;
+  /**
+   * Streams the file as ScanEvents: meta (possibly again at the end), host records, warnings, and
+   * exactly one 'end' event last. Throws ScanRejectedError for a file that cannot be read as a whole.
+   */
+  parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEvent>;
+}

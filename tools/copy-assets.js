@@ -1,0 +1,9 @@
+// Copies non-TypeScript assets (templates, bundled demo scans, data) next to the compiled JS.
+const fs = require('fs');
+const path = require('path');
+const root = path.resolve(__dirname, '..');
+const assets = [['output-agents/templates', 'dist/output-agents/templates'], ['common/data', 'dist/common/data'], ['demo', 'dist/demo']];
+for (const [from, to] of assets) {
+  const src = path.join(root, from);
+  if (fs.existsSync(src)) fs.cpSync(src, path.join(root, to), { recursive: true });
+}
