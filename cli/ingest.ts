@@ -6,6 +6,7 @@ import { agentByName, checkScannerName, ingestStream, type IngestSummary } from 
 import { openInput } from '../delta-reporter/open-input';
 import { describeError, UsageError } from '../common/errors';
 import { safeText } from './render';
+import { progress } from './progress';
 
 export function summaryLine(s: IngestSummary): string {
   const changes = Object.entries(s.changes).map(([k, n]) => `${n} ${k}`).join(', ') || 'no changes';
@@ -31,8 +32,12 @@ export const run: Action = async (files, opts, global, io) => {
     for (const file of files) {
       const source = file === '-' ? '-' : file;
       try {
-        const { head, rest } = await openInput(file);
-        const s = await ingestStream(db, head, rest, { source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, config });
+        const { head, rest, size } = await openInput(file);
+        const shown = progress(safeText(source), size);
+        const s = await ingestStream(db, head, rest, {
+          source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, config,
+          onProgress: (bytes, hosts, phase) => shown.update(bytes, hosts, phase),
+        }).finally(() => shown.done());
         results.push(s);
         if (!global.json) report(io, s);
       } catch (err) {

@@ -4,6 +4,7 @@ import type { Dialect } from '../db/connection';
 import * as repo from '../db/ingest-repo';
 import { classifyHostMissing, classifyHostUp, classifyPort, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
 import { ChangeType } from '../common/types';
+import { timer } from '../common/timing';
 
 export interface ApplyContext {
   trx: repo.Trx;
@@ -33,13 +34,11 @@ const hostPrev = (r: { status: string | null; hostname: string | null; names_kno
     : { status: r.status as 'up' | 'down', hostname: r.hostname, namesKnown: !!r.names_known, missStreak: Number(r.miss_streak), everDown: !!r.ever_down, allPorts: !!r.all_ports };
 
 async function hostsUp(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
-  for (let after = ''; ; ) {
-    const page = await repo.pageHostsUp(ctx.trx, ctx.scanId, ctx.scannerId, after);
-    if (page.length === 0) return;
+  for await (const page of repo.hostsUpPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
-      const d = classifyHostUp(hostPrev(r), { ptr: r.ptr, resolvesNames: ctx.resolvesNames, openCount: r.open_count }, ctx.maxOpenPorts);
+      const d = classifyHostUp(hostPrev(r), { ptr: r.ptr, resolvesNames: ctx.resolvesNames, openCount: Number(r.open_count) }, ctx.maxOpenPorts);
       const n = d.next!;
       states.push({
         scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, status: n.status, hostname: n.hostname, names_known: n.namesKnown ? 1 : 0,
@@ -53,15 +52,12 @@ async function hostsUp(ctx: ApplyContext, counts: Map<number, number>): Promise<
     }
     await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_UPDATE_COLS);
     await repo.insertChanges(ctx.trx, ctx.dialect, changes);
-    after = page[page.length - 1].ip_key;
   }
 }
 
 async function hostsMissing(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
   if (!ctx.complete) return;
-  for (let after = ''; ; ) {
-    const page = await repo.pageHostsMissing(ctx.trx, ctx.scanId, ctx.scannerId, after);
-    if (page.length === 0) return;
+  for await (const page of repo.hostsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
@@ -80,19 +76,14 @@ async function hostsMissing(ctx: ApplyContext, counts: Map<number, number>): Pro
     }
     await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_MISS_COLS);
     await repo.insertChanges(ctx.trx, ctx.dialect, changes);
-    after = page[page.length - 1].ip_key;
   }
 }
 
 const portPrev = (r: { reported: string | null; open_streak: number | null; miss_streak: number | null }): PortPrev | null =>
   r.open_streak === null ? null : { reported: r.reported as PortPrev['reported'], openStreak: Number(r.open_streak), missStreak: Number(r.miss_streak) };
 
-const START: repo.PortKey = { ip_key: '', proto: '', port: -1 };
-
 async function portsSeen(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
-  for (let after = START; ; ) {
-    const page = await repo.pagePortsSeen(ctx.trx, ctx.scanId, ctx.scannerId, after);
-    if (page.length === 0) return;
+  for await (const page of repo.portsSeenPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
@@ -115,8 +106,6 @@ async function portsSeen(ctx: ApplyContext, counts: Map<number, number>): Promis
     }
     await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_SEEN_COLS);
     await repo.insertChanges(ctx.trx, ctx.dialect, changes);
-    const last = page[page.length - 1];
-    after = { ip_key: last.ip_key, proto: last.proto, port: last.port };
   }
 }
 
@@ -127,9 +116,7 @@ function missingPortSeen(ctx: ApplyContext, r: repo.MissingPortRow): PortSeen {
 }
 
 async function portsMissing(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
-  for (let after = START; ; ) {
-    const page = await repo.pagePortsMissing(ctx.trx, ctx.scanId, ctx.scannerId, after);
-    if (page.length === 0) return;
+  for await (const page of repo.portsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
@@ -146,17 +133,24 @@ async function portsMissing(ctx: ApplyContext, counts: Map<number, number>): Pro
     }
     await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_MISS_COLS);
     await repo.insertChanges(ctx.trx, ctx.dialect, changes);
-    const last = page[page.length - 1];
-    after = { ip_key: last.ip_key, proto: last.proto, port: last.port };
   }
 }
 
 /** Runs the four passes; returns the number of changes per type mask. */
 export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
+  const t = timer('apply');
+  await repo.applyUnchangedHosts(ctx.trx, ctx);
+  t.mark('unchanged hosts');
   await hostsUp(ctx, counts);
+  t.mark('hosts up');
   await hostsMissing(ctx, counts);
+  t.mark('hosts missing');
+  await repo.applyUnchangedPorts(ctx.trx, ctx);
+  t.mark('unchanged ports');
   await portsSeen(ctx, counts);
+  t.mark('ports seen');
   await portsMissing(ctx, counts);
+  t.mark('ports missing');
   return counts;
 }

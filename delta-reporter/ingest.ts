@@ -13,9 +13,15 @@ import { typeNames } from '../common/types';
 import { resolveScope, type ResolvedScope } from './scope';
 import { Stager } from './stage';
 import { applyScan } from './apply-scan';
+import { stageWriter } from '../db/stage-writer';
+import { createStaging, dropStaging, indexStaging } from '../db/staging';
+import { timer } from '../common/timing';
+import type { Knex } from 'knex';
 
 export interface IngestOptions {
   source: string;
+  /** Called now and then while the file streams in (bytes read, host records read), and once more when it is applied. */
+  onProgress?: (bytes: number, hosts: number, phase?: string) => void;
   scanner?: string;
   format?: string;
   scope?: IpRange[];
@@ -71,12 +77,17 @@ function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
   const agent = pickAgent(opts.format, head, opts.source);
   const hash = createHash('sha256');
+  let hostRecords = 0;
+  let bytes = 0;
   const input = new PassThrough({ highWaterMark: 1 << 20 });
   const feed = (async () => {
     hash.update(head);
     input.write(head);
+    bytes = head.length;
     for await (const chunk of rest) {
       hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      opts.onProgress?.(bytes, hostRecords);
       if (!input.write(chunk)) await new Promise((r) => input.once('drain', r));
     }
     input.end();
@@ -85,9 +96,19 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
 
   const cliScannerCfg = scannerConfig(opts.config, opts.scanner ?? DEFAULT_SCANNER);
   const meta: ScanMetaEvent = { kind: 'meta' };
+  const t = timer(opts.source);
   const warnings: string[] = [];
   const now = Date.now();
-  const trx = await db.knex.transaction();
+  // The transaction runs on a connection of our own, so the bulk loader can use the driver directly
+  // (prepared statements on SQLite, COPY on PostgreSQL) inside the same transaction.
+  const conn = await db.knex.client.acquireConnection();
+  let trx: Knex.Transaction;
+  try {
+    trx = await db.knex.transaction({ connection: conn });
+  } catch (err) {
+    await db.knex.client.releaseConnection(conn);
+    throw err;
+  }
   let state: { scannerName: string; scannerId: number; scanId: number; scope: ResolvedScope; stager: Stager } | null = null;
 
   const start = async () => {
@@ -104,7 +125,8 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
       host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
     });
     const keepDown = scope.hosts === null || scope.includeListedHosts;
-    state = { scannerName, scannerId, scanId, scope, stager: new Stager(trx, db.dialect, scanId, sc.open_filtered === 'open', keepDown) };
+    await createStaging(trx, db.dialect);
+    state = { scannerName, scannerId, scanId, scope, stager: new Stager(stageWriter(db.dialect, conn), scanId, sc.open_filtered === 'open', keepDown) };
     return state;
   };
 
@@ -114,7 +136,10 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     for await (const ev of agent.parse(input, { source: opts.source, timezone: cliScannerCfg.timezone })) {
       if (ev.kind === 'meta') mergeMeta(meta, ev);
       else if (ev.kind === 'warning') warnings.push(ev.position ? `${ev.position}: ${ev.message}` : ev.message);
-      else if (ev.kind === 'host') await (await start()).stager.add(ev as HostRecord);
+      else if (ev.kind === 'host') {
+        hostRecords++;
+        await (await start()).stager.add(ev as HostRecord);
+      }
       else {
         complete = ev.complete;
         ended = true;
@@ -126,6 +151,10 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     if (!ended) complete = false;
     const st = await start();
     await st.stager.flush();
+    t.mark('parse and stage');
+    await indexStaging(trx, db.dialect);
+    t.mark('index staging');
+    opts.onProgress?.(bytes, hostRecords, 'comparing with the stored state');
     const sha256 = hash.digest('hex');
     const sc = scannerConfig(opts.config, st.scannerName);
     warnings.unshift(...st.scope.warnings);
@@ -150,7 +179,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     if (newest !== null && fileTime !== null && fileTime < newest) {
       warnings.push(`older than this scanner's newest applied scan (${new Date(newest).toISOString()}): recorded as stale, state unchanged`);
       await repo.updateScan(trx, st.scanId, { ...finish, status: 'stale', warnings: JSON.stringify(warnings) });
-      await repo.dropStaging(trx, st.scanId);
+      await dropStaging(trx, db.dialect);
       await trx.commit();
       return { ...base, status: 'stale', hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
     }
@@ -168,13 +197,17 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     }
     if (!complete) warnings.push('the scan is incomplete: only new hosts and ports are taken from it; nothing is concluded closed or down');
     await repo.updateScan(trx, st.scanId, { ...finish, status: 'applied', change_count: total, warnings: JSON.stringify(warnings) });
-    await repo.dropStaging(trx, st.scanId);
+    await dropStaging(trx, db.dialect);
+    t.mark('drop staging');
     await trx.commit();
+    t.mark('commit');
     return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
   } catch (err) {
     input.destroy();
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw err;
+  } finally {
+    await db.knex.client.releaseConnection(conn);
   }
 }
 

@@ -8,6 +8,8 @@ export const HEAD_BYTES = 64 * 1024;
 export interface OpenedInput {
   head: Buffer;
   rest: Readable;
+  /** Bytes in all, when known (a file, not a pipe). */
+  size: number | null;
 }
 
 export async function openInput(file: string, stdin: Readable = process.stdin): Promise<OpenedInput> {
@@ -31,7 +33,7 @@ export async function openInput(file: string, stdin: Readable = process.stdin): 
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);
     const rest = bytesRead < stat.size ? fs.createReadStream(file, { start: bytesRead, highWaterMark: 1 << 20 }) : Readable.from([]);
-    return { head, rest };
+    return { head, rest, size: stat.size };
   } finally {
     await fh.close();
   }
@@ -56,5 +58,5 @@ async function splitHead(stream: Readable): Promise<OpenedInput> {
       yield value as Buffer;
     }
   }
-  return { head, rest: Readable.from(remaining()) };
+  return { head, rest: Readable.from(remaining()), size: null };
 }

@@ -1,22 +1,22 @@
-// Turns host records into staging rows and writes them in bulk while the file streams in.
+// Turns host records into staging rows and loads them in bulk while the file streams in. A full
+// batch is written while the parser fills the next one, so parsing and loading overlap.
 import type { HostRecord } from '../common/types';
 import { PROTOS } from '../common/types';
 import { ipKey } from '../common/ip';
-import type { Dialect } from '../db/connection';
-import { stageHosts, stagePorts, stageUnknownPorts, type Trx } from '../db/ingest-repo';
+import type { Cell, StageWriter } from '../db/stage-writer';
 
-const FLUSH_AT = 5000;
+const BATCH = 20000;
 
 export class Stager {
-  private hosts: object[] = [];
-  private ports: object[] = [];
-  private unknown: object[] = [];
-  hostsUp = 0;
-  portsOpen = 0;
+  // Flat cell arrays (row after row): no array per row for the garbage collector to chase.
+  private hosts: Cell[] = [];
+  private ports: Cell[] = [];
+  private unknown: Cell[] = [];
+  private rows = 0;
+  private pending: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly trx: Trx,
-    private readonly dialect: Dialect,
+    private readonly writer: StageWriter,
     private readonly scanId: number,
     /** open|filtered counts as open (scanner option open_filtered: open). */
     private readonly openFilteredIsOpen: boolean,
@@ -33,27 +33,39 @@ export class Stager {
       const open = p.state === 'open' || (p.state === 'open|filtered' && this.openFilteredIsOpen);
       if (!open && p.state !== 'open|filtered') continue;
       if (open) openCount++;
-      this.ports.push({ scan_id: this.scanId, ip_key: key, ip: h.ip, proto: p.proto, port: p.port, open: open ? 1 : 0, service: p.service?.slice(0, 100) ?? null });
+      this.ports.push(this.scanId, key, h.ip, p.proto, p.port, open ? 1 : 0, p.service?.slice(0, 100) ?? null);
+      this.rows++;
     }
     if (h.unknownPorts) {
-      for (const proto of PROTOS) {
-        for (const r of h.unknownPorts[proto] ?? []) this.unknown.push({ scan_id: this.scanId, ip_key: key, proto, lo: r.lo, hi: r.hi });
-      }
+      for (const proto of PROTOS) for (const r of h.unknownPorts[proto] ?? []) this.unknown.push(this.scanId, key, proto, r.lo, r.hi);
     }
     const ptr = h.hostnames.find((n) => n.type === 'PTR')?.name ?? null;
-    this.hosts.push({ scan_id: this.scanId, ip_key: key, ip: h.ip, up: up ? 1 : 0, timed_out: h.timedOut ? 1 : 0, ptr: ptr?.slice(0, 255) ?? null, mac: h.mac ?? null, open_count: openCount });
-    if (up) this.hostsUp++;
-    this.portsOpen += openCount;
-    if (this.hosts.length + this.ports.length >= FLUSH_AT) await this.flush();
+    this.hosts.push(this.scanId, key, h.ip, up ? 1 : 0, h.timedOut ? 1 : 0, ptr?.slice(0, 255) ?? null, h.mac ?? null, openCount);
+    if (++this.rows >= BATCH) {
+      // One batch in flight at a time: wait for the previous one, then start this one and go on parsing.
+      await this.pending;
+      this.pending = this.write();
+      this.pending.catch(() => undefined); // handled where it is awaited: next batch or flush()
+    }
   }
 
-  async flush(): Promise<void> {
+  private write(): Promise<void> {
     const [hosts, ports, unknown] = [this.hosts, this.ports, this.unknown];
     this.hosts = [];
     this.ports = [];
     this.unknown = [];
-    await stageHosts(this.trx, this.dialect, hosts);
-    await stagePorts(this.trx, this.dialect, ports);
-    await stageUnknownPorts(this.trx, this.dialect, unknown);
+    this.rows = 0;
+    return (async () => {
+      await this.writer.write('stage_hosts', hosts);
+      await this.writer.write('stage_ports', ports);
+      await this.writer.write('stage_unknown_ports', unknown);
+    })();
+  }
+
+  /** Writes what is left and waits for every batch; rethrows a failed batch. */
+  async flush(): Promise<void> {
+    await this.pending;
+    await this.write();
+    await this.writer.close();
   }
 }

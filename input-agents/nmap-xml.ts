@@ -1,8 +1,9 @@
-// nmap and masscan XML (-oX) as ScanEvents. Streamed through saxes so memory stays flat whatever
-// the file size, and hardened: no DTD is ever read and no entity beyond XML's five is ever expanded.
+// nmap and masscan XML (-oX) as ScanEvents. Streamed through a small tokenizer (xml-tokenizer.ts)
+// so memory stays flat whatever the file size, and hardened: no DTD is ever read and no entity
+// beyond XML's five is ever expanded.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { SaxesParser } from 'saxes';
+import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
 import { type ErrorCode, ScanRejectedError } from '../common/errors';
 import { canonicalIp } from '../common/ip';
 import { isProto, mergePortRanges, parsePortList } from '../common/ports';
@@ -12,9 +13,12 @@ import type { InputAgent, ParseContext } from './types';
 
 type Attrs = Record<string, string | undefined>;
 
+/** The elements whose attributes this reader uses; the tokenizer skips the attributes of all others. */
+const WANTED: ReadonlySet<string> = new Set(['nmaprun', 'scaninfo', 'host', 'status', 'address', 'hostname', 'port', 'state', 'service', 'extraports', 'extrareasons', 'finished']);
+
 const STATES = new Set<string>(['open', 'closed', 'filtered', 'unfiltered', 'open|filtered', 'closed|filtered']);
 // nmap writes well under 1 KiB (plus the command line) before <nmaprun>; a long prolog is not a
-// scan, and capping it also caps what saxes buffers of a hostile DOCTYPE before we see it whole.
+// scan, and capping it also caps what is buffered of a hostile prolog.
 const PROLOG_LIMIT = 1 << 20;
 const NOT_NMAP = 'give the -oX output of nmap or masscan, or name the right format with --format';
 const EDITED = 'nmap and masscan never write this: re-export the scan, or fix the record by hand';
@@ -46,7 +50,11 @@ function resolvesNames(scanner: string | undefined, args: string | undefined): b
 
 class NmapXmlReader {
   private out: ScanEvent[] = [];
-  private readonly sax = new SaxesParser({ xmlns: false, position: true });
+  private readonly xml = new XmlTokenizer({
+    doctype: (text) => this.doctype(text),
+    open: (name, attrs) => this.open(name, attrs),
+    close: (name) => this.close(name),
+  }, WANTED);
   private readonly meta: ScanMetaEvent = { kind: 'meta' };
   private metaSent = false;
   private sawRoot = false;
@@ -62,15 +70,15 @@ class NmapXmlReader {
   private lastHost = '';
 
   constructor(private readonly file: string) {
-    this.sax.on('doctype', (text) => this.doctype(text));
-    this.sax.on('opentag', (tag) => this.open(tag.name, tag.attributes as Attrs));
-    this.sax.on('closetag', (tag) => this.close(tag.name));
-    this.sax.on('error', (err) => { throw this.saxError(err); });
   }
 
   write(text: string): void {
     if (text.length === 0) return;
-    this.sax.write(text);
+    try {
+      this.xml.write(text);
+    } catch (err) {
+      throw err instanceof XmlSyntaxError ? this.syntaxError(err) : err;
+    }
     if (!this.sawRoot && (this.prolog += text.length) > PROLOG_LIMIT) {
       throw this.reject('no <nmaprun> element in the first MiB: this is not nmap or masscan XML', NOT_NMAP);
     }
@@ -87,8 +95,12 @@ class NmapXmlReader {
     if (!this.sawRoot) {
       throw this.reject(this.prolog === 0 ? 'the file is empty' : 'no <nmaprun> element: this is not nmap or masscan XML', NOT_NMAP);
     }
-    const position = this.where(); // before close(), which resets saxes' position
-    if (this.closedRoot) this.sax.close();
+    const position = this.where();
+    try {
+      this.xml.end();
+    } catch (err) {
+      throw err instanceof XmlSyntaxError ? this.syntaxError(err) : err;
+    }
     this.flushMeta();
     const at = this.finished?.at;
     if (at) this.out.push({ kind: 'meta', finishedAt: at });
@@ -104,19 +116,18 @@ class NmapXmlReader {
   }
 
   private where(): string {
-    return `${this.sax.line}:${this.sax.column}`;
+    const p = this.xml.position();
+    return `${p.line}:${p.column}`;
   }
 
   private reject(message: string, remedy: string, position = this.where(), code?: ErrorCode): ScanRejectedError {
     return new ScanRejectedError(message, { file: this.file, position, remedy, code });
   }
 
-  private saxError(err: Error): ScanRejectedError {
-    const detail = err.message.replace(/^\d+:\d+: /, '');
-    if (/undefined entity|entity name/.test(detail)) {
-      return this.reject(`hostile XML: entity reference rejected (${detail})`, HOSTILE, undefined, 'HOSTILE_INPUT');
-    }
-    return this.reject(`malformed XML ${this.place()}: ${detail}`, this.hosts === 0 ? BROKEN_HEAD : BROKEN);
+  private syntaxError(err: XmlSyntaxError): ScanRejectedError {
+    const position = `${err.line}:${err.column}`;
+    if (err.hostile) return this.reject(`hostile XML: ${err.message}`, HOSTILE, position, 'HOSTILE_INPUT');
+    return this.reject(`malformed XML ${this.place()}: ${err.message}`, this.hosts === 0 ? BROKEN_HEAD : BROKEN, position);
   }
 
   // nmap writes a bare <!DOCTYPE nmaprun>; a subset or an external id is only there to make a parser expand or fetch.
@@ -274,7 +285,7 @@ function sniff(head: Buffer): boolean {
   return text.includes('<nmaprun') || text.includes('<!DOCTYPE nmaprun');
 }
 
-/** Streams the file through saxes; the events each chunk completes go out before the next chunk is read. */
+/** Streams the file through the tokenizer; the events each chunk completes go out before the next chunk is read. */
 async function* parse(input: Readable, ctx: ParseContext): AsyncGenerator<ScanEvent> {
   const reader = new NmapXmlReader(ctx.source);
   const decoder = new StringDecoder('utf8');

@@ -1,5 +1,5 @@
-// The whole schema: scanners, scans with their scope, per-scanner state, changes, and the staging
-// tables a scan is loaded into before it is applied with a few set-based statements.
+// The whole schema: scanners, scans with their scope, per-scanner state and changes. (A scan's
+// staging tables are temporary, made per ingest: db/staging.ts.)
 // Times are epoch milliseconds (bigint) and flags are 0/1 integers so every statement is the same
 // on SQLite and PostgreSQL.
 import type { Knex } from 'knex';
@@ -102,39 +102,10 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['detected_at']);
     t.index(['scan_id']);
   });
-  await knex.schema.createTable('stage_hosts', (t) => {
-    t.integer('scan_id').notNullable();
-    t.string('ip_key', 32).notNullable();
-    t.string('ip', 45).notNullable();
-    t.integer('up').notNullable();
-    t.integer('timed_out').notNullable();
-    t.string('ptr', 255).nullable();
-    t.string('mac', 32).nullable();
-    t.integer('open_count').notNullable();
-    t.index(['scan_id', 'ip_key']);
-  });
-  await knex.schema.createTable('stage_ports', (t) => {
-    t.integer('scan_id').notNullable();
-    t.string('ip_key', 32).notNullable();
-    t.string('ip', 45).notNullable();
-    t.string('proto', 8).notNullable();
-    t.integer('port').notNullable();
-    t.integer('open').notNullable(); // 1 open, 0 no evidence (open|filtered)
-    t.string('service', 100).nullable();
-    t.index(['scan_id', 'ip_key', 'proto', 'port']);
-  });
-  await knex.schema.createTable('stage_unknown_ports', (t) => {
-    t.integer('scan_id').notNullable();
-    t.string('ip_key', 32).notNullable();
-    t.string('proto', 8).notNullable();
-    t.integer('lo').notNullable();
-    t.integer('hi').notNullable();
-    t.index(['scan_id', 'ip_key', 'proto']);
-  });
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['stage_unknown_ports', 'stage_ports', 'stage_hosts', 'changes', 'port_state', 'host_state', 'scan_port_scope', 'scan_host_scope', 'scans', 'scanners']) {
+  for (const t of ['changes', 'port_state', 'host_state', 'scan_port_scope', 'scan_host_scope', 'scans', 'scanners']) {
     await knex.schema.dropTableIfExists(t);
   }
 }

@@ -1,0 +1,334 @@
+// A small streaming XML tokenizer for machine-written scanner output (nmap, masscan): start tags
+// with attributes, end tags, and the prolog. It is strict where safety needs it — no entity is
+// ever expanded beyond the five predefined ones and numeric references, a DOCTYPE is handed to the
+// caller to judge, tags must nest — and skips what scanner XML never needs (text, comments, PIs).
+// It replaced saxes on the ingest's hot path: saxes spent ~80 % of the parse time checking what
+// this file does not need (docs/benchmarks.md).
+
+export type Attrs = Record<string, string>;
+
+export interface XmlHandler {
+  doctype(text: string): void;
+  open(name: string, attrs: Attrs): void;
+  close(name: string): void;
+}
+
+export class XmlSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+    readonly hostile = false,
+  ) {
+    super(message);
+  }
+}
+
+const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
+const EMPTY: Attrs = Object.freeze({}) as Attrs;
+const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+// One token may not be larger than this: a tag never is, and a hostile file must not make us buffer it all.
+const MAX_TOKEN = 8 * 1024 * 1024;
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 9 || c === 13;
+}
+
+export class XmlTokenizer {
+  private buf = '';
+  private pos = 0;
+  /** Line number at `lineAt` (1-based), advanced lazily for messages. */
+  private line = 1;
+  private lineAt = 0;
+  private lineStart = 0;
+  private stack: string[] = [];
+  private rootSeen = false;
+  private rootClosed = false;
+  private tokenStart = 0;
+  private nextAmp = -1;
+
+  private readonly names = new Set<string>();
+
+  /**
+   * `wanted`: the elements whose attributes the caller reads. Others are only checked for shape and
+   * for entity references (a tag with an '&' gets the full treatment), which saves most of the work.
+   */
+  constructor(
+    private readonly handler: XmlHandler,
+    private readonly wanted?: ReadonlySet<string>,
+  ) {}
+
+  /** XML names repeat endlessly in scanner output: each distinct one is checked once. */
+  private checkName(name: string, what: string): void {
+    if (this.names.has(name)) return;
+    if (!NAME.test(name)) this.fail(`${what} '${name.slice(0, 20)}' is not a valid XML name`);
+    if (this.names.size < 1000) this.names.add(name);
+  }
+
+  get depth(): number {
+    return this.stack.length;
+  }
+
+  get closed(): boolean {
+    return this.rootClosed;
+  }
+
+  /** Line and column of the token being read. */
+  position(): { line: number; column: number } {
+    return this.locate(this.tokenStart);
+  }
+
+  write(text: string): void {
+    // Keep only the unread tail; counting lines over what is dropped keeps positions exact.
+    if (this.pos > 0) {
+      this.locate(this.pos);
+      this.lineAt -= this.pos;
+      this.lineStart -= this.pos;
+      this.buf = this.buf.slice(this.pos);
+      this.pos = 0;
+    }
+    this.buf += text;
+    this.nextAmp = -1;
+    this.run();
+    if (this.buf.length - this.pos > MAX_TOKEN) this.fail('a single XML token is larger than 8 MiB');
+  }
+
+  /** The input ended; throws if what is left is not just trailing blanks. Unclosed elements are the caller's business. */
+  end(): void {
+    const rest = this.buf.slice(this.pos);
+    if (rest.trim() !== '' && this.stack.length === 0) this.fail('the document ends inside a tag');
+  }
+
+  private locate(pos: number): { line: number; column: number } {
+    const b = this.buf;
+    let i = b.indexOf('\n', this.lineAt);
+    while (i !== -1 && i < pos) {
+      this.line++;
+      this.lineStart = i + 1;
+      i = b.indexOf('\n', i + 1);
+    }
+    this.lineAt = Math.max(this.lineAt, pos);
+    return { line: this.line, column: pos - this.lineStart + 1 };
+  }
+
+  private fail(message: string, hostile = false): never {
+    const { line, column } = this.position();
+    throw new XmlSyntaxError(message, line, column, hostile);
+  }
+
+  private run(): void {
+    const b = this.buf;
+    for (;;) {
+      const lt = b.indexOf('<', this.pos);
+      if (lt === -1) {
+        this.text(this.pos, b.length, true);
+        return;
+      }
+      if (lt > this.pos) this.text(this.pos, lt, false);
+      this.tokenStart = lt;
+      const next = b.charCodeAt(lt + 1);
+      let done: number;
+      if (next !== next) return; // NaN: '<' is the last character so far
+      if (next === 47 /* / */) done = this.endTag(lt);
+      else if (next === 33 /* ! */) done = this.markup(lt);
+      else if (next === 63 /* ? */) done = this.until(lt, '?>');
+      else done = this.startTag(lt);
+      if (done === -1) return; // incomplete: wait for more input
+      this.pos = done;
+    }
+  }
+
+  /** Text between tags: ignored, but it must not smuggle in entity references, and outside the root only blanks may stand. */
+  private text(from: number, to: number, partial: boolean): void {
+    const b = this.buf;
+    if (this.stack.length === 0) {
+      for (let i = from; i < to; i++) {
+        if (!isSpace(b.charCodeAt(i))) {
+          this.tokenStart = i;
+          this.fail(this.rootClosed ? 'text after the end of the document' : 'text before the root element (this is not XML)');
+        }
+      }
+    } else if (partial) {
+      return; // checked once the next '<' arrives, so no reference is cut in two
+    } else {
+      // Searching afresh for each short text between two tags would scan the rest of the buffer every time.
+      if (this.ampAfter(from) < to) this.decode(b.slice(from, to), from);
+    }
+    this.pos = to;
+  }
+
+  private until(lt: number, close: string): number {
+    const end = this.buf.indexOf(close, lt + 2);
+    return end === -1 ? -1 : end + close.length;
+  }
+
+  private markup(lt: number): number {
+    const b = this.buf;
+    if (b.startsWith('<!--', lt)) return this.until(lt, '-->');
+    if (b.startsWith('<![CDATA[', lt)) {
+      if (this.stack.length === 0) this.fail('CDATA outside the root element');
+      return this.until(lt, ']]>');
+    }
+    if (b.length - lt < 9) return -1;
+    if (!b.startsWith('<!DOCTYPE', lt)) this.fail(`unexpected markup '${b.slice(lt, lt + 12)}'`);
+    if (this.rootSeen) this.fail('a DOCTYPE after the root element');
+    // A DOCTYPE with an internal subset ('[') is handed over as soon as the '[' is seen: the caller
+    // refuses it, so the subset is never read, let alone expanded.
+    const bracket = b.indexOf('[', lt);
+    const gt = b.indexOf('>', lt);
+    if (bracket !== -1 && (gt === -1 || bracket < gt)) {
+      this.handler.doctype(b.slice(lt + 9, bracket + 1));
+      this.fail('a DOCTYPE with an internal subset is not supported', true);
+    }
+    if (gt === -1) return -1;
+    this.handler.doctype(b.slice(lt + 9, gt).trim());
+    return gt + 1;
+  }
+
+  private endTag(lt: number): number {
+    const b = this.buf;
+    const gt = b.indexOf('>', lt);
+    if (gt === -1) return -1;
+    const name = b.slice(lt + 2, gt).trim();
+    const open = this.stack.pop();
+    if (open === undefined) this.fail(`closing tag </${name}> without an open element`);
+    if (open !== name) this.fail(`closing tag </${name}> does not match <${open}>`);
+    if (this.stack.length === 0) this.rootClosed = true;
+    this.handler.close(name);
+    return gt + 1;
+  }
+
+  private startTag(lt: number): number {
+    const b = this.buf;
+    let i = lt + 1;
+    const n = b.length;
+    while (i < n) {
+      const c = b.charCodeAt(i);
+      if (c === 32 || c === 62 /* > */ || c === 47 /* / */ || c === 10 || c === 9 || c === 13) break;
+      i++;
+    }
+    if (i >= n) return -1;
+    const name = b.slice(lt + 1, i);
+    this.checkName(name, 'tag');
+    if (this.wanted && !this.wanted.has(name)) {
+      const end = this.skipAttributes(i);
+      if (end === -1) return -1;
+      if (end > 0) {
+        const selfClosing = b.charCodeAt(end - 2) === 47;
+        this.openElement(name, EMPTY, selfClosing);
+        return end;
+      }
+    }
+    return this.attributes(name, i);
+  }
+
+  /** The end of a tag whose attributes nobody reads (quote-aware); 0 when it holds an '&' and needs the full reading. */
+  private skipAttributes(from: number): number {
+    const b = this.buf;
+    const n = b.length;
+    for (let i = from; i < n; i++) {
+      const c = b.charCodeAt(i);
+      if (c === 62 /* > */) return this.ampAfter(from) < i ? 0 : i + 1;
+      if (c === 34 || c === 39) {
+        const close = b.indexOf(c === 34 ? '"' : "'", i + 1);
+        if (close === -1) return -1;
+        i = close;
+      }
+    }
+    return -1;
+  }
+
+  /** The first '&' at or after `pos`, remembered: positions only grow within one buffer, so the buffer is scanned once. */
+  private ampAfter(pos: number): number {
+    if (this.nextAmp < pos) {
+      const amp = this.buf.indexOf('&', pos);
+      this.nextAmp = amp === -1 ? Infinity : amp;
+    }
+    return this.nextAmp;
+  }
+
+  private attributes(name: string, from: number): number {
+    const b = this.buf;
+    const n = b.length;
+    let i = from;
+    const attrs: Attrs = {};
+    for (;;) {
+      while (i < n && isSpace(b.charCodeAt(i))) i++;
+      if (i >= n) return -1;
+      const c = b.charCodeAt(i);
+      if (c === 62) {
+        this.openElement(name, attrs, false);
+        return i + 1;
+      }
+      if (c === 47) {
+        if (i + 1 >= n) return -1;
+        if (b.charCodeAt(i + 1) !== 62) this.fail(`'/' inside <${name}> must end the tag`);
+        this.openElement(name, attrs, true);
+        return i + 2;
+      }
+      const eq = b.indexOf('=', i);
+      if (eq === -1) return -1;
+      const attr = isSpace(b.charCodeAt(eq - 1)) ? b.slice(i, eq).trimEnd() : b.slice(i, eq);
+      // A full name check per attribute costs more than the rest of the tag; a bad first character or
+      // a blank inside (two names, one '=') is what a broken file shows.
+      if (!isNameStart(attr.charCodeAt(0)) || attr.indexOf(' ') !== -1) this.fail(`bad attribute name '${attr.slice(0, 20)}' in <${name}>`);
+      let q = eq + 1;
+      while (q < n && isSpace(b.charCodeAt(q))) q++;
+      if (q >= n) return -1;
+      const quote = b.charCodeAt(q);
+      if (quote !== 34 && quote !== 39) this.fail(`the value of ${attr} in <${name}> is not quoted`);
+      const close = b.indexOf(quote === 34 ? '"' : "'", q + 1);
+      if (close === -1) return -1;
+      let value = b.slice(q + 1, close);
+      if (value.indexOf('<') !== -1) this.fail(`'<' inside the value of ${attr} in <${name}>`);
+      if (value.indexOf('&') !== -1) value = this.decode(value, q + 1);
+      if (attrs[attr] !== undefined) this.fail(`attribute ${attr} repeated in <${name}>`);
+      attrs[attr] = value;
+      i = close + 1;
+      const after = b.charCodeAt(i);
+      if (i < n && !isSpace(after) && after !== 62 && after !== 47) this.fail(`no blank between attributes in <${name}>`);
+    }
+  }
+
+  private openElement(name: string, attrs: Attrs, selfClosing: boolean): void {
+    if (this.stack.length === 0) {
+      if (this.rootSeen) this.fail(`a second root element <${name}>`);
+      this.rootSeen = true;
+    }
+    this.stack.push(name);
+    this.handler.open(name, attrs);
+    if (selfClosing) {
+      this.stack.pop();
+      if (this.stack.length === 0) this.rootClosed = true;
+      this.handler.close(name);
+    }
+  }
+
+  /** The five predefined entities and numeric references; anything else is refused, never looked up. */
+  private decode(value: string, at: number): string {
+    let out = '';
+    let from = 0;
+    for (let amp = value.indexOf('&'); amp !== -1; amp = value.indexOf('&', from)) {
+      const semi = value.indexOf(';', amp);
+      const ref = semi === -1 || semi - amp > 12 ? null : value.slice(amp + 1, semi);
+      let ch: string | undefined = ref === null ? undefined : PREDEFINED[ref];
+      if (ref !== null && ch === undefined) {
+        const num = /^#(x[0-9A-Fa-f]{1,6}|[0-9]{1,7})$/.exec(ref);
+        const code = !num ? -1 : num[1][0] === 'x' ? parseInt(num[1].slice(1), 16) : parseInt(num[1], 10);
+        if (code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) ch = String.fromCodePoint(code);
+      }
+      if (ch === undefined) {
+        this.tokenStart = at + amp;
+        if (ref === null) this.fail("a bare '&' that starts no reference");
+        this.fail(`undefined entity '&${ref.slice(0, 20)};' (only &lt; &gt; &amp; &quot; &apos; and numeric references are allowed)`, true);
+      }
+      out += value.slice(from, amp) + ch;
+      from = semi + 1;
+    }
+    return out + value.slice(from);
+  }
+}
