@@ -20,8 +20,15 @@ export function isIp(text: string): boolean {
   return canonicalIp(text) !== null;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** Sortable key of a canonical (or any valid) address. */
 export function ipKey(ip: string): string {
+  // The hot case (one call per host of a scan): canonical dotted IPv4.
+  if (STRICT_V4.test(ip)) {
+    const o = ip.split('.');
+    return V4_PREFIX + HEX[+o[0]] + HEX[+o[1]] + HEX[+o[2]] + HEX[+o[3]];
+  }
   const c = canonicalIp(ip);
   if (c === null) throw new TypeError(`not an IP address: ${ip}`);
   if (!c.includes(':')) {

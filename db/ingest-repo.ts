@@ -57,7 +57,7 @@ export async function updateScan(trx: Trx, id: number, values: Record<string, un
 export async function writeScope(trx: Trx, dialect: Dialect, scanId: number, hosts: IpRange[] | null, listed: boolean, ports: PortScope | null): Promise<void> {
   if (hosts) await insertMany(trx, dialect, 'scan_host_scope', hosts.map((r) => ({ scan_id: scanId, lo: r.lo, hi: r.hi })));
   if (listed) {
-    await trx.raw('INSERT INTO scan_host_scope (scan_id, lo, hi) SELECT DISTINCT scan_id, ip_key, ip_key FROM stage_hosts WHERE scan_id = ?', [scanId]);
+    await trx.raw('INSERT INTO scan_host_scope (scan_id, lo, hi) SELECT DISTINCT CAST(? AS integer), ip_key, ip_key FROM stage_hosts', [scanId]);
   }
   if (ports) {
     const rows = PROTOS.flatMap((p) => (ports[p] ?? []).map((r) => ({ scan_id: scanId, proto: p, lo: r.lo, hi: r.hi })));
@@ -183,7 +183,7 @@ export function hostsUpPages(trx: Trx, dialect: Dialect, scanId: number, scanner
       SELECT a.ip_key, a.ip, a.timed_out, a.ptr, a.mac, a.open_count,
              h.status, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports
         FROM (SELECT ip_key, MIN(ip) AS ip, MAX(timed_out) AS timed_out, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
-                FROM stage_hosts s WHERE scan_id = :scan ${after.replace('$KEY', 'ip_key')}
+                FROM stage_hosts s WHERE 1 = 1 ${after.replace('$KEY', 'ip_key')}
                  AND NOT EXISTS (SELECT 1 FROM host_state x WHERE x.scanner_id = :scanner AND x.ip_key = s.ip_key AND x.last_scan_id = :scan)
                GROUP BY ip_key HAVING MAX(up) = 1 ORDER BY ip_key ${limit}) a
         LEFT JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = a.ip_key
@@ -201,7 +201,7 @@ export function hostsMissingPages(trx: Trx, dialect: Dialect, scanId: number, sc
     (after, limit) => `
       SELECT h.ip_key, h.ip, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports,
              CASE WHEN EXISTS (SELECT 1 FROM scan_host_scope r WHERE r.scan_id = :scan AND h.ip_key BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_scope,
-             CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.scan_id = :scan AND s.ip_key = h.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
+             CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = h.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
         FROM host_state h
        WHERE h.scanner_id = :scanner AND h.status = 'up' AND h.last_scan_id <> :scan ${after.replace('$KEY', 'h.ip_key')}
        ORDER BY h.ip_key ${limit}`,
@@ -216,11 +216,11 @@ export function portsSeenPages(trx: Trx, dialect: Dialect, scanId: number, scann
     trx,
     dialect,
     (after, limit) => `
-      SELECT a.ip_key, a.ip, a.proto, a.port, a.open, a.service,
+      SELECT a.ip_key, h.ip, a.proto, a.port, a.open, a.service,
              p.reported, p.open_streak, p.miss_streak, p.last_change,
              h.last_change AS host_change, h.all_ports, h.ever_down, h.hostname
-        FROM (SELECT ip_key, MIN(ip) AS ip, proto, port, MAX(open) AS open, MAX(service) AS service
-                FROM stage_ports s WHERE scan_id = :scan ${after.replace('$KEY', 'ip_key, proto, port')}
+        FROM (SELECT ip_key, proto, port, MAX(open) AS open, MAX(service) AS service
+                FROM stage_ports s WHERE 1 = 1 ${after.replace('$KEY', 'ip_key, proto, port')}
                  AND NOT EXISTS (SELECT 1 FROM port_state x WHERE x.scanner_id = :scanner AND x.ip_key = s.ip_key AND x.proto = s.proto AND x.port = s.port AND x.last_scan_id = :scan)
                GROUP BY ip_key, proto, port ORDER BY ip_key, proto, port ${limit}) a
         JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = a.ip_key AND h.last_scan_id = :scan
@@ -243,8 +243,8 @@ export function portsMissingPages(trx: Trx, dialect: Dialect, scanId: number, sc
              h.all_ports, h.hostname,
              CASE WHEN EXISTS (SELECT 1 FROM scan_host_scope r WHERE r.scan_id = :scan AND p.ip_key BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_host_scope,
              CASE WHEN EXISTS (SELECT 1 FROM scan_port_scope r WHERE r.scan_id = :scan AND r.proto = p.proto AND p.port BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_port_scope,
-             CASE WHEN EXISTS (SELECT 1 FROM stage_unknown_ports u WHERE u.scan_id = :scan AND u.ip_key = p.ip_key AND u.proto = p.proto AND p.port BETWEEN u.lo AND u.hi) THEN 1 ELSE 0 END AS unknown,
-             CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.scan_id = :scan AND s.ip_key = p.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
+             CASE WHEN EXISTS (SELECT 1 FROM stage_unknown_ports u WHERE u.ip_key = p.ip_key AND u.proto = p.proto AND p.port BETWEEN u.lo AND u.hi) THEN 1 ELSE 0 END AS unknown,
+             CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = p.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
         FROM port_state p
         JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
        WHERE p.scanner_id = :scanner AND (p.reported = 'open' OR p.open_streak > 0) AND p.last_scan_id <> :scan
@@ -268,9 +268,9 @@ export async function insertChanges(trx: Trx, dialect: Dialect, rows: readonly o
 }
 
 export async function countStaged(trx: Trx, scanId: number): Promise<{ hosts: number; ports: number }> {
-  const h = rowsOf<{ n: number }>(await trx.raw('SELECT COUNT(DISTINCT ip_key) AS n FROM stage_hosts WHERE scan_id = ? AND up = 1', [scanId]));
+  const h = rowsOf<{ n: number }>(await trx.raw('SELECT COUNT(DISTINCT ip_key) AS n FROM stage_hosts WHERE up = 1'));
   const p = rowsOf<{ n: number }>(
-    await trx.raw('SELECT COUNT(*) AS n FROM (SELECT DISTINCT ip_key, proto, port FROM stage_ports WHERE scan_id = ? AND open = 1) d', [scanId]),
+    await trx.raw('SELECT COUNT(*) AS n FROM (SELECT DISTINCT ip_key, proto, port FROM stage_ports WHERE open = 1) d'),
   );
   return { hosts: Number(h[0].n), ports: Number(p[0].n) };
 }
@@ -284,19 +284,18 @@ export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scanner
   const resolves = p.resolvesNames ? 1 : 0;
   await trx.raw(
     `UPDATE host_state SET
-        ip = s.ip,
         hostname = CASE WHEN ? = 1 THEN s.ptr ELSE host_state.hostname END,
         names_known = CASE WHEN ? = 1 THEN 1 ELSE host_state.names_known END,
         mac = COALESCE(s.mac, host_state.mac),
         last_seen = ?, miss_streak = 0,
         all_ports = CASE WHEN s.open_count > ? THEN 1 ELSE 0 END,
         last_change = 0, last_scan_id = ?, change_scan_id = ?
-       FROM (SELECT ip_key, MIN(ip) AS ip, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
-               FROM stage_hosts WHERE scan_id = ? GROUP BY ip_key HAVING MAX(up) = 1) s
+       FROM (SELECT ip_key, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
+               FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1) s
       WHERE host_state.scanner_id = ? AND host_state.ip_key = s.ip_key AND host_state.status = 'up'
         AND NOT (? = 1 AND host_state.names_known = 1 AND COALESCE(host_state.hostname, '') <> COALESCE(s.ptr, ''))
         AND NOT (s.open_count > ? AND host_state.all_ports = 0)`,
-    [resolves, resolves, p.at, p.maxOpenPorts, p.scanId, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
+    [resolves, resolves, p.at, p.maxOpenPorts, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
   );
 }
 
@@ -304,14 +303,87 @@ export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scanner
 export async function applyUnchangedPorts(trx: Trx, p: { scanId: number; scannerId: number; at: number }): Promise<void> {
   await trx.raw(
     `UPDATE port_state SET
-        ip = s.ip, open_streak = port_state.open_streak + 1, miss_streak = 0, service = s.service,
+        open_streak = port_state.open_streak + 1, miss_streak = 0, service = s.service,
         last_seen = ?, last_change = 0, last_scan_id = ?
-       FROM (SELECT ip_key, MIN(ip) AS ip, proto, port, MAX(service) AS service
-               FROM stage_ports WHERE scan_id = ? GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s,
+       FROM (SELECT ip_key, proto, port, MAX(service) AS service
+               FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s,
             host_state h
       WHERE port_state.scanner_id = ? AND port_state.ip_key = s.ip_key AND port_state.proto = s.proto AND port_state.port = s.port
         AND port_state.reported = 'open'
         AND h.scanner_id = ? AND h.ip_key = s.ip_key AND h.last_scan_id = ? AND h.all_ports = 0`,
-    [p.at, p.scanId, p.scanId, p.scannerId, p.scannerId, p.scanId],
+    [p.at, p.scanId, p.scannerId, p.scannerId, p.scanId],
   );
+}
+
+interface NewRowParams {
+  scanId: number;
+  scannerId: number;
+  at: number;
+  resolvesNames: boolean;
+  maxOpenPorts: number;
+  openAfter: number;
+}
+
+const UP_HOSTS = `SELECT ip_key, MIN(ip) AS ip, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
+                    FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1`;
+
+/**
+ * The first load's common case in two statements: hosts this scanner has never seen, exactly as
+ * classifyHostUp(null, …) decides — new_host (plus all_ports_answer past max_open_ports), the name
+ * if the scan resolved names. The change rows go first, while NOT EXISTS still finds them new.
+ */
+export async function applyNewHosts(trx: Trx, p: NewRowParams): Promise<void> {
+  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, resolves: p.resolvesNames ? 1 : 0, max: p.maxOpenPorts };
+  const fresh = `FROM (${UP_HOSTS}) s WHERE NOT EXISTS (SELECT 1 FROM host_state h WHERE h.scanner_id = :scanner AND h.ip_key = s.ip_key)`;
+  const type = '1 + CASE WHEN s.open_count > :max THEN 64 ELSE 0 END';
+  const name = 'CASE WHEN :resolves = 1 THEN s.ptr ELSE NULL END';
+  await trx.raw(
+    `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
+     SELECT :scanner, :scan, s.ip_key, s.ip, NULL, NULL, ${type}, ${name}, NULL, 0, :at ${fresh} ORDER BY s.ip_key`,
+    b,
+  );
+  await trx.raw(
+    `INSERT INTO host_state (scanner_id, ip_key, ip, status, hostname, names_known, mac, first_seen, last_seen, miss_streak, ever_down, all_ports, last_change, last_scan_id, change_scan_id)
+     SELECT :scanner, s.ip_key, s.ip, 'up', ${name}, :resolves, s.mac, :at, :at, 0, 0, CASE WHEN s.open_count > :max THEN 1 ELSE 0 END, ${type}, :scan, :scan ${fresh}`,
+    b,
+  );
+}
+
+/**
+ * Ports never seen before, open now, on a host the scan saw (and that does not answer on every
+ * port): classifyPort(null, 'open', …) — new_port, with new_host when the host is new in this scan,
+ * once open_after allows; otherwise only the first sighting is recorded.
+ */
+export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
+  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, reportNow: p.openAfter <= 1 ? 1 : 0 };
+  const hostNew = '(CASE WHEN h.change_scan_id = :scan AND (h.last_change & 1) = 1 THEN 1 ELSE 0 END)';
+  await trx.raw(
+    `INSERT INTO port_state (scanner_id, ip_key, ip, proto, port, reported, open_streak, miss_streak, service, first_seen, last_seen, last_change, last_scan_id)
+     SELECT :scanner, s.ip_key, h.ip, s.proto, s.port, CASE WHEN :reportNow = 1 THEN 'open' ELSE NULL END, 1, 0, s.service, :at, :at,
+            CASE WHEN :reportNow = 1 THEN 8 + ${hostNew} ELSE 0 END, :scan
+       FROM (SELECT ip_key, proto, port, MAX(service) AS service
+               FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s
+       JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = s.ip_key AND h.last_scan_id = :scan AND h.all_ports = 0
+      WHERE NOT EXISTS (SELECT 1 FROM port_state x WHERE x.scanner_id = :scanner AND x.ip_key = s.ip_key AND x.proto = s.proto AND x.port = s.port)`,
+    b,
+  );
+  if (p.openAfter > 1) return;
+  // The change rows are read back from the rows just written, the only ones this scan has marked
+  // new_port so far (the fast path marks 0; the classifier's walk comes after): one pass over the
+  // state instead of a second join of every staged port.
+  await trx.raw(
+    `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
+     SELECT :scanner, :scan, p.ip_key, p.ip, p.proto, p.port, p.last_change, h.hostname, NULL,
+            CASE WHEN (p.last_change & 1) = 1 AND h.ever_down = 1 THEN 1 ELSE 0 END, :at
+       FROM port_state p JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
+      WHERE p.scanner_id = :scanner AND p.last_scan_id = :scan AND (p.last_change & 8) = 8
+      ORDER BY p.ip_key, p.proto, p.port`,
+    b,
+  );
+}
+
+/** The changes a scan recorded, counted per type mask. */
+export async function countChanges(trx: Trx, scanId: number): Promise<Map<number, number>> {
+  const rows = rowsOf<{ type: number; n: number }>(await trx.raw('SELECT type, COUNT(*) AS n FROM changes WHERE scan_id = ? GROUP BY type', [scanId]));
+  return new Map(rows.map((r) => [Number(r.type), Number(r.n)]));
 }

@@ -9,9 +9,9 @@ import type { Dialect } from './connection';
 export type Cell = string | number | null;
 
 export const STAGE_COLUMNS = Object.freeze({
-  stage_hosts: ['scan_id', 'ip_key', 'ip', 'up', 'timed_out', 'ptr', 'mac', 'open_count'],
-  stage_ports: ['scan_id', 'ip_key', 'ip', 'proto', 'port', 'open', 'service'],
-  stage_unknown_ports: ['scan_id', 'ip_key', 'proto', 'lo', 'hi'],
+  stage_hosts: ['ip_key', 'ip', 'up', 'timed_out', 'ptr', 'mac', 'open_count'],
+  stage_ports: ['ip_key', 'proto', 'port', 'open', 'service'],
+  stage_unknown_ports: ['ip_key', 'proto', 'lo', 'hi'],
 } as const);
 export type StageTable = keyof typeof STAGE_COLUMNS;
 

@@ -1,19 +1,20 @@
-// A scan's staging tables: temporary, made per ingest inside its transaction, loaded without
+// A scan's staging tables: temporary, made per ingest inside its transaction (so they hold one
+// scan and need no scan id), loaded without
 // indexes (bulk load), indexed once loaded, dropped at the end. Deleting a big scan's rows from
 // permanent tables cost more than the whole apply (docs/benchmarks.md).
 import type { Knex } from 'knex';
 import type { Dialect } from './connection';
 
 const TABLES = {
-  stage_hosts: 'scan_id integer NOT NULL, ip_key varchar(32) NOT NULL, ip varchar(45) NOT NULL, up integer NOT NULL, timed_out integer NOT NULL, ptr varchar(255), mac varchar(32), open_count integer NOT NULL',
-  stage_ports: 'scan_id integer NOT NULL, ip_key varchar(32) NOT NULL, ip varchar(45) NOT NULL, proto varchar(8) NOT NULL, port integer NOT NULL, open integer NOT NULL, service varchar(100)',
-  stage_unknown_ports: 'scan_id integer NOT NULL, ip_key varchar(32) NOT NULL, proto varchar(8) NOT NULL, lo integer NOT NULL, hi integer NOT NULL',
+  stage_hosts: 'ip_key varchar(32) NOT NULL, ip varchar(45) NOT NULL, up integer NOT NULL, timed_out integer NOT NULL, ptr varchar(255), mac varchar(32), open_count integer NOT NULL',
+  stage_ports: 'ip_key varchar(32) NOT NULL, proto varchar(8) NOT NULL, port integer NOT NULL, open integer NOT NULL, service varchar(100)',
+  stage_unknown_ports: 'ip_key varchar(32) NOT NULL, proto varchar(8) NOT NULL, lo integer NOT NULL, hi integer NOT NULL',
 } as const;
 
 const INDEXES = [
-  'CREATE INDEX stage_hosts_key ON stage_hosts (scan_id, ip_key)',
-  'CREATE INDEX stage_ports_key ON stage_ports (scan_id, ip_key, proto, port)',
-  'CREATE INDEX stage_unknown_key ON stage_unknown_ports (scan_id, ip_key, proto)',
+  'CREATE INDEX stage_hosts_key ON stage_hosts (ip_key)',
+  'CREATE INDEX stage_ports_key ON stage_ports (ip_key, proto, port)',
+  'CREATE INDEX stage_unknown_key ON stage_unknown_ports (ip_key, proto)',
 ];
 
 export async function createStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {

@@ -33,7 +33,7 @@ const hostPrev = (r: { status: string | null; hostname: string | null; names_kno
     ? null
     : { status: r.status as 'up' | 'down', hostname: r.hostname, namesKnown: !!r.names_known, missStreak: Number(r.miss_streak), everDown: !!r.ever_down, allPorts: !!r.all_ports };
 
-async function hostsUp(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+async function hostsUp(ctx: ApplyContext): Promise<void> {
   for await (const page of repo.hostsUpPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
@@ -47,7 +47,6 @@ async function hostsUp(ctx: ApplyContext, counts: Map<number, number>): Promise<
       });
       if (d.change) {
         changes.push(change(ctx, r.ip_key, r.ip, d.change, { hostname: d.hostname, previous_hostname: d.previousHostname, returning: d.returning ? 1 : 0 }));
-        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
       }
     }
     await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_UPDATE_COLS);
@@ -55,7 +54,7 @@ async function hostsUp(ctx: ApplyContext, counts: Map<number, number>): Promise<
   }
 }
 
-async function hostsMissing(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+async function hostsMissing(ctx: ApplyContext): Promise<void> {
   if (!ctx.complete) return;
   for await (const page of repo.hostsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
@@ -71,7 +70,6 @@ async function hostsMissing(ctx: ApplyContext, counts: Map<number, number>): Pro
       });
       if (d.change) {
         changes.push(change(ctx, r.ip_key, r.ip, d.change, { hostname: d.hostname }));
-        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
       }
     }
     await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_MISS_COLS);
@@ -82,7 +80,7 @@ async function hostsMissing(ctx: ApplyContext, counts: Map<number, number>): Pro
 const portPrev = (r: { reported: string | null; open_streak: number | null; miss_streak: number | null }): PortPrev | null =>
   r.open_streak === null ? null : { reported: r.reported as PortPrev['reported'], openStreak: Number(r.open_streak), missStreak: Number(r.miss_streak) };
 
-async function portsSeen(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+async function portsSeen(ctx: ApplyContext): Promise<void> {
   for await (const page of repo.portsSeenPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
@@ -101,7 +99,6 @@ async function portsSeen(ctx: ApplyContext, counts: Map<number, number>): Promis
       }
       if (d.change) {
         changes.push(change(ctx, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname, returning: d.change & ChangeType.new_host && r.ever_down ? 1 : 0 }));
-        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
       }
     }
     await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_SEEN_COLS);
@@ -115,7 +112,7 @@ function missingPortSeen(ctx: ApplyContext, r: repo.MissingPortRow): PortSeen {
   return evidence ? 'missing' : 'unknown';
 }
 
-async function portsMissing(ctx: ApplyContext, counts: Map<number, number>): Promise<void> {
+async function portsMissing(ctx: ApplyContext): Promise<void> {
   for await (const page of repo.portsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
@@ -128,7 +125,6 @@ async function portsMissing(ctx: ApplyContext, counts: Map<number, number>): Pro
       });
       if (d.change) {
         changes.push(change(ctx, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname }));
-        counts.set(d.change, (counts.get(d.change) ?? 0) + 1);
       }
     }
     await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_MISS_COLS);
@@ -138,19 +134,23 @@ async function portsMissing(ctx: ApplyContext, counts: Map<number, number>): Pro
 
 /** Runs the four passes; returns the number of changes per type mask. */
 export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>> {
-  const counts = new Map<number, number>();
   const t = timer('apply');
   await repo.applyUnchangedHosts(ctx.trx, ctx);
   t.mark('unchanged hosts');
-  await hostsUp(ctx, counts);
+  const newRows = { ...ctx, openAfter: ctx.thresholds.openAfter };
+  await repo.applyNewHosts(ctx.trx, newRows);
+  t.mark('new hosts');
+  await hostsUp(ctx);
   t.mark('hosts up');
-  await hostsMissing(ctx, counts);
+  await hostsMissing(ctx);
   t.mark('hosts missing');
   await repo.applyUnchangedPorts(ctx.trx, ctx);
   t.mark('unchanged ports');
-  await portsSeen(ctx, counts);
+  await repo.applyNewPorts(ctx.trx, newRows);
+  t.mark('new ports');
+  await portsSeen(ctx);
   t.mark('ports seen');
-  await portsMissing(ctx, counts);
+  await portsMissing(ctx);
   t.mark('ports missing');
-  return counts;
+  return repo.countChanges(ctx.trx, ctx.scanId);
 }

@@ -126,7 +126,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     });
     const keepDown = scope.hosts === null || scope.includeListedHosts;
     await createStaging(trx, db.dialect);
-    state = { scannerName, scannerId, scanId, scope, stager: new Stager(stageWriter(db.dialect, conn), scanId, sc.open_filtered === 'open', keepDown) };
+    state = { scannerName, scannerId, scanId, scope, stager: new Stager(stageWriter(db.dialect, conn), sc.open_filtered === 'open', keepDown) };
     return state;
   };
 

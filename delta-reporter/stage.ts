@@ -17,7 +17,6 @@ export class Stager {
 
   constructor(
     private readonly writer: StageWriter,
-    private readonly scanId: number,
     /** open|filtered counts as open (scanner option open_filtered: open). */
     private readonly openFilteredIsOpen: boolean,
     /** Down hosts only matter when the scope is the hosts the file lists, or nmap timed out on them. */
@@ -33,14 +32,14 @@ export class Stager {
       const open = p.state === 'open' || (p.state === 'open|filtered' && this.openFilteredIsOpen);
       if (!open && p.state !== 'open|filtered') continue;
       if (open) openCount++;
-      this.ports.push(this.scanId, key, h.ip, p.proto, p.port, open ? 1 : 0, p.service?.slice(0, 100) ?? null);
+      this.ports.push(key, p.proto, p.port, open ? 1 : 0, p.service?.slice(0, 100) ?? null);
       this.rows++;
     }
     if (h.unknownPorts) {
-      for (const proto of PROTOS) for (const r of h.unknownPorts[proto] ?? []) this.unknown.push(this.scanId, key, proto, r.lo, r.hi);
+      for (const proto of PROTOS) for (const r of h.unknownPorts[proto] ?? []) this.unknown.push(key, proto, r.lo, r.hi);
     }
     const ptr = h.hostnames.find((n) => n.type === 'PTR')?.name ?? null;
-    this.hosts.push(this.scanId, key, h.ip, up ? 1 : 0, h.timedOut ? 1 : 0, ptr?.slice(0, 255) ?? null, h.mac ?? null, openCount);
+    this.hosts.push(key, h.ip, up ? 1 : 0, h.timedOut ? 1 : 0, ptr?.slice(0, 255) ?? null, h.mac ?? null, openCount);
     if (++this.rows >= BATCH) {
       // One batch in flight at a time: wait for the previous one, then start this one and go on parsing.
       await this.pending;
