@@ -78,6 +78,7 @@ export interface StagedHostRow {
   miss_streak: number | null;
   ever_down: number | null;
   all_ports: number | null;
+  known_mac: string | null;
 }
 
 export interface MissingHostRow {
@@ -181,7 +182,7 @@ export function hostsUpPages(trx: Trx, dialect: Dialect, scanId: number, scanner
     dialect,
     (after, limit) => `
       SELECT a.ip_key, a.ip, a.timed_out, a.ptr, a.mac, a.open_count,
-             h.status, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports
+             h.status, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports, h.mac AS known_mac
         FROM (SELECT ip_key, MIN(ip) AS ip, MAX(timed_out) AS timed_out, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
                 FROM stage_hosts s WHERE 1 = 1 ${after.replace('$KEY', 'ip_key')}
                  AND NOT EXISTS (SELECT 1 FROM host_state x WHERE x.scanner_id = :scanner AND x.ip_key = s.ip_key AND x.last_scan_id = :scan)

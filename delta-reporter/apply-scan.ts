@@ -42,7 +42,7 @@ async function hostsUp(ctx: ApplyContext): Promise<void> {
       const n = d.next!;
       states.push({
         scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, status: n.status, hostname: n.hostname, names_known: n.namesKnown ? 1 : 0,
-        mac: r.mac, first_seen: ctx.at, last_seen: ctx.at, miss_streak: 0, ever_down: n.everDown ? 1 : 0, all_ports: n.allPorts ? 1 : 0,
+        mac: r.mac ?? r.known_mac, first_seen: ctx.at, last_seen: ctx.at, miss_streak: 0, ever_down: n.everDown ? 1 : 0, all_ports: n.allPorts ? 1 : 0,
         last_change: d.change, last_scan_id: ctx.scanId, change_scan_id: ctx.scanId,
       });
       if (d.change) {
