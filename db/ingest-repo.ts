@@ -268,7 +268,7 @@ export async function insertChanges(trx: Trx, dialect: Dialect, rows: readonly o
   await insertMany(trx, dialect, 'changes', rows);
 }
 
-export async function countStaged(trx: Trx, scanId: number): Promise<{ hosts: number; ports: number }> {
+export async function countStaged(trx: Trx): Promise<{ hosts: number; ports: number }> {
   const h = rowsOf<{ n: number }>(await trx.raw('SELECT COUNT(DISTINCT ip_key) AS n FROM stage_hosts WHERE up = 1'));
   const p = rowsOf<{ n: number }>(
     await trx.raw('SELECT COUNT(*) AS n FROM (SELECT DISTINCT ip_key, proto, port FROM stage_ports WHERE open = 1) d'),

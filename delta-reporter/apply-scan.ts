@@ -132,25 +132,27 @@ async function portsMissing(ctx: ApplyContext): Promise<void> {
   }
 }
 
-/** Runs the four passes; returns the number of changes per type mask. */
+/**
+ * Set-based statements for the bulk (unchanged rows, first sightings), the classifier's walks for
+ * the rest; hosts before ports, since a port's change depends on its host's. Returns the number of
+ * changes per type mask.
+ */
 export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>> {
-  const t = timer('apply');
-  await repo.applyUnchangedHosts(ctx.trx, ctx);
-  t.mark('unchanged hosts');
   const newRows = { ...ctx, openAfter: ctx.thresholds.openAfter };
-  await repo.applyNewHosts(ctx.trx, newRows);
-  t.mark('new hosts');
-  await hostsUp(ctx);
-  t.mark('hosts up');
-  await hostsMissing(ctx);
-  t.mark('hosts missing');
-  await repo.applyUnchangedPorts(ctx.trx, ctx);
-  t.mark('unchanged ports');
-  await repo.applyNewPorts(ctx.trx, newRows);
-  t.mark('new ports');
-  await portsSeen(ctx);
-  t.mark('ports seen');
-  await portsMissing(ctx);
-  t.mark('ports missing');
+  const steps: ReadonlyArray<readonly [string, () => Promise<void>]> = [
+    ['unchanged hosts', () => repo.applyUnchangedHosts(ctx.trx, ctx)],
+    ['new hosts', () => repo.applyNewHosts(ctx.trx, newRows)],
+    ['hosts up', () => hostsUp(ctx)],
+    ['hosts missing', () => hostsMissing(ctx)],
+    ['unchanged ports', () => repo.applyUnchangedPorts(ctx.trx, ctx)],
+    ['new ports', () => repo.applyNewPorts(ctx.trx, newRows)],
+    ['ports seen', () => portsSeen(ctx)],
+    ['ports missing', () => portsMissing(ctx)],
+  ];
+  const t = timer('apply');
+  for (const [name, step] of steps) {
+    await step();
+    t.mark(name);
+  }
   return repo.countChanges(ctx.trx, ctx.scanId);
 }

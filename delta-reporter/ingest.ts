@@ -174,7 +174,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     const at = fileTime ?? now;
     if (fileTime === null) warnings.push('the file records no scan time: its changes are dated at import');
     const newest = await repo.newestAppliedStart(trx, st.scannerId, st.scanId);
-    const counted = await repo.countStaged(trx, st.scanId);
+    const counted = await repo.countStaged(trx);
     const finish = { sha256, complete: complete ? 1 : 0, started_at: fileTime, finished_at: meta.finishedAt?.getTime() ?? null, warnings: JSON.stringify(warnings), hosts_up: counted.hosts, ports_open: counted.ports };
     if (newest !== null && fileTime !== null && fileTime < newest) {
       warnings.push(`older than this scanner's newest applied scan (${new Date(newest).toISOString()}): recorded as stale, state unchanged`);

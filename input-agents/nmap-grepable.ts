@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { HostRecord, PortFact, PortRange, PortScope, PortState, Proto, ScanEvent, ScanMetaEvent } from '../common/types';
 import { PROTOS } from '../common/types';
-import { PortdeltaError, ScanRejectedError } from '../common/errors';
+import { ScanRejectedError } from '../common/errors';
 import { canonicalIp } from '../common/ip';
 import { countPorts, mergePortRanges, parsePortList } from '../common/ports';
 import { nmapResolvesNames } from '../common/nmap-options';

@@ -6,8 +6,8 @@ import { parse as csvParse } from 'csv-parse';
 import type { HostRecord, PortState, Proto, ScanEvent, ScanMetaEvent, ScanWarningEvent } from '../common/types';
 import { PROTOS } from '../common/types';
 import { ScanRejectedError } from '../common/errors';
-import { canonicalIp, formatRange, parseTargets } from '../common/ip';
-import { formatPortScope, parsePortScopeHeader } from '../common/ports';
+import { canonicalIp, parseTargets } from '../common/ip';
+import { parsePortScopeHeader } from '../common/ports';
 import type { InputAgent, ParseContext } from './types';
 
 import { MAGIC, VERSION } from './portdelta-csv-writer';
