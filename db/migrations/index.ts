@@ -2,13 +2,17 @@
 // TypeScript sources (tests) and from the compiled dist/ (the shipped CLI).
 import type { Knex } from 'knex';
 import * as m001 from './001_initial';
+import * as m002 from './002_deliveries';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
   down(knex: Knex): Promise<void>;
 }
 
-const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([['001_initial', m001]]);
+const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
+  ['001_initial', m001],
+  ['002_deliveries', m002],
+]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
   getMigrations: async () => [...MIGRATIONS],

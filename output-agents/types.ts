@@ -1,0 +1,94 @@
+// The output-agent contract (DESIGN §4, STYLE "Plug-in contracts"): one small interface per kind,
+// implemented once per file and listed in output-agents/registry.ts.
+import type { ChangeRow, Proto } from '../common/types';
+
+/** What the target-state policy says about a change (output-agents/policy.ts). */
+export interface PolicyVerdict {
+  /** true: the policy allows it; false: it breaks the policy; null: no rule covers it. */
+  expected: boolean | null;
+  owner: string | null;
+  note: string | null;
+}
+
+/** A change as an output agent hands it on: the stored change plus what the report knows of it. */
+export interface ReportChange extends ChangeRow {
+  /** With `duplicates: confirm`: the id of the equivalent change already delivered to this target group. */
+  confirms: number | null;
+  /** The scan's start time (ISO-8601 UTC), else its finish time; null when the file had none. */
+  scan_time: string | null;
+  policy: PolicyVerdict;
+  /** The change in words ("port 8443/tcp newly open"), from common/describe.ts. */
+  text: string;
+}
+
+/** One member's view in a scanner-group disagreement (DESIGN §3). */
+export interface DisagreementView {
+  scanner: string;
+  /** 'open' | 'not open' (in scope of its latest complete scan and not open) */
+  view: 'open' | 'not open';
+  scan_id: number;
+  scan_time: string | null;
+}
+
+export interface Disagreement {
+  group: string;
+  ip: string;
+  proto: Proto;
+  port: number;
+  hostname: string | null;
+  views: DisagreementView[];
+}
+
+/** Everything one agent delivers in one run. */
+export interface ChangeBatch {
+  agent: string;
+  targetGroup: string | null;
+  changes: ReportChange[];
+  /** For agents with `include_disagreements: true`; else empty. */
+  disagreements: Disagreement[];
+  generatedAt: Date;
+}
+
+/** What a delivery may use besides its options; injected so tests and dry runs can swap parts. */
+export interface DeliveryDeps {
+  /** The validated `smtp` section of the configuration, if any. */
+  smtp?: SmtpSettings;
+  /** Lines for the run's log (stderr), already prefixed with the agent's name by the runner. */
+  log(line: string): void;
+  now(): Date;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  from?: string;
+  user?: string;
+  password?: string;
+  /** Validate the server's certificate (default true). */
+  tls_verify: boolean;
+  timeout_ms: number;
+}
+
+export type ParseResult<O> = { value: O; errors?: undefined } | { errors: string[]; value?: undefined };
+
+/**
+ * A kind of output agent. `deliver` resolves when every change of the batch was delivered; when it
+ * throws, the error may carry `deliveredIds` (changes delivered before it failed, e.g. per-change
+ * hooks) and every other change of the batch is retried on the next run.
+ */
+export interface OutputAgent<O> {
+  readonly kind: string;
+  /** Validates this kind's own options (everything of the agent's entry besides the common keys). */
+  parseOptions(raw: Record<string, unknown>): ParseResult<O>;
+  deliver(batch: ChangeBatch, options: O, deps: DeliveryDeps): Promise<void>;
+}
+
+/** The target-state policy (output-agents/policy.ts loads it from YAML or CSV). */
+export interface Policy {
+  /**
+   * Opening changes (new_port, port_reopened) are expected when the policy allows the port open;
+   * port_closed is expected when it does not; host events get the owner of the ip and expected null.
+   */
+  judge(change: { ip: string; proto: Proto | null; port: number | null; type: number }): PolicyVerdict;
+}
