@@ -2,6 +2,7 @@
 import { UsageError } from '../common/errors';
 import { parseTargets } from '../common/ip';
 import { parsePortSpec } from '../common/ports';
+import { parseDuration } from '../common/duration';
 import { CHANGE_TYPE_NAMES, ChangeType, type ChangeTypeName, type IpRange, type PortScope } from '../common/types';
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -46,13 +47,11 @@ export function typeMaskOption(value: string | undefined): number | undefined {
   return mask;
 }
 
-const UNITS: Record<string, number> = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
-
 /** An ISO date/time, or a duration back from now ('36h', '7d'). */
 export function sinceOption(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
-  const dur = /^(\d+)([smhdw])$/.exec(value.trim());
-  if (dur) return now - Number(dur[1]) * UNITS[dur[2]];
+  const dur = parseDuration(value);
+  if (dur !== null) return now - dur;
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new UsageError(`--since: '${value}' is neither a date nor a duration`, 'use e.g. 2026-11-20, 2026-11-20T02:00:00Z or 36h, 7d');
   return t;
