@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
 import { parseTargets } from './ip';
 import { parsePortSpec } from './ports';
@@ -60,12 +61,13 @@ export const configSchema = z
     database: z.string().min(1).optional(),
     scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),
     inbox: z.string().optional(),
-    smtp: z.record(z.unknown()).optional(),
+    smtp: smtpSchema.optional(),
     policy: z.string().optional(),
     output_agents: z.array(outputAgent).optional(),
     server: z.record(z.unknown()).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine(checkEmailAgents);
 export type Config = z.output<typeof configSchema>;
 
 export const EMPTY_CONFIG: Config = configSchema.parse({});

@@ -1,0 +1,70 @@
+// The options of an `email` agent (DESIGN §4), checked as a whole: every problem at once, each with
+// its key. Templates are read and compiled here, so a missing or broken file stops the configuration,
+// not the night's mail.
+import path from 'node:path';
+import { z } from 'zod';
+import { compileSubject, loadTemplate } from './render';
+import { mailAddress } from './smtp-settings';
+import type { ParseResult } from './types';
+
+export interface EmailOptions {
+  to: string[];
+  cc: string[];
+  /** Else smtp.from (common/config.ts refuses an email agent with neither). */
+  from?: string;
+  reply_to?: string;
+  /** A Handlebars template string; else render.ts's DEFAULT_SUBJECT. */
+  subject?: string;
+  /** Absolute paths of template files; else the shipped ones. */
+  text_template?: string;
+  html_template?: string;
+}
+
+const addressList = (what: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? [v] : v),
+    z.array(mailAddress, { required_error: `required: the ${what} as a list of addresses`, invalid_type_error: `the ${what}: an address or a list of addresses` })
+      .min(1, `give at least one ${what.replace(/s$/, '')}`),
+  );
+
+function templateFile(kind: 'text' | 'html') {
+  return z.string().min(1).transform((p, ctx) => {
+    const file = path.resolve(p);
+    try {
+      loadTemplate(file, kind);
+    } catch (e) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+      return z.NEVER;
+    }
+    return file;
+  });
+}
+
+const schema = z
+  .object({
+    to: addressList('recipients'),
+    cc: addressList('copy recipients').optional(),
+    from: mailAddress.optional(),
+    reply_to: mailAddress.optional(),
+    subject: z
+      .string()
+      .min(1)
+      .superRefine((s, ctx) => {
+        try {
+          compileSubject(s);
+        } catch (e) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
+        }
+      })
+      .optional(),
+    text_template: templateFile('text').optional(),
+    html_template: templateFile('html').optional(),
+  })
+  .strict();
+
+export function parseEmailOptions(raw: Record<string, unknown>): ParseResult<EmailOptions> {
+  const r = schema.safeParse(raw);
+  if (!r.success) return { errors: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`) };
+  const { cc, ...rest } = r.data;
+  return { value: { ...rest, cc: cc ?? [] } };
+}

@@ -1,0 +1,169 @@
+// The data a report template sees (docs/output-agents.md lists every field). Built once per batch
+// and shared by the subject, the text and the HTML part. Everything a scanner or the network could
+// have put into a string goes through `clean`, so no template can emit a raw control character.
+import { safeText, shortTime } from '../cli/render';
+import { ipKey } from '../common/ip';
+import { CHANGE_TYPE_NAMES, ChangeType, typeNames, type ChangeTypeName } from '../common/types';
+import type { ChangeBatch, Disagreement, ReportChange } from './types';
+
+export interface ChangeView {
+  id: number;
+  text: string;
+  scanner: string;
+  group: string | null;
+  ip: string;
+  proto: string | null;
+  port: number | null;
+  type: number;
+  types: string;
+  hostname: string | null;
+  previous_hostname: string | null;
+  dns_changed: boolean;
+  scan_time: string;
+  detected_at: string;
+  /** 'expected' | 'unexpected' | null (no policy rule covers it) */
+  verdict: 'expected' | 'unexpected' | null;
+  unexpected: boolean;
+  owner: string | null;
+  note: string | null;
+  confirms: number | null;
+}
+
+export interface HostView {
+  ip: string;
+  /** The host's names in this report (a DNS change brings two), joined with ', '; null when none. */
+  hostnames: string | null;
+  changes: ChangeView[];
+}
+
+export interface DisagreementEntry {
+  group: string;
+  ip: string;
+  proto: string;
+  port: number;
+  where: string;
+  hostname: string | null;
+  views: Array<{ scanner: string; view: string; scan_time: string; scan_id: number }>;
+}
+
+export interface ReportView {
+  agent: string;
+  target_group: string | null;
+  generated_at: string;
+  count: number;
+  count_text: string;
+  summary: string;
+  counts: Array<{ type: ChangeTypeName; count: number }>;
+  unexpected_count: number;
+  host_count: number;
+  hosts: HostView[];
+  disagreement_count: number;
+  /** '1 scanner disagreement', '3 scanner disagreements' */
+  disagreement_text: string;
+  disagreements: DisagreementEntry[];
+}
+
+const clean = (s: string): string => safeText(s);
+const cleanOrNull = (s: string | null | undefined): string | null => (s == null || s === '' ? null : clean(s));
+const when = (iso: string | null): string => (iso ? `${shortTime(iso)} UTC` : 'unknown');
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+const PORT_BITS = ChangeType.new_port | ChangeType.port_closed | ChangeType.port_reopened;
+
+/** A port event counts under its port type (its host bit only says why); a host event under its own. */
+function countedTypes(c: ReportChange): ChangeTypeName[] {
+  return typeNames(c.port === null ? c.type : c.type & PORT_BITS || c.type);
+}
+
+function changeView(c: ReportChange): ChangeView {
+  const verdict = c.policy.expected === null ? null : c.policy.expected ? 'expected' : 'unexpected';
+  return {
+    id: c.id,
+    text: clean(c.text),
+    scanner: clean(c.scanner),
+    group: cleanOrNull(c.group),
+    ip: c.ip,
+    proto: c.proto,
+    port: c.port,
+    type: c.type,
+    types: c.types.join(', '),
+    hostname: cleanOrNull(c.hostname),
+    previous_hostname: cleanOrNull(c.previous_hostname),
+    dns_changed: (c.type & ChangeType.dns_changed) !== 0,
+    scan_time: when(c.scan_time),
+    detected_at: when(c.detected_at),
+    verdict,
+    unexpected: verdict === 'unexpected',
+    owner: cleanOrNull(c.policy.owner),
+    note: cleanOrNull(c.policy.note),
+    confirms: c.confirms,
+  };
+}
+
+/** Host events first, then ports in protocol and number order, then the order they were detected. */
+function byPort(a: ReportChange, b: ReportChange): number {
+  if ((a.port === null) !== (b.port === null)) return a.port === null ? -1 : 1;
+  return (a.proto ?? '').localeCompare(b.proto ?? '') || (a.port ?? 0) - (b.port ?? 0) || a.id - b.id;
+}
+
+/** Numeric address order (10.0.0.9 before 10.0.0.10, IPv4 before IPv6). */
+function byAddress(a: string, b: string): number {
+  const ka = ipKey(a);
+  const kb = ipKey(b);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function hostViews(changes: ReportChange[]): HostView[] {
+  const byIp = new Map<string, ReportChange[]>();
+  for (const c of changes) {
+    const list = byIp.get(c.ip);
+    if (list) list.push(c);
+    else byIp.set(c.ip, [c]);
+  }
+  return [...byIp.entries()]
+    .sort(([a], [b]) => byAddress(a, b))
+    .map(([ip, list]) => {
+      list.sort(byPort);
+      const names = new Set<string>();
+      for (const c of [...list].sort((a, b) => a.id - b.id)) {
+        for (const n of [c.previous_hostname, c.hostname]) if (n) names.add(clean(n));
+      }
+      return { ip, hostnames: names.size ? [...names].join(', ') : null, changes: list.map(changeView) };
+    });
+}
+
+function disagreementEntries(list: Disagreement[]): DisagreementEntry[] {
+  return [...list]
+    .sort((a, b) => a.group.localeCompare(b.group) || byAddress(a.ip, b.ip) || a.proto.localeCompare(b.proto) || a.port - b.port)
+    .map((d) => ({
+      group: clean(d.group),
+      ip: d.ip,
+      proto: d.proto,
+      port: d.port,
+      where: `${d.ip.includes(':') ? `[${d.ip}]` : d.ip}:${d.port}/${d.proto}`,
+      hostname: cleanOrNull(d.hostname),
+      views: d.views.map((v) => ({ scanner: clean(v.scanner), view: v.view, scan_time: when(v.scan_time), scan_id: v.scan_id })),
+    }));
+}
+
+export function reportView(batch: ChangeBatch): ReportView {
+  const tally = new Map<ChangeTypeName, number>();
+  for (const c of batch.changes) for (const t of countedTypes(c)) tally.set(t, (tally.get(t) ?? 0) + 1);
+  const counts = CHANGE_TYPE_NAMES.filter((t) => tally.has(t)).map((type) => ({ type, count: tally.get(type)! }));
+  const hosts = hostViews(batch.changes);
+  return {
+    agent: clean(batch.agent),
+    target_group: cleanOrNull(batch.targetGroup),
+    generated_at: when(batch.generatedAt.toISOString()),
+    count: batch.changes.length,
+    count_text: plural(batch.changes.length, 'change'),
+    summary: counts.map((c) => `${c.count} ${c.type}`).join(', '),
+    counts,
+    unexpected_count: batch.changes.filter((c) => c.policy.expected === false).length,
+    host_count: hosts.length,
+    hosts,
+    disagreement_count: batch.disagreements.length,
+    disagreement_text: plural(batch.disagreements.length, 'scanner disagreement'),
+    disagreements: disagreementEntries(batch.disagreements),
+  };
+}
