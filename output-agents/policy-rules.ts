@@ -87,11 +87,12 @@ function checkPorts(raw: RawRule, proto: Proto | 'any' | null, at: Locate, probl
     return null;
   }
   if (spec.toLowerCase() === 'any') return 'any';
-  if (proto === null) return null; // the proto problem is already listed
-  const protos = proto === 'any' ? PROTOS : [proto];
+  // With a bad proto (already listed) the ports are still checked, for every protocol.
+  const protos = proto === 'any' || proto === null ? PROTOS : [proto];
   try {
     const scope = parsePortSpec(spec, protos);
     const foreign = PROTOS.filter((p) => scope[p] && !protos.includes(p));
+    if (proto === null) return null;
     if (foreign.length) {
       problems.push(`${at('ports')}: '${spec}' names ${foreign.join(', ')} ports but the rule's proto is ${proto}`);
       return null;
