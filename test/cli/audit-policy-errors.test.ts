@@ -68,4 +68,17 @@ describe('audit refuses a bad policy file', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`policy ${path.join(scratch.dir, 'cidr.csv')} is invalid:\n  line 2, network: '10.66.1.0/33'`);
   });
+
+  test('audit --help exits 0 and shows an example', async () => {
+    const r = await cli(['audit', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Example:\n  portdelta audit --policy');
+  });
+
+  test('audit --network with garbage: exit 2 and what is expected', async () => {
+    const policy = scratch.write('ok.csv', `${HEADER}\n10.66.1.0/24,tcp,22,allow,,\n`);
+    const r = await cli(['--db', path.join(scratch.dir, 'net.sqlite'), 'audit', '--policy', policy, '--network', '10.0.0.0/33']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--network: '10.0.0.0/33' is not an address, CIDR or address range");
+  });
 });

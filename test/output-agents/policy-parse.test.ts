@@ -1,6 +1,8 @@
 // The policy file: YAML (a `rules:` list or the list alone) and CSV say the same thing; a bad file is
 // refused as a whole with every problem and where it stands.
-import { parsePolicy, policyFormat, type PolicyRule } from '../../output-agents/policy';
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadPolicy, parsePolicy, policyFormat, type PolicyRule } from '../../output-agents/policy';
 import { ConfigError } from '../../common/errors';
 
 const YAML_RULES = `# the lab's policy
@@ -94,5 +96,25 @@ describe('a bad policy is refused with every problem and where it stands', () =>
     const got = problems(text, file);
     expect(got).toHaveLength(want.length);
     want.forEach((re, i) => expect(got[i]).toMatch(re));
+  });
+});
+
+describe('the documented examples', () => {
+  const ROOT = path.resolve(__dirname, '../..');
+
+  test('docs/policy.example.yaml loads', () => {
+    const p = loadPolicy(path.join(ROOT, 'docs/policy.example.yaml'));
+    expect(p.rules.length).toBeGreaterThan(5);
+    expect(p.check('10.66.1.10', 'tcp', 8443).reason).toBe('denied');
+  });
+
+  test('the YAML and CSV examples of docs/target-state.md are the same policy, and its table holds', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs/target-state.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```(yaml|csv)\n([\s\S]*?)```/g)].map((m) => parsePolicy(m[2], `example.${m[1]}`));
+    expect(blocks.map((b) => b.format)).toEqual(['yaml', 'csv', 'yaml']);
+    expect(meaning(blocks[1].rules)).toEqual(meaning(blocks[0].rules));
+    const table = [...doc.matchAll(/^\| (\S+) (\d+)\/(tcp|udp) \| (allowed|denied|no policy) \|/gm)];
+    expect(table).toHaveLength(6);
+    for (const [, ip, port, proto, reason] of table) expect(blocks[2].check(ip, proto as 'tcp', Number(port)).reason).toBe(reason);
   });
 });
