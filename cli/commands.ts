@@ -68,6 +68,17 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./hosts'),
   },
   {
+    name: 'audit',
+    summary: 'open ports now that break the target-state policy (docs/target-state.md)',
+    example: 'portdelta audit --policy /etc/portdelta/policy.yaml --network 10.66.1.0/24',
+    options: (cmd) =>
+      scannerNet(cmd.option('--policy <file>', 'the policy file, YAML or CSV (default: `policy` in the configuration)')).option(
+        '--exit-code',
+        'exit 1 when an open port breaks the policy',
+      ),
+    load: () => import('./audit'),
+  },
+  {
     name: 'demo',
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',

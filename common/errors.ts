@@ -45,8 +45,9 @@ export class UnknownFormatError extends ScanRejectedError {
 
 export class ConfigError extends PortdeltaError {
   readonly problems: string[];
-  constructor(file: string, problems: string[], remedy = 'fix the listed keys; docs/configuration.md describes each one') {
-    super('CONFIG', `configuration ${file} is invalid:\n  ${problems.join('\n  ')}`, { remedy });
+  /** `what` names the kind of file ('configuration', 'policy') at the start of the message. */
+  constructor(file: string, problems: string[], remedy = 'fix the listed keys; docs/configuration.md describes each one', what = 'configuration') {
+    super('CONFIG', `${what} ${file} is invalid:\n  ${problems.join('\n  ')}`, { remedy });
     this.problems = problems;
   }
 }

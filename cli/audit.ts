@@ -1,0 +1,38 @@
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { loadConfig } from '../common/config';
+import { UsageError } from '../common/errors';
+import { audit } from '../output-agents/audit';
+import { loadPolicy, policyPath } from '../output-agents/policy';
+import { networksOption } from './parse-options';
+import { json, safeText, table } from './render';
+
+export const run: Action = async (_args, opts, global, io) => {
+  const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };
+  // The policy is read and checked before the database is opened: a bad file costs nothing else.
+  const { config, file } = loadConfig(global.config);
+  const where = policyPath(config.policy, file, opts.policy as string | undefined);
+  if (!where) {
+    throw new UsageError('audit needs a target-state policy file', 'give --policy FILE or set `policy:` in the configuration (docs/target-state.md)');
+  }
+  const policy = loadPolicy(where);
+  return withContext(global, async ({ db }) => {
+    const { violations, checked, uncovered } = await audit(db.knex, policy, filter);
+    if (global.json) json(io, violations);
+    else {
+      if (violations.length === 0) io.out(`no open port breaks the policy (${checked} open ports checked against ${where})\n`);
+      else {
+        table(
+          io,
+          ['IP', 'PORT', 'HOSTNAME', 'SCANNERS', 'REASON', 'RULE', 'OWNER', 'NOTE'],
+          violations.map((v) => [
+            v.ip, `${v.port}/${v.proto}`, safeText(v.hostname), v.scanners.join(','), v.reason, v.rule ?? '', safeText(v.owner), safeText(v.note),
+          ]),
+        );
+      }
+      if (uncovered > 0) io.out(`${uncovered} open ports are on addresses no policy rule covers\n`);
+    }
+    return opts.exitCode && violations.length > 0 ? EXIT.changesFound : EXIT.ok;
+  });
+};
