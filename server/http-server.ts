@@ -66,14 +66,14 @@ export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<Ru
     } catch (err) {
       answer = toAnswer(err, opts.log);
     }
+    const where = url ? url.pathname + url.search : String(req.url);
+    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${safeText(where).slice(0, 300)} ${answer.status}${scanner ? ` scanner=${scanner}` : ''} ${Date.now() - started}ms`);
     const text = JSON.stringify(answer.body, null, 2) + '\n';
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');
     res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : text);
     if (!req.readableEnded) req.resume();
-    const where = url ? url.pathname + url.search : String(req.url);
-    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${safeText(where).slice(0, 300)} ${answer.status}${scanner ? ` scanner=${scanner}` : ''} ${Date.now() - started}ms`);
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res);
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
