@@ -2,18 +2,12 @@ import type { Action } from './commands';
 import { EXIT } from './io';
 import { withContext } from './context';
 import { listChanges } from '../db/query-repo';
-import { intOption, networksOption, sinceOption, typeMaskOption } from './parse-options';
+import { changeFilter, type ChangeQuery } from './parse-options';
 import { describeChange } from '../common/describe';
 import { json, safeText, shortTime, table } from './render';
 
 export const run: Action = async (_args, opts, global, io) => {
-  const filter = {
-    sinceMs: sinceOption(opts.since as string | undefined),
-    afterId: intOption(opts.afterId as string | undefined, '--after-id'),
-    scanner: opts.scanner as string | undefined,
-    typeMask: typeMaskOption(opts.type as string | undefined),
-    networks: networksOption(opts.network as string[] | undefined, '--network'),
-  };
+  const filter = changeFilter(opts as ChangeQuery);
   return withContext(global, async ({ db }) => {
     const rows = await listChanges(db.knex, filter);
     if (global.json) json(io, rows);

@@ -79,6 +79,24 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./audit'),
   },
   {
+    name: 'serve',
+    summary: 'HTTPS upload API for scan agents (tokens bound to scanners) and a read-only JSON API',
+    example: 'portdelta --config /etc/portdelta/portdelta.yaml serve --listen 0.0.0.0:5000',
+    options: (cmd) =>
+      cmd
+        .option('--listen <host:port>', 'address to listen on (default: server.listen, else 127.0.0.1:5000)')
+        .option('--ingest', 'ingest each upload at once instead of queueing it in the inbox')
+        .option('--inbox <dir>', 'where uploads are queued for the watcher, as <dir>/<scanner>/ (default: inbox in the config)'),
+    load: () => import('./serve'),
+  },
+  {
+    name: 'agent',
+    summary: 'remote scan agent: scan the subnets from its own config (--config agent.yaml) or phpIPAM with nmap, upload the results',
+    example: 'portdelta agent --config /etc/portdelta/agent.yaml',
+    options: () => undefined,
+    load: () => import('./agent'),
+  },
+  {
     name: 'demo',
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',

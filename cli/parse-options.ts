@@ -4,6 +4,7 @@ import { parseTargets } from '../common/ip';
 import { parsePortSpec } from '../common/ports';
 import { parseDuration } from '../common/duration';
 import { CHANGE_TYPE_NAMES, ChangeType, type ChangeTypeName, type IpRange, type PortScope } from '../common/types';
+import type { ChangeFilter } from '../db/query-repo';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -61,4 +62,28 @@ export function intOption(value: string | undefined, flag: string): number | und
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag}: '${value}' is not a whole number`, `give ${flag} a number such as 0 or 1234`);
   return Number(value);
+}
+
+/** The filters `changes` takes, as text from the command line or a query string (`serve`'s read API). */
+export interface ChangeQuery {
+  since?: string;
+  afterId?: string;
+  scanner?: string;
+  type?: string;
+  network?: string[];
+}
+
+export function changeFilter(q: ChangeQuery): ChangeFilter {
+  return {
+    sinceMs: sinceOption(q.since),
+    afterId: intOption(q.afterId, '--after-id'),
+    scanner: q.scanner,
+    typeMask: typeMaskOption(q.type),
+    networks: networksOption(q.network, '--network'),
+  };
+}
+
+/** The filters `state` and `hosts` take. */
+export function scannerNetFilter(q: { scanner?: string; network?: string[] }): { scanner?: string; networks?: IpRange[] } {
+  return { scanner: q.scanner, networks: networksOption(q.network, '--network') };
 }

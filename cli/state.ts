@@ -2,11 +2,11 @@ import type { Action } from './commands';
 import { EXIT } from './io';
 import { withContext } from './context';
 import { listOpenPorts } from '../db/query-repo';
-import { networksOption } from './parse-options';
+import { scannerNetFilter } from './parse-options';
 import { json, safeText, shortTime, table } from './render';
 
 export const run: Action = async (_args, opts, global, io) => {
-  const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };
+  const filter = scannerNetFilter(opts as { scanner?: string; network?: string[] });
   return withContext(global, async ({ db }) => {
     const rows = await listOpenPorts(db.knex, filter);
     if (global.json) json(io, rows);

@@ -7,6 +7,7 @@ import { ConfigError } from './errors';
 import { parseTargets } from './ip';
 import { parsePortSpec } from './ports';
 import type { IpRange, PortScope } from './types';
+import { serverSchema } from './server-config';
 
 const threshold = z.number().int().min(1).max(1000);
 
@@ -64,7 +65,7 @@ export const configSchema = z
     smtp: smtpSchema.optional(),
     policy: z.string().optional(),
     output_agents: z.array(outputAgent).optional(),
-    server: z.record(z.unknown()).optional(),
+    server: serverSchema.default({}),
   })
   .strict()
   .superRefine(checkEmailAgents);
@@ -94,17 +95,34 @@ function substituteEnv(value: unknown, path: string, problems: string[]): unknow
   return value;
 }
 
-export function parseConfig(text: string, file: string): Config {
+/** Each zod problem as 'path.to.key: message'. */
+export function issueLines(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+}
+
+/** YAML text → a value of the schema, with ${VAR} from the environment; every problem is listed at once. */
+export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, file: string): z.output<S> {
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   const problems: string[] = [];
   const raw = substituteEnv(doc.toJS() ?? {}, '', problems);
-  const result = configSchema.safeParse(raw);
-  if (!result.success) {
-    problems.push(...result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`));
-  }
+  const result = schema.safeParse(raw);
+  if (!result.success) problems.push(...issueLines(result.error));
   if (problems.length || !result.success) throw new ConfigError(file, problems);
   return result.data;
+}
+
+export function parseConfig(text: string, file: string): Config {
+  return parseYamlWith(configSchema, text, file);
+}
+
+/** The text of a configuration file named by the user; a clear error when it cannot be read. */
+export function readConfigFile(file: string, hint = 'check the path given by --config or PORTDELTA_CONFIG'): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [`cannot read the file: ${(e as Error).message}`], hint);
+  }
 }
 
 const DEFAULT_PATHS = ['./portdelta.yaml', '/etc/portdelta/portdelta.yaml'];
@@ -113,13 +131,7 @@ const DEFAULT_PATHS = ['./portdelta.yaml', '/etc/portdelta/portdelta.yaml'];
 export function loadConfig(explicit?: string): { config: Config; file: string | null } {
   const chosen = explicit ?? process.env.PORTDELTA_CONFIG;
   if (chosen) {
-    let text: string;
-    try {
-      text = fs.readFileSync(chosen, 'utf8');
-    } catch (e) {
-      throw new ConfigError(chosen, [`cannot read the file: ${(e as Error).message}`], 'check the path given by --config or PORTDELTA_CONFIG');
-    }
-    return { config: parseConfig(text, chosen), file: chosen };
+    return { config: parseConfig(readConfigFile(chosen), chosen), file: chosen };
   }
   for (const p of DEFAULT_PATHS) {
     if (fs.existsSync(p)) return { config: parseConfig(fs.readFileSync(p, 'utf8'), p), file: p };

@@ -1,0 +1,15 @@
+// `portdelta agent --config agent.yaml`: one run of the remote scan agent (cron runs it).
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { json, safeText } from './render';
+import { DEFAULT_AGENT_CONFIG, loadAgentConfig } from '../scan-agent/config';
+import { runAgent } from '../scan-agent/run-agent';
+
+export const run: Action = async (_args, _opts, global, io) => {
+  // --config names the agent's own file here; PORTDELTA_CONFIG is the central server's and does not apply.
+  const cfg = loadAgentConfig(global.config ?? process.env.PORTDELTA_AGENT_CONFIG ?? DEFAULT_AGENT_CONFIG);
+  const s = await runAgent(cfg, (msg) => io.err(`portdelta agent: ${new Date().toISOString()} ${msg.split('\n').map(safeText).join('\n')}\n`));
+  if (global.json) json(io, s);
+  else io.out(`${s.agent}: ${s.subnets.length} subnet(s), ${s.scanned} scanned, ${s.sent} report(s) sent, ${s.kept} kept, ${s.rejected} refused\n`);
+  return s.ok ? EXIT.ok : EXIT.error;
+};

@@ -1,0 +1,72 @@
+// `portdelta serve`: the upload API (tokens bound to scanners) and the read API, until SIGTERM.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { PortdeltaError, UsageError } from '../common/errors';
+import { isLoopbackHost, splitHostPort } from '../common/loopback';
+import { TokenTable } from '../server/auth';
+import { startServer } from '../server/http-server';
+
+function readTlsFile(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (e) {
+    throw new PortdeltaError('CONFIG', `cannot read the TLS ${what} ${file} (server.tls.${what}): ${(e as Error).message}`, {
+      remedy: 'check the path and that the user running `portdelta serve` may read it',
+    });
+  }
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve(sig);
+    };
+    const onTerm = () => on('SIGTERM');
+    const onInt = () => on('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
+export const run: Action = async (_args, opts, global, io) =>
+  withContext(global, async ({ db, config }) => {
+    const listen = (opts.listen as string | undefined) ?? config.server.listen;
+    const hp = splitHostPort(listen);
+    if (!hp) throw new UsageError(`--listen: '${listen}' is not HOST:PORT`, 'e.g. 0.0.0.0:5000, 127.0.0.1:5000 or [::1]:5000');
+    const tokens = new TokenTable(config.server.tokens);
+    const tlsCfg = config.server.tls;
+    if (tokens.size > 0 && !tlsCfg && !isLoopbackHost(hp.host)) {
+      throw new UsageError(
+        `refusing to listen on ${listen} without TLS: the upload tokens would cross the network in clear`,
+        'set server.tls.cert and server.tls.key (docs/server.md, "TLS"), or listen on a loopback address (127.0.0.1:5000) behind a TLS proxy',
+      );
+    }
+    const tls = tlsCfg ? { cert: readTlsFile(tlsCfg.cert, 'cert'), key: readTlsFile(tlsCfg.key, 'key') } : undefined;
+    const ingest = !!opts.ingest;
+    const inbox = (opts.inbox as string | undefined) ?? config.inbox ?? null;
+    if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
+    if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens: every request will be refused (401)\n');
+    const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'portdelta-serve-'));
+    const log = (line: string) => io.err(line + '\n');
+    try {
+      const server = await startServer(
+        { db, config, tokens, maxBody: config.server.max_body, ingest, inbox: inbox && path.resolve(inbox), spool },
+        { host: hp.host, port: hp.port, tls, log },
+      ).catch((err: NodeJS.ErrnoException) => {
+        throw new PortdeltaError('IO', `cannot listen on ${listen}: ${err.message}`, { remedy: err.code === 'EADDRINUSE' ? 'stop the other server on that port or choose another with --listen' : 'check the address and your permissions' });
+      });
+      io.err(`portdelta: listening on ${server.url} (${ingest ? 'ingesting each upload' : `queueing uploads in ${path.resolve(inbox!)}`}, ${tokens.size} token${tokens.size === 1 ? '' : 's'})\n`);
+      const sig = await untilSignal();
+      io.err(`portdelta: ${sig}: closing\n`);
+      await server.close();
+      return EXIT.ok;
+    } finally {
+      fs.rmSync(spool, { recursive: true, force: true });
+    }
+  });

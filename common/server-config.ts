@@ -1,0 +1,44 @@
+// The `server:` section of the config (DESIGN §5): where `serve` listens, its TLS files, the upload
+// tokens (each bound to one scanner) and the largest body it takes.
+import { z } from 'zod';
+import { splitHostPort } from './loopback';
+
+export const DEFAULT_LISTEN = '127.0.0.1:5000';
+export const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** '256MiB', '512k', '1G', 1048576 → bytes; null when it is not a size. */
+export function parseSize(v: string | number): number | null {
+  if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? v : null;
+  const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(v.trim());
+  return m ? Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()] : null;
+}
+
+/** Scanner names become inbox folder names: no dot first, no path separators. */
+export const SCANNER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+
+export const serverSchema = z
+  .object({
+    listen: z
+      .string()
+      .refine((s) => splitHostPort(s) !== null, 'expected HOST:PORT, e.g. 0.0.0.0:5000, 127.0.0.1:5000 or [::1]:5000')
+      .default(DEFAULT_LISTEN),
+    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    tokens: z
+      .record(
+        z.string().min(16, 'a token needs at least 16 characters (e.g. `openssl rand -hex 32`)'),
+        z.string().regex(SCANNER_NAME, 'a scanner name: letters, digits, . _ - (not starting with a dot)'),
+      )
+      .default({}),
+    max_body: z
+      .union([z.string(), z.number()])
+      .transform((v, ctx) => {
+        const n = parseSize(v);
+        if (n === null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${v}' is not a size (e.g. 268435456, 256MiB, 1G)` });
+        return n ?? 0;
+      })
+      .default(DEFAULT_MAX_BODY),
+  })
+  .strict();
+export type ServerConfig = z.output<typeof serverSchema>;

@@ -1,0 +1,17 @@
+// What every route needs: the store, the config, the tokens, and where uploads go.
+import type { Db } from '../db/connection';
+import type { Config } from '../common/config';
+import type { TokenTable } from './auth';
+
+export interface ServerContext {
+  db: Db;
+  config: Config;
+  tokens: TokenTable;
+  maxBody: number;
+  /** Ingest each upload at once instead of queueing it in the inbox. */
+  ingest: boolean;
+  /** The watcher's inbox (queue mode); uploads go to inbox/<scanner>/. */
+  inbox: string | null;
+  /** Private folder for uploads that are ingested at once. */
+  spool: string;
+}

@@ -1,0 +1,98 @@
+// The HTTP(S) server of `serve`: routes, one log line per request (never a token), errors as JSON
+// {error, remedy}, and a graceful close.
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { PortdeltaError, UsageError } from '../common/errors';
+import { safeText } from '../cli/render';
+import { HttpError } from './http-error';
+import { postScan, type Answer } from './routes-scans';
+import { getChanges, getHost, getState } from './routes-read';
+import type { ServerContext } from './context';
+
+export interface ListenOptions {
+  host: string;
+  port: number;
+  tls?: { cert: Buffer; key: Buffer };
+  log(line: string): void;
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage, url: URL, ctx: ServerContext, scanner: string, param: string) => Promise<Answer>;
+
+const ROUTES: ReadonlyArray<{ method: string; path: RegExp; handler: Handler }> = [
+  { method: 'POST', path: /^\/api\/v1\/scans\/?$/, handler: (req, url, ctx, scanner) => postScan(req, url, ctx, scanner) },
+  { method: 'GET', path: /^\/api\/v1\/changes\/?$/, handler: (_r, url, ctx) => getChanges(url, ctx) },
+  { method: 'GET', path: /^\/api\/v1\/state\/?$/, handler: (_r, url, ctx) => getState(url, ctx) },
+  { method: 'GET', path: /^\/api\/v1\/hosts\/([^/]+)\/?$/, handler: (_r, url, ctx, _s, ip) => getHost(url, ctx, ip) },
+];
+
+function toAnswer(err: unknown, log: (line: string) => void): Answer {
+  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.remedy ? { remedy: err.remedy } : {}) } };
+  if (err instanceof UsageError) return { status: 400, body: { error: err.message, ...(err.remedy ? { remedy: err.remedy } : {}) } };
+  if (err instanceof PortdeltaError && err.code === 'DATABASE') return { status: 503, body: { error: err.message } };
+  log(`internal error: ${(err as Error)?.stack ?? String(err)}`);
+  return { status: 500, body: { error: 'internal error; the server log has the details' } };
+}
+
+async function route(req: http.IncomingMessage, url: URL, ctx: ServerContext): Promise<{ answer: Answer; scanner?: string }> {
+  const matches = ROUTES.filter((r) => r.path.test(url.pathname));
+  if (matches.length === 0) throw new HttpError(404, `no such endpoint: ${url.pathname}`, 'see docs/server.md for the API');
+  const r = matches.find((m) => m.method === req.method || (m.method === 'GET' && req.method === 'HEAD'));
+  if (!r) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, `use ${matches.map((m) => m.method).join(', ')}`);
+  const scanner = ctx.tokens.authenticate(req);
+  let param = '';
+  try {
+    param = decodeURIComponent(r.path.exec(url.pathname)?.[1] ?? '');
+  } catch {
+    throw new HttpError(400, 'the path is not valid percent-encoding');
+  }
+  return { answer: await r.handler(req, url, ctx, scanner, param), scanner };
+}
+
+export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
+  const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const started = Date.now();
+    let scanner: string | undefined;
+    let answer: Answer;
+    let url: URL | null = null;
+    try {
+      url = new URL(req.url ?? '/', 'http://server.invalid');
+      ({ answer, scanner } = await route(req, url, ctx));
+    } catch (err) {
+      answer = toAnswer(err, opts.log);
+    }
+    const where = url ? url.pathname + url.search : String(req.url);
+    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${safeText(where).slice(0, 300)} ${answer.status}${scanner ? ` scanner=${scanner}` : ''} ${Date.now() - started}ms`);
+    const text = JSON.stringify(answer.body, null, 2) + '\n';
+    // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
+    if (!req.readableEnded) res.setHeader('Connection', 'close');
+    res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : text);
+    if (!req.readableEnded) req.resume();
+  };
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void onRequest(req, res);
+  const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
+  server.requestTimeout = 30 * 60 * 1000; // a large scan over a slow line
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      resolve({
+        url: `${opts.tls ? 'https' : 'http'}://${host}:${addr.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), 10_000).unref();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,44 @@
+// Runs `portdelta serve` as operators do and learns its URL from the "listening on" line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, ROOT } from './cli';
+
+export interface Served {
+  url: string;
+  /** Everything the server logged so far (one line per request). */
+  log(): string;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number>;
+}
+
+export function startServe(args: string[]): Promise<Served> {
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? -1)));
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      const m = /listening on (\S+)/.exec(stderr);
+      if (m) {
+        resolve({
+          url: m[1],
+          log: () => stderr,
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    exited.then((code) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)));
+  });
+}
+
+/** Waits until the server's log satisfies `ok` (its lines may trail the HTTP answer by a moment). */
+export async function logWhen(s: Served, ok: (log: string) => boolean, tries = 100): Promise<string> {
+  for (let i = 0; i < tries && !ok(s.log()); i++) await new Promise((r) => setTimeout(r, 50));
+  return s.log();
+}
