@@ -37,39 +37,46 @@ export async function scannerGroups(knex: Knex, config?: Config): Promise<Map<st
 
 /**
  * "Not open" needs evidence: the member's newest applied complete scan whose host scope holds the
- * address and whose port scope holds the port — the scan that would have closed it — and no
- * "answers on every port" flag on the host. Ordered by the scan's time through the
- * (scanner_id, status, started_at) index, so the walk stops at the first scan that covers it.
+ * address and whose port scope holds the port (the scan that would have closed it), and no
+ * "answers on every port" flag on the host. Ports every member reports open drop out in one
+ * aggregate pass; only the (port, member) pairs left are looked at, so the lookups follow the
+ * disagreements, not every open port.
+ * MATERIALIZED keeps that order (PostgreSQL would otherwise run the scan look-up for every pair,
+ * and twice). The look-up walks the member's scans newest first through the
+ * (scanner_id, status, started_at) index and stops at the first that covers the port.
  * "Open" is the reported state (after open_after/close_after), with the scan that last listed it.
  */
 function statement(members: string, net: (col: string) => string): string {
   return `
-    WITH cand AS (
-      SELECT DISTINCT p.ip_key, p.proto, p.port FROM port_state p
-       WHERE p.scanner_id IN (${members}) AND p.reported = 'open' ${net('p.ip_key')}
-    ), judged AS (
+    WITH judged AS MATERIALIZED (
       SELECT m.id AS scanner_id, c.ip_key, c.proto, c.port,
              (SELECT s.id FROM scans s
                WHERE s.scanner_id = m.id AND s.status = 'applied' AND s.started_at IS NOT NULL AND s.complete = 1
                  AND EXISTS (SELECT 1 FROM scan_host_scope hs WHERE hs.scan_id = s.id AND c.ip_key BETWEEN hs.lo AND hs.hi)
                  AND EXISTS (SELECT 1 FROM scan_port_scope ps WHERE ps.scan_id = s.id AND ps.proto = c.proto AND c.port BETWEEN ps.lo AND ps.hi)
                ORDER BY s.started_at DESC, s.id DESC LIMIT 1) AS scan_id
-        FROM cand c CROSS JOIN scanners m
+        FROM (SELECT p.ip_key, p.proto, p.port FROM port_state p
+               WHERE p.scanner_id IN (${members}) AND p.reported = 'open' ${net('p.ip_key')}
+               GROUP BY p.ip_key, p.proto, p.port HAVING COUNT(*) < :count) c
+        CROSS JOIN scanners m
        WHERE m.id IN (${members})
          AND NOT EXISTS (SELECT 1 FROM port_state x WHERE x.scanner_id = m.id AND x.ip_key = c.ip_key AND x.proto = c.proto AND x.port = c.port AND x.reported = 'open')
          AND NOT EXISTS (SELECT 1 FROM host_state y WHERE y.scanner_id = m.id AND y.ip_key = c.ip_key AND y.all_ports = 1)
+    ), against AS MATERIALIZED (
+      SELECT scanner_id, ip_key, proto, port, scan_id FROM judged WHERE scan_id IS NOT NULL
     ), views AS (
-      SELECT scanner_id, ip_key, proto, port, 0 AS is_open, scan_id FROM judged WHERE scan_id IS NOT NULL
+      SELECT scanner_id, ip_key, proto, port, 0 AS is_open, scan_id FROM against
       UNION ALL
-      SELECT p.scanner_id, p.ip_key, p.proto, p.port, 1, p.last_scan_id FROM port_state p
-       WHERE p.scanner_id IN (${members}) AND p.reported = 'open' ${net('p.ip_key')}
+      SELECT p.scanner_id, p.ip_key, p.proto, p.port, 1, p.last_scan_id
+        FROM (SELECT DISTINCT ip_key, proto, port FROM against) k
+        JOIN port_state p ON p.ip_key = k.ip_key AND p.proto = k.proto AND p.port = k.port
+       WHERE p.scanner_id IN (${members}) AND p.reported = 'open'
     )
     SELECT v.ip_key, v.proto, v.port, v.is_open, v.scan_id, sc.name AS scanner, s.started_at, h.hostname
-      FROM (SELECT w.*, SUM(1 - w.is_open) OVER (PARTITION BY w.ip_key, w.proto, w.port) AS against FROM views w) v
+      FROM views v
       JOIN scanners sc ON sc.id = v.scanner_id
       LEFT JOIN scans s ON s.id = v.scan_id
       LEFT JOIN host_state h ON h.scanner_id = v.scanner_id AND h.ip_key = v.ip_key
-     WHERE v.against > 0
      ORDER BY v.ip_key, v.proto, v.port, sc.name`;
 }
 
@@ -121,7 +128,7 @@ export async function listDisagreements(knex: Knex, f: DisagreementFilter = {}):
   for (const [group, members] of groups) {
     if (f.group !== undefined && group !== f.group) continue;
     if (members.length < 2) continue; // one member cannot disagree with itself
-    const bindings: Record<string, unknown> = {};
+    const bindings: Record<string, unknown> = { count: members.length };
     const memberList = members.map((m, i) => ((bindings[`m${i}`] = m.id), `:m${i}`)).join(', ');
     (f.networks ?? []).forEach((r, i) => Object.assign(bindings, { [`lo${i}`]: r.lo, [`hi${i}`]: r.hi }));
     const net = (col: string) =>
