@@ -68,6 +68,17 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./hosts'),
   },
   {
+    name: 'disagreements',
+    summary: 'ports some scanners of a group report open and others, having scanned them, do not',
+    example: 'portdelta disagreements --group inside --network 10.66.1.0/24',
+    options: (cmd) =>
+      cmd
+        .option('--group <name>', 'only this scanner group (scanners.NAME.group in the config)')
+        .option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect)
+        .option('--exit-code', 'exit 1 when disagreements were found'),
+    load: () => import('./disagreements'),
+  },
+  {
     name: 'audit',
     summary: 'open ports now that break the target-state policy (docs/target-state.md)',
     example: 'portdelta audit --policy /etc/portdelta/policy.yaml --network 10.66.1.0/24',

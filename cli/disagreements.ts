@@ -1,0 +1,58 @@
+// `disagreements`: per scanner group, the ports some members report open and others, with the
+// port in scope of a complete scan, do not (DESIGN §3). Membership follows the current config.
+import type { Action } from './commands';
+import { EXIT, type Io } from './io';
+import { withContext } from './context';
+import { listDisagreements, scannerGroups, type GroupMember } from '../db/disagreement-repo';
+import { networksOption } from './parse-options';
+import { json, safeText, shortTime, table } from './render';
+import { UsageError } from '../common/errors';
+import type { Disagreement, DisagreementView } from '../output-agents/types';
+
+const who = (views: DisagreementView[], view: DisagreementView['view']): string =>
+  views
+    .filter((v) => v.view === view)
+    .map((v) => `${v.scanner} ${shortTime(v.scan_time) || '(no time)'}`)
+    .join(', ');
+
+function printGroup(io: Io, group: string, members: GroupMember[], rows: Disagreement[]): void {
+  const names = members.map((m) => m.name).join(', ');
+  if (members.length < 2) {
+    io.out(`group ${safeText(group)} (${names}): only one member, nothing to compare\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    io.out(`group ${safeText(group)} (${names}): no disagreements\n`);
+    return;
+  }
+  io.out(`group ${safeText(group)} (${names}): ${rows.length} disagreement${rows.length === 1 ? '' : 's'}\n`);
+  table(
+    io,
+    ['IP', 'PORT', 'HOSTNAME', 'OPEN (last seen)', 'NOT OPEN (complete scan)'],
+    rows.map((d) => [d.ip, `${d.port}/${d.proto}`, safeText(d.hostname), who(d.views, 'open'), who(d.views, 'not open')]),
+  );
+}
+
+export const run: Action = async (_args, opts, global, io) => {
+  const group = opts.group as string | undefined;
+  const networks = networksOption(opts.network as string[] | undefined, '--network');
+  return withContext(global, async ({ db, config }) => {
+    const groups = await scannerGroups(db.knex, config);
+    if (group !== undefined && !groups.has(group)) {
+      const known = [...groups.keys()].map(safeText).join(', ');
+      throw new UsageError(
+        `no scanner belongs to group '${safeText(group)}'`,
+        known ? `use one of: ${known}` : 'no scanner has a group yet: set scanners.NAME.group in the config (docs/configuration.md)',
+      );
+    }
+    const rows = await listDisagreements(db.knex, { group, networks, config });
+    if (global.json) json(io, rows);
+    else if (groups.size === 0) io.out('no scanner groups: set scanners.NAME.group in the config to compare scanners\n');
+    else {
+      for (const [name, members] of groups) {
+        if (group === undefined || name === group) printGroup(io, name, members, rows.filter((d) => d.group === name));
+      }
+    }
+    return opts.exitCode && rows.length > 0 ? EXIT.changesFound : EXIT.ok;
+  });
+};
