@@ -68,6 +68,16 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./hosts'),
   },
   {
+    name: 'report',
+    summary: 'run the output agents: deliver each new change to the agents whose filters it matches',
+    example: 'portdelta report --agent soc-mail --dry-run',
+    options: (cmd) =>
+      cmd
+        .option('--agent <name>', 'only this output agent (repeatable; default: all)', collect)
+        .option('--dry-run', 'show what each agent would take and record nothing'),
+    load: () => import('./report'),
+  },
+  {
     name: 'demo',
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',

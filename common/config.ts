@@ -3,31 +3,10 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { parseTargets } from './ip';
-import { parsePortSpec } from './ports';
-import type { IpRange, PortScope } from './types';
+import { portSpec, targetList } from './config-fields';
+import { outputAgentsSchema } from '../output-agents/config-schema';
 
 const threshold = z.number().int().min(1).max(1000);
-
-const targetList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v, ctx): IpRange[] => {
-    try {
-      return parseTargets(Array.isArray(v) ? v : [v]);
-    } catch (e) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
-      return z.NEVER;
-    }
-  });
-
-const portSpec = z.union([z.string(), z.number()]).transform((v, ctx): PortScope => {
-  try {
-    return parsePortSpec(String(v));
-  } catch (e) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 
 const timezone = z.string().refine((tz) => {
   try {
@@ -45,15 +24,13 @@ export const scannerSchema = z
     close_after: threshold.default(1),
     down_after: threshold.default(1),
     scope: targetList.optional(),
-    ports: portSpec.optional(),
+    ports: portSpec().optional(),
     open_filtered: z.enum(['ignore', 'open']).default('ignore'),
     max_open_ports: z.number().int().min(1).max(65536).default(200),
     timezone: timezone.optional(),
   })
   .strict();
 export type ScannerConfig = z.output<typeof scannerSchema>;
-
-const outputAgent = z.object({ name: z.string().min(1), kind: z.string().min(1) }).passthrough();
 
 export const configSchema = z
   .object({
@@ -62,7 +39,7 @@ export const configSchema = z
     inbox: z.string().optional(),
     smtp: z.record(z.unknown()).optional(),
     policy: z.string().optional(),
-    output_agents: z.array(outputAgent).optional(),
+    output_agents: outputAgentsSchema.default([]),
     server: z.record(z.unknown()).optional(),
   })
   .strict();
