@@ -33,4 +33,5 @@ export const duration = z.string().transform(parsed((v): number => {
   return ms;
 }));
 
-export const protoList = z.array(z.enum(PROTOS as [Proto, ...Proto[]])).min(1);
+const proto = z.enum(PROTOS as [Proto, ...Proto[]]);
+export const protoList = z.union([proto, z.array(proto).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
