@@ -66,6 +66,10 @@ export class ReportLab {
     }
   }
 
+  ingest(config: string, ...files: string[]): Promise<unknown> {
+    return cliJson(['--db', this.db, '--config', config, 'ingest', ...files]);
+  }
+
   changes(): Promise<ChangeRow[]> {
     return cliJson<ChangeRow[]>(['--db', this.db, 'changes']);
   }
