@@ -34,4 +34,7 @@ export const duration = z.string().transform(parsed((v): number => {
 }));
 
 const proto = z.enum(PROTOS as [Proto, ...Proto[]]);
-export const protoList = z.union([proto, z.array(proto).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+/** One item or a list of them; either way a list (so an error names the bad item). */
+export const listOf = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item).min(1));
+
+export const protoList = listOf(proto);

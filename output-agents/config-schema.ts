@@ -2,13 +2,13 @@
 // options (the rest of the entry) checked by the kind. Every problem is reported with its path
 // (`output_agents.1.command: …`) together with the rest of the file's problems.
 import { z } from 'zod';
-import { duration, parsed, portSpec, protoList, targetList } from '../common/config-fields';
+import { duration, listOf, parsed, portSpec, protoList, targetList } from '../common/config-fields';
 import { parseTypeMask } from '../common/change-mask';
 import { PROTOS } from '../common/types';
 import type { DeliveryFilter } from '../db/delivery-repo';
 import { byKind, kindNames } from './registry';
 
-const nameList = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+const nameList = listOf(z.string().min(1));
 
 const commonKeys = z.object({
   name: z.string().max(200).regex(/^[A-Za-z0-9_.-]+$/, 'agent names use letters, digits, . _ -'),
