@@ -19,7 +19,7 @@ export function agentLine(r: AgentResult): string {
     const sent = r.delivered ? `; ${plural(r.delivered, 'change')} delivered before it failed` : '';
     return `${who}: FAILED: ${safeText(r.error)}${sent}; ${r.retry ? `${plural(r.retry, 'change')} ` : 'it '}will be retried on the next run`;
   }
-  if (r.status === 'dry-run') return `${who}: would take ${plural(r.would?.length ?? 0, 'change')}${r.would?.length ? `: ${counts(r, 'sent')}` : ''}`;
+  if (r.status === 'dry-run') return `${who}: would take ${plural(r.would?.length ?? 0, 'change')}${r.would?.length ? `: ${counts(r, 'to send')}` : ''}`;
   return `${who}: ${counts(r, 'delivered') || 'nothing new'}`;
 }
 

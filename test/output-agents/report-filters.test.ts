@@ -85,7 +85,7 @@ forEachDb('report: filters and repeated runs', (db) => {
       expect(jsonl(outB)).toEqual([]);
     }
     const text = await lab.report(config, ['--dry-run', '--agent', 'dry-b']);
-    expect(text.stdout.split('\n')[0]).toBe(`dry-b (file): would take ${wantB.length} changes: ${wantB.length} changes sent`);
+    expect(text.stdout.split('\n')[0]).toBe(`dry-b (file): would take ${wantB.length} changes: ${wantB.length} changes to send`);
     expect(text.stdout).toContain(`${String(wantB[0]).padStart(6)}  `);
 
     expect((await lab.report(config)).code).toBe(0);
