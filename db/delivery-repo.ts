@@ -2,20 +2,12 @@
 // while a mail, hook or webhook runs: a claim is a row with a token and a lease, written in one short
 // transaction; the delivery happens outside it; then the rows are marked or deleted again.
 import type { Knex } from 'knex';
-import type { ChangeRow, IpRange, PortScope, Proto } from '../common/types';
-import { PROTOS } from '../common/types';
+import type { ChangeRow } from '../common/types';
 import type { Db } from './connection';
-import { CHANGE_COLUMNS, iso, toChangeRow, whereNetworks } from './query-repo';
+import { pending, type DeliveryFilter } from './delivery-filter';
+import { CHANGE_COLUMNS, iso, toChangeRow } from './query-repo';
 
-/** What an agent takes; all given parts must match. ports/protos only ever match port events. */
-export interface DeliveryFilter {
-  typeMask?: number;
-  networks?: IpRange[];
-  scanners?: string[];
-  scannerGroups?: string[];
-  ports?: PortScope;
-  protos?: Proto[];
-}
+export type { DeliveryFilter } from './delivery-filter';
 
 /** The equivalence key of a change (DESIGN §4 target groups) and where it stands. */
 export interface KeyedChange {
@@ -47,36 +39,6 @@ export interface ClaimedChange extends ChangeRow {
 
 const CHUNK = 400;
 const chunks = <T>(list: T[]): T[][] => Array.from({ length: Math.ceil(list.length / CHUNK) }, (_, i) => list.slice(i * CHUNK, (i + 1) * CHUNK));
-
-function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
-  if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
-  whereNetworks(q, 'c.ip_key', f.networks);
-  if (f.scanners) q.whereIn('s.name', f.scanners);
-  if (f.scannerGroups) q.whereIn('s.group_name', f.scannerGroups);
-  if (f.protos) q.whereIn('c.proto', f.protos);
-  const ports = f.ports;
-  if (ports) {
-    q.whereNotNull('c.port').where((w) => {
-      for (const proto of PROTOS.filter((p) => ports[p]?.length)) {
-        w.orWhere((pw) => pw.where('c.proto', proto).where((rw) => {
-          for (const r of ports[proto]!) rw.orWhereBetween('c.port', [r.lo, r.hi]);
-        }));
-      }
-    });
-  }
-}
-
-/** Changes the filter matches that this agent has no delivery row for (or, withExpired, only an expired claim). */
-function pending(knex: Knex, agent: string, f: DeliveryFilter, expiredBeforeMs?: number): Knex.QueryBuilder {
-  const q = knex('changes as c')
-    .join('scanners as s', 's.id', 'c.scanner_id')
-    .whereNotExists((sub) => {
-      sub.select(knex.raw('1')).from('deliveries as d').where('d.agent', agent).whereRaw('d.change_id = c.id');
-      if (expiredBeforeMs !== undefined) sub.whereNot((w) => w.where('d.status', 'claimed').where('d.lease_until', '<', expiredBeforeMs));
-    });
-  applyFilter(q, f);
-  return q;
-}
 
 const keyed = (r: Record<string, unknown>): KeyedChange => ({
   change_id: Number(r.change_id),
