@@ -68,6 +68,16 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./hosts'),
   },
   {
+    name: 'report',
+    summary: 'run the output agents: deliver each new change to the agents whose filters it matches',
+    example: 'portdelta report --agent soc-mail --dry-run',
+    options: (cmd) =>
+      cmd
+        .option('--agent <name>', 'only this output agent (repeatable; default: all)', collect)
+        .option('--dry-run', 'show what each agent would take and record nothing'),
+    load: () => import('./report'),
+  },
+  {
     name: 'disagreements',
     summary: 'ports some scanners of a group report open and others, having scanned them, do not',
     example: 'portdelta disagreements --group inside --network 10.66.1.0/24',

@@ -3,7 +3,8 @@ import { UsageError } from '../common/errors';
 import { parseTargets } from '../common/ip';
 import { parsePortSpec } from '../common/ports';
 import { parseDuration } from '../common/duration';
-import { CHANGE_TYPE_NAMES, ChangeType, type ChangeTypeName, type IpRange, type PortScope } from '../common/types';
+import { parseTypeMask, TYPE_MASK_HINT } from '../common/change-mask';
+import type { IpRange, PortScope } from '../common/types';
 import type { ChangeFilter } from '../db/query-repo';
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -31,21 +32,11 @@ export function portsOption(value: string | undefined): PortScope | undefined {
 /** '--type new_port,port_reopened' or '--type 40' → mask. */
 export function typeMaskOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (/^\d+$/.test(value)) {
-    const all = CHANGE_TYPE_NAMES.reduce((m, n) => m | ChangeType[n], 0);
-    if (Number(value) === 0 || (Number(value) & ~all) !== 0) {
-      throw new UsageError(`--type: ${value} is not a mask of change types`, `use a sum of ${CHANGE_TYPE_NAMES.map((n) => `${ChangeType[n]} (${n})`).join(', ')}`);
-    }
-    return Number(value);
+  try {
+    return parseTypeMask(value);
+  } catch (e) {
+    throw new UsageError(`--type: ${(e as Error).message}`, TYPE_MASK_HINT);
   }
-  let mask = 0;
-  for (const name of value.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!(CHANGE_TYPE_NAMES as readonly string[]).includes(name)) {
-      throw new UsageError(`--type: unknown change type '${name}'`, `use a mask or names from: ${CHANGE_TYPE_NAMES.join(', ')}`);
-    }
-    mask |= ChangeType[name as ChangeTypeName];
-  }
-  return mask;
 }
 
 /** An ISO date/time, or a duration back from now ('36h', '7d'). */

@@ -4,32 +4,11 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
-import { parseTargets } from './ip';
-import { parsePortSpec } from './ports';
-import type { IpRange, PortScope } from './types';
+import { portSpec, targetList } from './config-fields';
+import { outputAgentsSchema } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
 
 const threshold = z.number().int().min(1).max(1000);
-
-const targetList = z
-  .union([z.string(), z.array(z.string())])
-  .transform((v, ctx): IpRange[] => {
-    try {
-      return parseTargets(Array.isArray(v) ? v : [v]);
-    } catch (e) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
-      return z.NEVER;
-    }
-  });
-
-const portSpec = z.union([z.string(), z.number()]).transform((v, ctx): PortScope => {
-  try {
-    return parsePortSpec(String(v));
-  } catch (e) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 
 const timezone = z.string().refine((tz) => {
   try {
@@ -47,15 +26,13 @@ export const scannerSchema = z
     close_after: threshold.default(1),
     down_after: threshold.default(1),
     scope: targetList.optional(),
-    ports: portSpec.optional(),
+    ports: portSpec().optional(),
     open_filtered: z.enum(['ignore', 'open']).default('ignore'),
     max_open_ports: z.number().int().min(1).max(65536).default(200),
     timezone: timezone.optional(),
   })
   .strict();
 export type ScannerConfig = z.output<typeof scannerSchema>;
-
-const outputAgent = z.object({ name: z.string().min(1), kind: z.string().min(1) }).passthrough();
 
 export const configSchema = z
   .object({
@@ -64,7 +41,7 @@ export const configSchema = z
     inbox: z.string().optional(),
     smtp: smtpSchema.optional(),
     policy: z.string().optional(),
-    output_agents: z.array(outputAgent).optional(),
+    output_agents: outputAgentsSchema.default([]),
     server: serverSchema.default({}),
   })
   .strict()

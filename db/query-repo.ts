@@ -12,28 +12,20 @@ export interface ChangeFilter {
   scanId?: number;
 }
 
-function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: IpRange[]): void {
+export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: IpRange[]): void {
   if (!networks?.length) return;
   q.where((w) => {
     for (const r of networks) w.orWhereBetween(column, [r.lo, r.hi]);
   });
 }
 
-const iso = (ms: number | null): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
+export const iso = (ms: number | null): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
 
-export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRow[]> {
-  const q = knex('changes as c')
-    .join('scanners as s', 's.id', 'c.scanner_id')
-    .select('c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id')
-    .orderBy('c.id');
-  if (f.sinceMs !== undefined) q.where('c.detected_at', '>=', f.sinceMs);
-  if (f.afterId !== undefined) q.where('c.id', '>', f.afterId);
-  if (f.scanner) q.where('s.name', f.scanner);
-  if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);
-  if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
-  whereNetworks(q, 'c.ip_key', f.networks);
-  const rows = await q;
-  return rows.map((r: Record<string, unknown>) => ({
+/** The columns of a change as `changes --json` shows it; `c` = changes, `s` = scanners. */
+export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id'];
+
+export function toChangeRow(r: Record<string, unknown>): ChangeRow {
+  return {
     id: Number(r.id),
     scanner: r.scanner as string,
     group: (r.group as string) ?? null,
@@ -47,7 +39,21 @@ export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRo
     returning: !!Number(r.returning),
     detected_at: iso(r.detected_at as number)!,
     scan_id: Number(r.scan_id),
-  }));
+  };
+}
+
+export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRow[]> {
+  const q = knex('changes as c')
+    .join('scanners as s', 's.id', 'c.scanner_id')
+    .select(CHANGE_COLUMNS)
+    .orderBy('c.id');
+  if (f.sinceMs !== undefined) q.where('c.detected_at', '>=', f.sinceMs);
+  if (f.afterId !== undefined) q.where('c.id', '>', f.afterId);
+  if (f.scanner) q.where('s.name', f.scanner);
+  if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);
+  if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
+  whereNetworks(q, 'c.ip_key', f.networks);
+  return (await q).map(toChangeRow);
 }
 
 export interface StateRow {

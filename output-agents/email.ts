@@ -1,7 +1,6 @@
 // The `email` output agent (DESIGN §4): one mail per agent per run, a plain-text and an HTML part
 // rendered from the batch, handed to the configured SMTP server with nodemailer. Any failure throws,
 // so the runner records nothing as delivered and the next run sends the changes again.
-import nodemailer from 'nodemailer';
 import { PortdeltaError } from '../common/errors';
 import { parseEmailOptions, type EmailOptions } from './email-options';
 import { renderReport } from './render';
@@ -16,7 +15,10 @@ function smtpAnswer(e: unknown): string {
   return err.message ?? String(e);
 }
 
-function transport(smtp: SmtpSettings) {
+// nodemailer is loaded only when a mail goes out: every command reads the configuration, and with
+// it this module, but few of them send mail.
+async function transport(smtp: SmtpSettings) {
+  const nodemailer = (await import('nodemailer')).default;
   return nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,
@@ -41,7 +43,7 @@ async function deliver(batch: ChangeBatch, options: EmailOptions, deps: Delivery
   if (!from) throw new PortdeltaError('CONFIG', `email agent ${batch.agent}: no sender (neither its from nor smtp.from is set)`, { remedy });
 
   const report = renderReport(batch, { subject: options.subject, textTemplate: options.text_template, htmlTemplate: options.html_template });
-  const t = transport(smtp);
+  const t = await transport(smtp);
   try {
     const info = await t.sendMail({
       from,

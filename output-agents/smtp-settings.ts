@@ -59,14 +59,17 @@ export const smtpSchema = z
  * `from` or smtp.from). Added to the whole config's schema so it is listed with the other problems.
  */
 export function checkEmailAgents(
-  config: { smtp?: SmtpSettings; output_agents?: Array<{ kind: string; name: string } & Record<string, unknown>> },
+  config: { smtp?: SmtpSettings; output_agents?: Array<{ kind: string; name: string; options: unknown }> },
   ctx: z.RefinementCtx,
 ): void {
-  (config.output_agents ?? []).forEach((agent, i) => {
+  // After other problems in the file zod still runs this check, with whatever those parts became.
+  if (!Array.isArray(config.output_agents)) return;
+  config.output_agents.forEach((agent, i) => {
+    if (!agent || typeof agent !== 'object') return;
     if (agent.kind !== 'email') return;
     if (!config.smtp) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['smtp'], message: `the email agent '${agent.name}' needs an smtp section (at least host)` });
-    } else if (agent.from === undefined && config.smtp.from === undefined) {
+    } else if ((agent.options as { from?: string }).from === undefined && config.smtp.from === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['output_agents', i, 'from'], message: `no sender for the email agent '${agent.name}': set from here or smtp.from` });
     }
   });

@@ -1,0 +1,22 @@
+// `report [--agent NAME...] [--dry-run]`: every configured output agent delivers what is new for it.
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { json } from './render';
+import { printAgentResults } from './report-output';
+import { runConfiguredAgents } from '../output-agents/runner';
+
+export const run: Action = async (_args, opts, global, io) =>
+  withContext(global, async (ctx) => {
+    if (ctx.config.output_agents.length === 0) {
+      io.err(`portdelta: no output agents configured${ctx.configFile ? ` in ${ctx.configFile}` : ''}: nothing to report (see docs/output-agents.md)\n`);
+    }
+    const results = await runConfiguredAgents(ctx, {
+      agents: opts.agent as string[] | undefined,
+      dryRun: !!opts.dryRun,
+      log: (line) => io.err(`portdelta: ${line}\n`),
+    });
+    if (global.json) json(io, results);
+    else printAgentResults(io, results);
+    return results.some((r) => r.status === 'failed') ? EXIT.error : EXIT.ok;
+  });

@@ -1,0 +1,91 @@
+// `output_agents` in the configuration (DESIGN §5): the keys every agent has, then the kind's own
+// options (the rest of the entry) checked by the kind. Every problem is reported with its path
+// (`output_agents.1.command: …`) together with the rest of the file's problems.
+import { z } from 'zod';
+import { duration, listOf, parsed, portSpec, protoList, targetList } from '../common/config-fields';
+import { parseTypeMask } from '../common/change-mask';
+import { PROTOS } from '../common/types';
+import type { DeliveryFilter } from '../db/delivery-repo';
+import { byKind, kindNames } from './registry';
+
+const nameList = listOf(z.string().min(1));
+
+const commonKeys = z.object({
+  name: z.string().max(200).regex(/^[A-Za-z0-9_.-]+$/, 'agent names use letters, digits, . _ -'),
+  kind: z.string().min(1),
+  target_group: z.string().min(1).max(200).optional(),
+  types: z.union([z.number(), z.string(), z.array(z.string())]).transform(parsed(parseTypeMask)).optional(),
+  networks: targetList.optional(),
+  scanners: nameList.optional(),
+  scanner_groups: nameList.optional(),
+  // In a filter a port without T:/U:/S: means that port on every protocol.
+  ports: portSpec(PROTOS).optional(),
+  protos: protoList.optional(),
+  duplicates: z.enum(['suppress', 'confirm']).default('suppress'),
+  duplicate_window: duration.default('24h'),
+  only_unexpected: z.boolean().default(false),
+  include_disagreements: z.boolean().default(false),
+});
+const COMMON = Object.keys(commonKeys.shape);
+
+/** One validated output agent. */
+export interface AgentConfig {
+  name: string;
+  kind: string;
+  targetGroup: string | null;
+  filter: DeliveryFilter;
+  duplicates: 'suppress' | 'confirm';
+  duplicateWindowMs: number;
+  onlyUnexpected: boolean;
+  includeDisagreements: boolean;
+  /** The kind's own options, as its parseOptions returned them. */
+  options: unknown;
+}
+
+/** A kind's 'key.path: message' becomes an issue at that path inside the entry. */
+function kindIssue(ctx: z.RefinementCtx, index: number, problem: string): void {
+  const m = /^([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*): ([\s\S]*)$/.exec(problem);
+  ctx.addIssue({ code: z.ZodIssueCode.custom, path: m ? [index, ...m[1].split('.')] : [index], message: m ? m[2] : problem });
+}
+
+function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentConfig | null {
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index], message: 'each output agent is a mapping with at least name and kind' });
+    return null;
+  }
+  const raw = entry as Record<string, unknown>;
+  const common = commonKeys.safeParse(raw);
+  if (!common.success) for (const i of common.error.issues) ctx.addIssue({ ...i, path: [index, ...i.path] } as z.IssueData);
+  const kind = typeof raw.kind === 'string' ? byKind(raw.kind) : undefined;
+  if (typeof raw.kind === 'string' && raw.kind && !kind) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'kind'], message: `unknown kind '${raw.kind}'; known kinds: ${kindNames().join(', ')}` });
+  }
+  if (!kind) return null;
+  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))));
+  for (const problem of own.errors ?? []) kindIssue(ctx, index, problem);
+  if (!common.success || own.errors) return null;
+  const c = common.data;
+  return {
+    name: c.name,
+    kind: c.kind,
+    targetGroup: c.target_group ?? null,
+    filter: { typeMask: c.types, networks: c.networks, scanners: c.scanners, scannerGroups: c.scanner_groups, ports: c.ports, protos: c.protos },
+    duplicates: c.duplicates,
+    duplicateWindowMs: c.duplicate_window,
+    onlyUnexpected: c.only_unexpected,
+    includeDisagreements: c.include_disagreements,
+    options: own.value,
+  };
+}
+
+export const outputAgentsSchema = z.array(z.unknown()).transform((entries, ctx): AgentConfig[] => {
+  const agents = entries.map((e, i) => parseEntry(e, i, ctx));
+  const seen = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const name = (e as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    if (seen.has(name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'name'], message: `'${name}' is already the name of output_agents.${seen.get(name)}; names must be unique` });
+    else seen.set(name, i);
+  });
+  return agents.every((a) => a) ? (agents as AgentConfig[]) : z.NEVER;
+});

@@ -1,0 +1,37 @@
+// Kind `file`: appends the changes to a file — JSON Lines, one change per line (for a SIEM), or the
+// plain text report. The data is on disk (fsync) before the delivery counts as done.
+import fs from 'node:fs';
+import { z } from 'zod';
+import { parseWith } from './kind-options';
+import { renderReport } from './render';
+import type { ChangeBatch, OutputAgent } from './types';
+
+const schema = z
+  .object({
+    path: z.string().min(1),
+    format: z.enum(['jsonl', 'text']).default('jsonl'),
+  })
+  .strict();
+export type FileOptions = z.output<typeof schema>;
+
+function content(batch: ChangeBatch, format: FileOptions['format']): string {
+  if (format === 'text') return renderReport(batch).text;
+  return batch.changes.map((c) => JSON.stringify(c) + '\n').join('');
+}
+
+export const fileAgent: OutputAgent<FileOptions> = {
+  kind: 'file',
+  parseOptions: (raw) => parseWith(schema, raw),
+  async deliver(batch, options) {
+    // One write on an O_APPEND descriptor: two runs appending at once do not interleave lines.
+    const fd = await fs.promises.open(options.path, 'a', 0o640).catch((e: Error) => {
+      throw new Error(`cannot open ${options.path} for appending: ${e.message}`);
+    });
+    try {
+      await fd.write(content(batch, options.format));
+      await fd.sync();
+    } finally {
+      await fd.close();
+    }
+  },
+};

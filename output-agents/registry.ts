@@ -1,0 +1,22 @@
+// Every kind of output agent, in one frozen list (STYLE.md): a new kind is one file and one line here.
+import type { OutputAgent } from './types';
+import { email } from './email';
+import { fileAgent } from './file';
+import { hookAgent } from './hook';
+import { webhookAgent } from './webhook';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const KINDS: readonly OutputAgent<any>[] = Object.freeze([
+  email,
+  fileAgent,
+  hookAgent,
+  webhookAgent,
+]);
+
+export function byKind(kind: string): OutputAgent<unknown> | undefined {
+  return KINDS.find((k) => k.kind === kind);
+}
+
+export function kindNames(): string[] {
+  return KINDS.map((k) => k.kind);
+}

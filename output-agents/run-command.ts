@@ -1,0 +1,53 @@
+// Runs one command for a hook: argv only (never a shell), input on stdin, a time limit after which
+// the whole process group is killed. Resolves when it exited 0; rejects with what went wrong.
+import { spawn } from 'node:child_process';
+
+const TAIL = 400;
+
+export interface CommandRun {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  stdin: string;
+  timeoutMs: number;
+}
+
+export function runCommand(run: CommandRun): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    let timedOut = false;
+    let settled = false;
+    // detached: the command leads its own process group, so a timeout also ends what it started.
+    const child = spawn(run.argv[0], run.argv.slice(1), { env: run.env, stdio: ['pipe', 'ignore', 'pipe'], detached: true, shell: false });
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+      // A grandchild outside the group could keep stderr open: do not wait for it.
+      child.stderr?.destroy();
+    }, run.timeoutMs);
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-TAIL)));
+    child.stdin?.on('error', () => undefined); // a hook need not read its input
+    child.stdin?.end(run.stdin);
+    child.on('error', (e) => finish(new Error(`cannot run ${run.argv[0]}: ${e.message}`)));
+    // 'close' waits for stderr to be read to the end; after a timeout 'exit' is enough.
+    child.on('exit', () => timedOut && done(null, null));
+    child.on('close', (code, signal) => done(code, signal));
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      const tail = stderr.trim() ? `; stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
+      if (timedOut) finish(new Error(`${run.argv[0]} did not finish within ${run.timeoutMs / 1000}s and was killed${tail}`));
+      else if (signal) finish(new Error(`${run.argv[0]} was ended by signal ${signal}${tail}`));
+      else if (code !== 0) finish(new Error(`${run.argv[0]} exited with code ${code}${tail}`));
+      else finish();
+    };
+  });
+}

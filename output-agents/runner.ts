@@ -1,0 +1,103 @@
+// `report` (and later `run`): every selected output agent, one after the other. One agent failing
+// does not stop the others; each result says what happened, the caller turns them into an exit code.
+import type { Config } from '../common/config';
+import { UsageError } from '../common/errors';
+import type { Db } from '../db/connection';
+import { previewClaim, type KeyedChange } from '../db/delivery-repo';
+import { listDisagreements, scannerGroups } from '../db/disagreement-repo';
+import type { AgentConfig } from './config-schema';
+import { loadPolicy, policyPath } from './policy';
+import { countDecisions, decider, emptyResult, reportChange, runAgent, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
+import type { DeliveryDeps, Disagreement, Policy, SmtpSettings } from './types';
+
+export type { AgentResult, DryRunItem } from './run-agent';
+
+export interface RunOutputAgentsOptions {
+  /** Agent names (each must exist); empty or absent: every configured agent. */
+  agents?: string[];
+  dryRun?: boolean;
+  /** The target-state policy (output-agents/policy.ts); null: every verdict is unknown. */
+  policy: Policy | null;
+  /** Progress and warnings for people (stderr); each line is prefixed with the agent's name. */
+  log(line: string): void;
+  now?: () => Date;
+  /** Scanner-group disagreements for agents with include_disagreements (none until wired). */
+  disagreements?: (agent: AgentConfig) => Promise<Disagreement[]>;
+}
+
+/** The agents to run, in config order; an unknown name is a usage error (exit 2). */
+export function selectAgents(config: Config, names: string[] | undefined): AgentConfig[] {
+  const all = config.output_agents;
+  if (!names?.length) return all;
+  const unknown = names.filter((n) => !all.some((a) => a.name === n));
+  if (unknown.length) {
+    throw new UsageError(
+      `--agent: no output agent named ${unknown.map((n) => `'${n}'`).join(', ')}`,
+      all.length ? `configured agents: ${all.map((a) => a.name).join(', ')}` : 'no output agents are configured: add output_agents to the configuration (docs/output-agents.md)',
+    );
+  }
+  return all.filter((a) => names.includes(a.name));
+}
+
+const smtpSettings = (config: Config): SmtpSettings | undefined => config.smtp;
+
+/**
+ * What `report` and `run` both do: the configured policy (its file checked before anything is
+ * claimed) and the scanner-group disagreements for agents that include them, within the agent's
+ * own scanner_groups and networks.
+ */
+export async function runConfiguredAgents(
+  ctx: { config: Config; configFile: string | null; db: Db },
+  opts: Pick<RunOutputAgentsOptions, 'agents' | 'dryRun' | 'log' | 'now'>,
+): Promise<AgentResult[]> {
+  const file = policyPath(ctx.config.policy, ctx.configFile);
+  const policy = file ? loadPolicy(file) : null;
+  const disagreements = async (agent: AgentConfig): Promise<Disagreement[]> => {
+    const base = { networks: agent.filter.networks, config: ctx.config };
+    if (!agent.filter.scannerGroups?.length) return listDisagreements(ctx.db.knex, base);
+    const known = await scannerGroups(ctx.db.knex, ctx.config);
+    const groups = agent.filter.scannerGroups.filter((g) => known.has(g));
+    return (await Promise.all(groups.map((group) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
+  };
+  return runOutputAgents(ctx, { ...opts, policy, disagreements });
+}
+
+export async function runOutputAgents(ctx: { config: Config; db: Db }, opts: RunOutputAgentsOptions): Promise<AgentResult[]> {
+  const agents = selectAgents(ctx.config, opts.agents);
+  const now = opts.now ?? (() => new Date());
+  const results: AgentResult[] = [];
+  // --dry-run records nothing, so what one agent would send is remembered here for the agents of
+  // its target group that come after it.
+  const wouldSend = new Map<string, KeyedChange[]>();
+  for (const agent of agents) {
+    const deps: DeliveryDeps = { smtp: smtpSettings(ctx.config), log: (line) => opts.log(`${agent.name}: ${line}`), now };
+    const env: AgentRunEnv = { db: ctx.db, policy: opts.policy, deps, disagreements: opts.disagreements ?? (async () => []) };
+    try {
+      results.push(opts.dryRun ? await dryRun(agent, env, wouldSend) : await runAgent(agent, env));
+    } catch (e) {
+      results.push({ ...emptyResult(agent, 'failed'), error: (e as Error).message });
+    }
+  }
+  return results;
+}
+
+async function dryRun(agent: AgentConfig, env: AgentRunEnv, wouldSend: Map<string, KeyedChange[]>): Promise<AgentResult> {
+  const result = emptyResult(agent, 'dry-run');
+  const preview = await previewClaim(env.db.knex, {
+    agent: agent.name, targetGroup: agent.targetGroup, filter: agent.filter, nowMs: env.deps.now().getTime(),
+  });
+  const group = agent.targetGroup;
+  const decisions = decider(agent, env.policy)(preview.fresh, [...preview.known, ...(group ? wouldSend.get(group) ?? [] : [])]);
+  countDecisions(result, decisions);
+  if (group) wouldSend.set(group, [...(wouldSend.get(group) ?? []), ...preview.fresh.filter((c) => !decisions.has(c.change_id))]);
+  result.would = preview.changes.map((c): DryRunItem => {
+    const d = decisions.get(c.id);
+    const item: DryRunItem = { id: c.id, ip: c.ip, hostname: c.hostname, scanner: c.scanner, text: reportChange(c, env.policy).text, action: 'deliver' };
+    if (d && 'confirms' in d) return { ...item, action: 'confirms', of: d.confirms };
+    if (d) return { ...item, action: d.reason, of: d.of };
+    return item;
+  });
+  result.delivered = result.would.filter((w) => w.action === 'deliver' || w.action === 'confirms').length;
+  result.confirmed = result.would.filter((w) => w.action === 'confirms').length;
+  return result;
+}

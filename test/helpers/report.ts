@@ -1,0 +1,110 @@
+// Output-agent tests: a database driven through the spawned CLI, a config with output agents
+// written as YAML into a scratch folder, and readers for what the agents produced.
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { cli, cliJson, SCANS, type CliResult } from './cli';
+import { Scratch } from './csv-scan';
+import type { ChangeRow } from '../../common/types';
+import type { ReportChange } from '../../output-agents/types';
+
+export const LAB = path.join(SCANS, 'lab-a');
+export const LAB_SCANNERS = { 'scan-in': { group: 'inside' }, 'scan-out': { group: 'outside' } };
+
+/** The hook used by the tests (argv: LOGDIR MODE ARGS...): records each successful call as one file. */
+export const HOOK_SCRIPT = `
+const fs = require('fs'), path = require('path'), crypto = require('crypto');
+const [logDir, mode, ...args] = process.argv.slice(2);
+const fixed = fs.existsSync(path.join(logDir, 'fixed'));
+const stdin = fs.readFileSync(0, 'utf8');
+if (mode === 'fail' && !fixed) { process.stderr.write('broken on purpose\\n'); process.exit(3); }
+if (mode === 'sleep' && !fixed) { setTimeout(() => {}, 60000); return; }
+if (mode === 'third') {
+  const counter = path.join(logDir, 'calls');
+  const n = (fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0) + 1;
+  fs.writeFileSync(counter, String(n));
+  if (n === 3) process.exit(3);
+}
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PORTDELTA_')));
+fs.writeFileSync(path.join(logDir, crypto.randomUUID() + '.call.json'), JSON.stringify({ args, stdin: JSON.parse(stdin), env, cwd: process.cwd() }));
+`;
+
+export interface HookCall {
+  args: string[];
+  stdin: any;
+  env: Record<string, string>;
+}
+
+export class ReportLab {
+  readonly scratch = new Scratch();
+  readonly hookLog: string;
+  readonly hook: string;
+
+  constructor(readonly db: string) {
+    this.hookLog = fs.mkdtempSync(path.join(this.scratch.dir, 'hook-'));
+    this.hook = this.scratch.write('hook.js', HOOK_SCRIPT);
+  }
+
+  /** A config with the lab scanners (or these) and these output agents; returns its path. */
+  config(agents: object[], scanners: object = LAB_SCANNERS): string {
+    return this.scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, YAML.stringify({ scanners, output_agents: agents }));
+  }
+
+  /** hook command: node hook.js LOGDIR MODE ...args */
+  hookCommand(mode: string, ...args: string[]): string[] {
+    return [process.execPath, this.hook, this.hookLog, mode, ...args];
+  }
+
+  /** Ingests lab-a's nmap XML files of these nights, scanner by scanner. */
+  async ingestLab(config: string, nights: number[]): Promise<void> {
+    for (const n of nights) {
+      for (const scanner of Object.keys(LAB_SCANNERS)) {
+        const dir = path.join(LAB, `night${n}`, scanner);
+        const files = fs.readdirSync(dir).filter((f) => /^nmap-.*\.xml$/.test(f)).map((f) => path.join(dir, f));
+        await cliJson(['--db', this.db, '--config', config, 'ingest', '--scanner', scanner, ...files]);
+      }
+    }
+  }
+
+  ingest(config: string, ...files: string[]): Promise<unknown> {
+    return cliJson(['--db', this.db, '--config', config, 'ingest', ...files]);
+  }
+
+  changes(): Promise<ChangeRow[]> {
+    return cliJson<ChangeRow[]>(['--db', this.db, 'changes']);
+  }
+
+  report(config: string, args: string[] = [], opts: { cwd?: string } = {}): Promise<CliResult> {
+    return cli(['--db', this.db, '--config', config, 'report', ...args], opts);
+  }
+
+  /** `report --json` parsed (whatever the exit code). */
+  async reportJson(config: string, args: string[] = []): Promise<{ code: number; results: any[]; stderr: string }> {
+    const r = await this.report(config, [...args, '--json']);
+    return { code: r.code, results: JSON.parse(r.stdout || '[]'), stderr: r.stderr };
+  }
+
+  path(name: string): string {
+    return path.join(this.scratch.dir, name);
+  }
+
+  hookCalls(): HookCall[] {
+    return fs.readdirSync(this.hookLog).filter((f) => f.endsWith('.call.json')).map((f) => JSON.parse(fs.readFileSync(path.join(this.hookLog, f), 'utf8')));
+  }
+
+  fixHook(): void {
+    fs.writeFileSync(path.join(this.hookLog, 'fixed'), '');
+  }
+
+  remove(): void {
+    this.scratch.remove();
+  }
+}
+
+/** The changes a jsonl file agent wrote, in file order ([] when it wrote nothing yet). */
+export function jsonl(file: string): ReportChange[] {
+  if (!fs.existsSync(file)) return [];
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+export const ids = (list: Array<{ id: number }>) => list.map((c) => c.id).sort((a, b) => a - b);

@@ -1,0 +1,120 @@
+// The hook kind through the spawned CLI: a real command (node running a script, no shell) gets
+// exactly its changes on stdin, in PORTDELTA_* variables and in argv placeholders; a failing or
+// hanging hook leaves its changes for the next run; hostile hostnames reach it as plain text.
+import fs from 'node:fs';
+import path from 'node:path';
+import { forEachDb } from '../helpers/db';
+import { ids, ReportLab } from '../helpers/report';
+import type { ChangeRow } from '../../common/types';
+
+forEachDb('hook output agent', (db) => {
+  let lab: ReportLab;
+  let all: ChangeRow[];
+  beforeAll(async () => {
+    lab = new ReportLab(db.fresh());
+    await lab.ingestLab(lab.config([]), [1, 2]);
+    all = await lab.changes();
+  });
+  afterAll(() => lab.remove());
+  beforeEach(() => {
+    for (const f of fs.readdirSync(lab.hookLog)) fs.rmSync(path.join(lab.hookLog, f));
+  });
+
+  test('per change: each matching change once, as JSON on stdin, as PORTDELTA_* and in argv', async () => {
+    const want = all.filter((c) => c.types.includes('new_host') && c.scanner === 'scan-in');
+    const config = lab.config([{
+      name: 'enrich', kind: 'hook', types: ['new_host'], scanners: ['scan-in'],
+      command: lab.hookCommand('ok', '{{ip}}', 'port={{port}}', '{{types}}', '{{hostname}}', '{{agent}}'),
+    }]);
+    const r = await lab.report(config);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`enrich (hook): ${want.length} changes delivered\n`);
+    const calls = lab.hookCalls().sort((a, b) => a.stdin.id - b.stdin.id);
+    expect(calls.map((c) => c.stdin.id)).toEqual(ids(want));
+    for (const [i, call] of calls.entries()) {
+      const c = want[i];
+      expect(call.stdin).toMatchObject({ ...c, confirms: null });
+      expect(call.args).toEqual([c.ip, `port=${c.port ?? ''}`, c.types.join(','), c.hostname ?? '', 'enrich']);
+      expect(call.env).toMatchObject({
+        PORTDELTA_ID: String(c.id), PORTDELTA_IP: c.ip, PORTDELTA_PROTO: c.proto ?? '', PORTDELTA_PORT: c.port === null ? '' : String(c.port),
+        PORTDELTA_TYPE: String(c.type), PORTDELTA_TYPES: c.types.join(','), PORTDELTA_HOSTNAME: c.hostname ?? '',
+        PORTDELTA_PREVIOUS_HOSTNAME: c.previous_hostname ?? '', PORTDELTA_SCANNER: c.scanner, PORTDELTA_DETECTED_AT: c.detected_at, PORTDELTA_AGENT: 'enrich',
+      });
+    }
+  });
+
+  test('per batch: one call with every change as a JSON array, {{count}} and PORTDELTA_COUNT', async () => {
+    const want = all.filter((c) => c.proto === 'udp');
+    const config = lab.config([{ name: 'batch', kind: 'hook', protos: 'udp', per: 'batch', command: lab.hookCommand('ok', '{{count}}', '{{agent}}') }]);
+    expect((await lab.report(config)).code).toBe(0);
+    const calls = lab.hookCalls();
+    expect(calls).toHaveLength(1);
+    expect(ids(calls[0].stdin)).toEqual(ids(want));
+    expect(calls[0].args).toEqual([String(want.length), 'batch']);
+    expect(calls[0].env).toMatchObject({ PORTDELTA_COUNT: String(want.length), PORTDELTA_AGENT: 'batch' });
+  });
+
+  test.each([
+    ['exits 3', 'fail', '30s', /exited with code 3; stderr: broken on purpose/],
+    ['runs past its timeout', 'sleep', '1s', /did not finish within 1s and was killed/],
+  ])('a hook that %s: nothing is marked delivered, exit 2; the next run (hook fixed) delivers everything', async (_t, mode, timeout, why) => {
+    const want = all.filter((c) => c.ip === '10.66.1.13');
+    const config = lab.config([
+      { name: `broken-${mode}`, kind: 'hook', networks: '10.66.1.13', per: 'batch', timeout, command: lab.hookCommand(mode) },
+      { name: `fine-${mode}`, kind: 'file', networks: '10.66.1.13', path: lab.path(`fine-${mode}.jsonl`) },
+    ]);
+    const failed = await lab.report(config);
+    expect(failed.code).toBe(2);
+    const [line, other] = failed.stdout.trimEnd().split('\n');
+    expect(line).toMatch(why);
+    expect(line).toMatch(new RegExp(`^broken-${mode} \\(hook\\): FAILED: .*; ${want.length} changes will be retried on the next run$`));
+    expect(other).toBe(`fine-${mode} (file): ${want.length} changes delivered`);
+    expect(lab.hookCalls()).toEqual([]);
+
+    lab.fixHook();
+    const again = await lab.report(config);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(`broken-${mode} (hook): ${want.length} changes delivered\nfine-${mode} (file): nothing new\n`);
+    expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
+  });
+
+  test('per change, failing at the third change: the first two stay delivered and are not sent again', async () => {
+    const want = all.filter((c) => c.ip === '10.66.1.14');
+    expect(want.length).toBeGreaterThan(3);
+    const config = lab.config([{ name: 'third', kind: 'hook', networks: '10.66.1.14', command: lab.hookCommand('third', '{{id}}') }]);
+    const first = await lab.reportJson(config);
+    expect(first.code).toBe(2);
+    expect(first.results[0]).toMatchObject({ status: 'failed', delivered: 2, retry: want.length - 2 });
+    expect(first.results[0].error).toBe(`change ${want[2].id}: ${process.execPath} exited with code 3`);
+    expect(lab.hookCalls().map((c) => c.stdin.id).sort((a, b) => a - b)).toEqual(ids(want.slice(0, 2)));
+
+    expect((await lab.report(config)).code).toBe(0);
+    expect(lab.hookCalls().map((c) => c.stdin.id).sort((a, b) => a - b)).toEqual(ids(want));
+  });
+});
+
+forEachDb('hook output agent: hostile hostnames', (db) => {
+  const HOSTILE = ['$(touch pwned)', 'a;touch pwned2', '`touch pwned3`', '<script>alert(1)</script>', "x' && touch pwned4 #", 'tab\there|touch pwned5'];
+
+  test('names with $(…), ;, backticks and <script> reach the hook as exact text and run nothing', async () => {
+    const lab = new ReportLab(db.fresh());
+    const cwd = fs.mkdtempSync(path.join(lab.scratch.dir, 'cwd-'));
+    try {
+      const rows = HOSTILE.flatMap((name, i) => [`10.9.0.${i + 1},,,up,"${name.replace(/"/g, '""')}",`]);
+      const config = lab.config([{ name: 'h', kind: 'hook', types: 'new_host', command: lab.hookCommand('ok', '{{hostname}}', '--name={{hostname}}') }], { t: {} });
+      await lab.ingest(config, lab.scratch.series([rows], { scanner: 't' })[0]);
+      expect((await lab.changes()).map((c) => c.hostname)).toEqual(HOSTILE);
+
+      const r = await lab.report(config, [], { cwd });
+      expect(r.code).toBe(0);
+      const calls = lab.hookCalls().sort((a, b) => a.stdin.id - b.stdin.id);
+      expect(calls.map((c) => c.args)).toEqual(HOSTILE.map((n) => [n, `--name=${n}`]));
+      expect(calls.map((c) => c.env.PORTDELTA_HOSTNAME)).toEqual(HOSTILE);
+      expect(calls.map((c) => c.stdin.hostname)).toEqual(HOSTILE);
+      expect(fs.readdirSync(cwd)).toEqual([]);
+      expect(fs.readdirSync(lab.hookLog).filter((f) => f.startsWith('pwned'))).toEqual([]);
+    } finally {
+      lab.remove();
+    }
+  });
+});
