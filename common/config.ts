@@ -6,6 +6,7 @@ import { ConfigError } from './errors';
 import { parseTargets } from './ip';
 import { parsePortSpec } from './ports';
 import type { IpRange, PortScope } from './types';
+import { DURATION_HINT, parseDuration } from './duration';
 
 const threshold = z.number().int().min(1).max(1000);
 
@@ -27,6 +28,16 @@ const portSpec = z.union([z.string(), z.number()]).transform((v, ctx): PortScope
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: (e as Error).message });
     return z.NEVER;
   }
+});
+
+/** '5s', '500ms', '2m' → milliseconds. */
+const duration = z.string().transform((v, ctx): number => {
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${v}' is not a duration: ${DURATION_HINT}` });
+    return z.NEVER;
+  }
+  return ms;
 });
 
 const timezone = z.string().refine((tz) => {
@@ -59,7 +70,9 @@ export const configSchema = z
   .object({
     database: z.string().min(1).optional(),
     scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),
-    inbox: z.string().optional(),
+    inbox: z.string().min(1).optional(),
+    // How long an inbox file must stay unchanged (size, mtime) before the watcher takes it.
+    inbox_settle: duration.default('5s'),
     smtp: z.record(z.unknown()).optional(),
     policy: z.string().optional(),
     output_agents: z.array(outputAgent).optional(),
