@@ -206,3 +206,21 @@ forEachDb('run', (db) => {
     expect(r.stderr).toMatch(/no inbox given[\s\S]*remedy: give --inbox DIR, or set 'inbox:'/);
   });
 });
+
+describe('watch and run refuse bad settings with a remedy', () => {
+  test('a bad inbox_settle, a bad --settle and a missing inbox are usage errors (exit 2)', async () => {
+    const t = temp();
+    const url = `sqlite:${path.join(t.dir, 'x.sqlite')}`;
+    const cfg = path.join(t.dir, 'bad.yaml');
+    fs.writeFileSync(cfg, `inbox: ${t.inbox}\ninbox_settle: soon\n`);
+    const badConfig = await cli(['--db', url, '--config', cfg, 'run']);
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toMatch(/inbox_settle: 'soon' is not a duration/);
+    const badOption = await cli(['--db', url, 'watch', t.inbox, '--once', '--settle', 'soon']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/--settle: 'soon' is not a duration[\s\S]*remedy/);
+    const missing = await cli(['--db', url, 'watch', path.join(t.dir, 'nope'), '--once']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/the inbox .*nope does not exist[\s\S]*remedy: create it/);
+  });
+});
