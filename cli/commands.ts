@@ -18,6 +18,9 @@ export interface CommandSpec {
 const scannerNet = (cmd: Command) =>
   cmd.option('--scanner <name>', 'only this scanner').option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect);
 
+const settle = (cmd: Command) =>
+  cmd.option('--settle <duration>', 'how long a file must stay unchanged before it is taken (default: inbox_settle, 5s)');
+
 export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'migrate',
@@ -116,6 +119,34 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     example: 'portdelta agent --config /etc/portdelta/agent.yaml',
     options: () => undefined,
     load: () => import('./agent'),
+  },
+  {
+    name: 'watch',
+    args: '[inbox]',
+    summary: 'ingest files dropped into INBOX/<scanner>/ as they arrive (a daemon; --once for one pass)',
+    example: 'portdelta watch /var/spool/portdelta/inbox',
+    options: (cmd) => settle(cmd.option('--once', 'take the files that are complete now, then exit (exit 2 if any failed)')),
+    load: () => import('./watch'),
+  },
+  {
+    name: 'run',
+    summary: 'nightly job: ingest everything waiting in the inbox, then run every output agent',
+    example: 'flock -n /run/lock/portdelta.lock portdelta run',
+    options: (cmd) => settle(cmd.option('--inbox <dir>', 'the inbox folder (default: inbox in the configuration)')),
+    load: () => import('./run'),
+  },
+  {
+    name: 'cleanup',
+    summary: 'delete state, changes and deliveries by age, scanner or address, in one transaction',
+    example: 'portdelta cleanup --older-than 180d --dry-run',
+    options: (cmd) =>
+      cmd
+        .option('--older-than <duration|date>', 'changes detected, state last seen and scans made before this long ago (180d) or this date')
+        .option('--scanner <name>', 'everything of this scanner (with another selector: only that scanner\'s part)')
+        .option('--range <cidr>', 'state and changes of the addresses in this CIDR or range (repeatable)', collect)
+        .option('--ip <address>', 'state and changes of this address (repeatable)', collect)
+        .option('--dry-run', 'print the counts that would be deleted, delete nothing'),
+    load: () => import('./cleanup'),
   },
   {
     name: 'demo',

@@ -40,12 +40,12 @@ export function typeMaskOption(value: string | undefined): number | undefined {
 }
 
 /** An ISO date/time, or a duration back from now ('36h', '7d'). */
-export function sinceOption(value: string | undefined, now = Date.now()): number | undefined {
+export function sinceOption(value: string | undefined, now = Date.now(), flag = '--since'): number | undefined {
   if (value === undefined) return undefined;
   const dur = parseDuration(value);
   if (dur !== null) return now - dur;
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`--since: '${value}' is neither a date nor a duration`, 'use e.g. 2026-11-20, 2026-11-20T02:00:00Z or 36h, 7d');
+  if (Number.isNaN(t)) throw new UsageError(`${flag}: '${value}' is neither a date nor a duration`, 'use e.g. 2026-11-20, 2026-11-20T02:00:00Z or 36h, 7d');
   return t;
 }
 

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
-import { portSpec, targetList } from './config-fields';
+import { duration, portSpec, targetList } from './config-fields';
 import { outputAgentsSchema } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
 
@@ -38,7 +38,9 @@ export const configSchema = z
   .object({
     database: z.string().min(1).optional(),
     scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),
-    inbox: z.string().optional(),
+    inbox: z.string().min(1).optional(),
+    // How long an inbox file must stay unchanged (size, mtime) before the watcher takes it.
+    inbox_settle: duration.default('5s'),
     smtp: smtpSchema.optional(),
     policy: z.string().optional(),
     output_agents: outputAgentsSchema.default([]),

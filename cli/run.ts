@@ -1,0 +1,48 @@
+// `portdelta run [--inbox DIR] [--settle DUR]`: the nightly job for cron. Ingest what waits in the
+// inbox (like `watch --once`), then run every output agent. One summary line per file and per
+// agent; exit 2 if anything failed.
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { inboxOption, printResult, settleOption, stamp, stopOnSignals } from './inbox';
+import { watchInbox } from '../scripts/watch';
+import type { InboxResult } from '../scripts/inbox-process';
+import { agentLine } from './report-output';
+import { runConfiguredAgents, type AgentResult } from '../output-agents/runner';
+
+export const run: Action = async (_args, opts, global, io) =>
+  withContext(global, async (ctx) => {
+    const inbox = inboxOption(opts.inbox as string | undefined, ctx.config, 'give --inbox DIR');
+    const settleMs = settleOption(opts.settle as string | undefined, ctx.config);
+    const stop = stopOnSignals(io, 'stopping after the current file');
+    const files: InboxResult[] = [];
+    let agents: AgentResult[] = [];
+    try {
+      const counts = await watchInbox(ctx.db, ctx.config, {
+        inbox, settleMs, once: true, signal: stop.signal,
+        onResult: (r) => {
+          files.push(r);
+          if (!global.json) printResult(io, false, r);
+        },
+      });
+      if (!stop.signal.aborted) agents = await runConfiguredAgents(ctx, { log: (line) => io.err(`${stamp()} ${line}\n`) });
+      const agentsFailed = agents.filter((a) => a.status === 'failed').length;
+      const failed = counts.failed + counts.deferred + agentsFailed > 0 || stop.signal.aborted;
+      if (global.json) {
+        io.out(JSON.stringify({ inbox, files, agents, failed }, null, 2) + '\n');
+      } else {
+        if (agents.length === 0) io.out(`${stamp()} output agents: none configured\n`);
+        for (const a of agents) {
+          const line = `${stamp()} agent ${agentLine(a)}\n`;
+          if (a.status === 'failed') io.err(line);
+          else io.out(line);
+        }
+        const n = (k: keyof typeof counts) => `${counts[k]} ${k}`;
+        io.out(`${stamp()} run: ${files.length - counts.waiting} file(s): ${n('applied')}, ${n('stale')}, ${n('duplicate')}, ${n('failed')}, ${n('deferred')}`
+          + `${counts.waiting ? `; ${counts.waiting} still being written` : ''}; ${agents.length} agent(s), ${agentsFailed} failed${stop.signal.aborted ? '; stopped by a signal' : ''}\n`);
+      }
+      return failed ? EXIT.error : EXIT.ok;
+    } finally {
+      stop.release();
+    }
+  });

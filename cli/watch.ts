@@ -1,0 +1,28 @@
+// `portdelta watch [INBOX] [--once] [--settle DUR]`: the inbox daemon (a systemd service), or one pass.
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { withContext } from './context';
+import { inboxOption, printResult, settleOption, stamp, stopOnSignals } from './inbox';
+import { pollInterval, watchInbox } from '../scripts/watch';
+
+export const run: Action = async (args, opts, global, io) => {
+  const once = !!opts.once;
+  return withContext(global, async ({ db, config }) => {
+    const inbox = inboxOption(args[0], config, 'give the inbox folder: portdelta watch /var/spool/portdelta/inbox');
+    const settleMs = settleOption(opts.settle as string | undefined, config);
+    const stop = stopOnSignals(io, once ? 'stopping after the current file' : 'finishing the current file, then exiting');
+    try {
+      if (!once && !global.json) {
+        io.err(`${stamp()} watching ${inbox} (settle ${settleMs} ms, poll ${pollInterval(settleMs)} ms, database ${db.where})\n`);
+      }
+      const counts = await watchInbox(db, config, { inbox, settleMs, once, signal: stop.signal, onResult: (r) => printResult(io, global.json, r) });
+      if (!once) {
+        if (!global.json) io.err(`${stamp()} stopped\n`);
+        return EXIT.ok; // a stop on request; bad files are in failed/, and systemd must not restart us
+      }
+      return counts.failed + counts.deferred > 0 || stop.signal.aborted ? EXIT.error : EXIT.ok;
+    } finally {
+      stop.release();
+    }
+  });
+};

@@ -1,0 +1,115 @@
+// The inbox watcher (DESIGN §7). It polls: fs.watch misses events on NFS, CIFS and some container
+// mounts, and a listing every second costs nothing next to an ingest. Settled files are taken one at
+// a time, oldest scan first, and the listing is read again after each, so a file that settles
+// meanwhile still gets its turn by scan time.
+import type { Db } from '../db/connection';
+import type { Config } from '../common/config';
+import { describeError } from '../common/errors';
+import { listInbox, SettleTracker, type InboxEntry } from './inbox-files';
+import { PeekCache, type Peek } from './inbox-peek';
+import { processEntry, type InboxResult } from './inbox-process';
+
+export interface WatchOptions {
+  inbox: string;
+  settleMs: number;
+  /** Take what is settled now (waiting `settleMs` to tell), then return; else run until `signal` aborts. */
+  once: boolean;
+  /** Aborted by SIGTERM/SIGINT: the file being ingested is finished, then the watcher returns. */
+  signal: AbortSignal;
+  onResult(r: InboxResult): void;
+  now?: () => Date;
+}
+
+export type WatchCounts = Record<InboxResult['status'], number>;
+
+const MAX_BACKOFF_MS = 60_000;
+
+/** A quarter of the settle time, between 50 ms and 1 s. */
+export function pollInterval(settleMs: number): number {
+  return Math.min(1000, Math.max(50, Math.round(settleMs / 4)));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
+export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promise<WatchCounts> {
+  const now = o.now ?? (() => new Date());
+  const tracker = new SettleTracker();
+  const peeks = new PeekCache();
+  const counts: WatchCounts = { applied: 0, stale: 0, duplicate: 0, failed: 0, deferred: 0, waiting: 0 };
+  const emit = (r: InboxResult) => {
+    counts[r.status]++;
+    o.onResult(r);
+  };
+
+  /** Scan start from the file's head where it says, else mtime; ties by path. */
+  const oldestFirst = async (ready: InboxEntry[]): Promise<Array<{ e: InboxEntry; peek: Peek }>> => {
+    const withPeek = [];
+    for (const e of ready) withPeek.push({ e, peek: await peeks.get(e.abs, e.stat, e.folder, config) });
+    const key = (x: { e: InboxEntry; peek: Peek }) => x.peek.startedAt ?? x.e.stat.mtimeMs;
+    return withPeek.sort((a, b) => key(a) - key(b) || (a.e.rel < b.e.rel ? -1 : a.e.rel > b.e.rel ? 1 : 0));
+  };
+
+  const take = async (e: InboxEntry, peek: Peek): Promise<void> => {
+    let r: InboxResult | null;
+    try {
+      r = await processEntry(db, config, o.inbox, e, peek, now);
+    } catch (err) {
+      // The archive or failed/ folder could not be written: the file stays and is tried again.
+      r = { file: e.rel, scanner: e.folder, status: 'deferred', moved_to: null, error: describeError(err), warnings: [], at: now().toISOString() };
+    }
+    if (r) emit(r);
+  };
+
+  if (o.once) {
+    const first = await listInbox(o.inbox);
+    tracker.observe(first, Date.now());
+    await sleep(o.settleMs, o.signal);
+    const later = await listInbox(o.inbox);
+    const t = Date.now();
+    tracker.observe(later, t);
+    const before = new Set(first.map((e) => e.abs));
+    const seenTwice = later.filter((e) => before.has(e.abs));
+    for (const e of seenTwice.filter((x) => !tracker.isSettled(x, t, o.settleMs))) {
+      emit({ file: e.rel, scanner: e.folder, status: 'waiting', moved_to: null, warnings: [], at: now().toISOString() });
+    }
+    for (const { e, peek } of await oldestFirst(seenTwice.filter((x) => tracker.isSettled(x, t, o.settleMs)))) {
+      if (o.signal.aborted) break;
+      await take(e, peek);
+    }
+    return counts;
+  }
+
+  const poll = pollInterval(o.settleMs);
+  let backoff = 0;
+  while (!o.signal.aborted) {
+    const entries = await listInbox(o.inbox);
+    const t = Date.now();
+    tracker.observe(entries, t);
+    peeks.keepOnly(new Set(entries.map((e) => e.abs)));
+    const next = (await oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs))))[0];
+    if (!next) {
+      await sleep(poll, o.signal);
+      continue;
+    }
+    const deferredBefore = counts.deferred;
+    await take(next.e, next.peek);
+    if (counts.deferred > deferredBefore) {
+      backoff = Math.min(MAX_BACKOFF_MS, Math.max(1000, backoff * 2));
+      await sleep(backoff, o.signal);
+    } else {
+      backoff = 0;
+    }
+  }
+  return counts;
+}
