@@ -200,6 +200,33 @@ forEachDb('run', (db) => {
     ]);
   });
 
+  test('then runs every output agent: each change of the night once; a failing agent makes it exit 2', async () => {
+    const t = temp();
+    const url = db.fresh();
+    const cfg = path.join(t.dir, 'run.yaml');
+    const jsonl = path.join(t.dir, 'changes.jsonl');
+    fs.writeFileSync(cfg, `${CONFIG}inbox: ${t.inbox}\ninbox_settle: 200ms\noutput_agents:\n`
+      + `  - { name: siem, kind: file, path: ${JSON.stringify(jsonl)}, format: jsonl }\n`
+      + `  - { name: broken, kind: hook, command: [${JSON.stringify(process.execPath)}, -e, "process.exit(3)"], per: batch }\n`);
+    t.fill(labFiles().filter((f) => /^night[12]-/.test(f.name)));
+    const r = await cli(['--db', url, '--config', cfg, 'run']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/agent siem \(file\): \d+ changes delivered/);
+    expect(r.stderr).toMatch(/agent broken \(hook\): FAILED: .*will be retried on the next run/);
+    expect(r.stdout).toMatch(/2 agent\(s\), 1 failed/);
+    const delivered = fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as number);
+    const changes = await new Session(url, { config: cfg }).changes();
+    expect(changes.length).toBeGreaterThan(0);
+    expect(delivered).toEqual(changes.map((c) => c.id));
+    // The next night: only its changes reach the file agent.
+    t.fill(labFiles().filter((f) => f.name.startsWith('night3-')));
+    await cli(['--db', url, '--config', cfg, 'run']);
+    const after = fs.readFileSync(jsonl, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as number);
+    const all = (await new Session(url, { config: cfg }).changes()).map((c) => c.id);
+    expect(after).toEqual(all);
+    expect(all.length).toBeGreaterThan(changes.length);
+  });
+
   test('without an inbox it is a usage error', async () => {
     const r = await cli(['--db', db.fresh(), 'run']);
     expect(r.code).toBe(2);
