@@ -22,7 +22,7 @@ export class Spool {
     if (this.size > this.limit) {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portdelta-spool-'));
       this.file = path.join(dir, 'out');
-      this.fd = fs.openSync(this.file, 'wx', 0o600);
+      this.fd = fs.openSync(this.file, 'wx+', 0o600);
       fs.writeSync(this.fd, this.parts.join(''));
       this.parts = [];
     }
