@@ -16,7 +16,7 @@ interface GtScan {
   hosts: AgentCase['hosts'];
 }
 
-export function cases(ext: string, tool: string): AgentCase[] {
+function cases(ext: string, tool: string): AgentCase[] {
   return SCENARIOS.flatMap((scenario) =>
     (groundTruth(scenario).nights as Array<{ scans: GtScan[] }>).flatMap((n) =>
       n.scans
