@@ -15,6 +15,9 @@ export interface CommandSpec {
   load(): Promise<{ run: Action }>;
 }
 
+// Spelled out here rather than read from the registry, so --help does not load the input agents.
+const FORMATS = 'nmap-xml, nmap-grepable, masscan-xml, masscan-json (-oJ and -oD), masscan-list, zmap-csv, naabu-json, portdelta-csv';
+
 const scannerNet = (cmd: Command) =>
   cmd.option('--scanner <name>', 'only this scanner').option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect);
 
@@ -37,11 +40,24 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     options: (cmd) =>
       cmd
         .option('--scanner <name>', 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
-        .option('--format <name>', 'skip content detection: nmap-xml, nmap-grepable, portdelta-csv')
+        .option('--format <name>', `skip content detection: ${FORMATS}`)
         .option('--scope <targets>', 'hosts the scan covered: CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
         .option('--ports <spec>', "ports the scan covered, nmap's -p syntax (1-1024,U:53)")
         .option('--exit-code', 'exit 1 when changes were found'),
     load: () => import('./ingest'),
+  },
+  {
+    name: 'convert',
+    args: '<file>',
+    summary: 'write a native scan file (or - for stdin) as the uniform CSV on stdout',
+    example: 'portdelta convert --scanner dmz-external --scope 192.0.2.0/24 --ports 1-1024 masscan.json > scan.csv',
+    options: (cmd) =>
+      cmd
+        .option('--format <name>', `skip content detection: ${FORMATS}`)
+        .option('--scanner <name>', 'the scanner name written into the header (#scanner=)')
+        .option('--scope <targets>', 'hosts the scan covered, for the header (#scope=): CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
+        .option('--ports <spec>', "ports the scan covered, for the header (#ports=), nmap's -p syntax"),
+    load: () => import('./convert'),
   },
   {
     name: 'changes',

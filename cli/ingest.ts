@@ -12,7 +12,9 @@ export function summaryLine(s: IngestSummary): string {
   const changes = Object.entries(s.changes).map(([k, n]) => `${n} ${k}`).join(', ') || 'no changes';
   const status = s.status === 'applied' ? (s.complete ? 'applied' : 'applied (incomplete scan)') : s.status;
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
-  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}`;
+  // An incomplete scan already says so; a complete one that could not conclude absence says why.
+  const blind = s.status === 'applied' && s.complete && !s.absence.hosts && !s.absence.ports ? '; no absence concluded (scope unknown)' : '';
+  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}${blind}`;
 }
 
 export interface FailedIngest {

@@ -10,7 +10,7 @@ import { ScanRejectedError, UsageError } from '../common/errors';
 import { scannerConfig, type Config } from '../common/config';
 import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
 import { typeNames } from '../common/types';
-import { resolveScope, type ResolvedScope } from './scope';
+import { absence, resolveScope, type ResolvedScope } from './scope';
 import { Stager } from './stage';
 import { applyScan } from './apply-scan';
 import { stageWriter } from '../db/stage-writer';
@@ -43,6 +43,8 @@ export interface IngestSummary {
   change_count: number;
   host_scope: string;
   port_scope: string;
+  /** Whether hosts / ports the file does not list were taken as gone (false: scope unknown, or the scan incomplete). */
+  absence: { hosts: boolean; ports: boolean };
   warnings: string[];
 }
 
@@ -62,7 +64,7 @@ export function checkScannerName(name: string): string {
   return name;
 }
 
-function pickAgent(format: string | undefined, head: Buffer, source: string): InputAgent {
+export function pickAgent(format: string | undefined, head: Buffer, source: string): InputAgent {
   if (head.length === 0) {
     throw new ScanRejectedError('the file is empty', { file: source, remedy: 'check that the scanner finished writing it; an empty file holds no scan' });
   }
@@ -133,7 +135,8 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
   try {
     let complete = false;
     let ended = false;
-    for await (const ev of agent.parse(input, { source: opts.source, timezone: cliScannerCfg.timezone })) {
+    const portScope = opts.ports ?? cliScannerCfg.ports;
+    for await (const ev of agent.parse(input, { source: opts.source, timezone: cliScannerCfg.timezone, portScope })) {
       if (ev.kind === 'meta') mergeMeta(meta, ev);
       else if (ev.kind === 'warning') warnings.push(ev.position ? `${ev.position}: ${ev.message}` : ev.message);
       else if (ev.kind === 'host') {
@@ -162,6 +165,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     const base = {
       source: opts.source, scanner: st.scannerName, format: agent.name, scan_id: st.scanId, complete,
       started_at: meta.startedAt?.toISOString() ?? null, host_scope: st.scope.hostsSource, port_scope: st.scope.portsSource,
+      absence: absence(st.scope, complete),
     };
     const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
     if (dup) {

@@ -77,5 +77,22 @@ export function resolveScope(meta: ScanMetaEvent, opts: ScopeOptions, scanner: S
       'the ports scanned are unknown: no port is concluded closed from this file (give --ports or set the scanner\'s ports)',
     );
   }
+  if (hosts === null && ports === null) {
+    // Say it once, plainly: this is the normal case for masscan, zmap and naabu files given no scope.
+    const i = warnings.findIndex((w) => w.startsWith('the file records no target range'));
+    const j = warnings.findIndex((w) => w.startsWith('the ports scanned are unknown: no port'));
+    if (i >= 0 && j >= 0) {
+      warnings.splice(Math.max(i, j), 1);
+      warnings.splice(Math.min(i, j), 1, NO_ABSENCE);
+    }
+  }
   return { hosts, includeListedHosts, hostsSource, ports, portsSource, resolvesNames, warnings };
+}
+
+export const NO_ABSENCE =
+  'scope unknown: the file records neither the hosts nor the ports it scanned, so no absence is concluded (no host is taken down and no port closed for not being listed); give --scope and --ports, or set the scanner\'s scope and ports';
+
+/** What a scan may conclude from what it does not list (the ingest summary's `absence`). */
+export function absence(scope: ResolvedScope, complete: boolean): { hosts: boolean; ports: boolean } {
+  return { hosts: complete && scope.hosts !== null, ports: complete && scope.ports !== null };
 }

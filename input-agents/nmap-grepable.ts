@@ -2,7 +2,6 @@
 // the end. Streams line by line. Field syntax follows nmap's output.cc: '/' inside a field is written
 // as '|', port entries are joined by ', ' although version strings may contain ', ' themselves.
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import type { HostRecord, PortFact, PortRange, PortScope, PortState, Proto, ScanEvent, ScanMetaEvent } from '../common/types';
 import { PROTOS } from '../common/types';
 import { ScanRejectedError } from '../common/errors';
@@ -10,6 +9,7 @@ import { canonicalIp } from '../common/ip';
 import { countPorts, mergePortRanges, parsePortList } from '../common/ports';
 import { nmapResolvesNames } from '../common/nmap-options';
 import type { InputAgent, ParseContext } from './types';
+import { lineBatches } from './lines';
 import { checkZone, parseNmapDate } from '../common/local-time';
 export { localTimeToUtc, parseNmapDate } from '../common/local-time';
 
@@ -33,7 +33,7 @@ function sniff(head: Buffer): boolean {
 
 async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEvent> {
   const reader = new GrepableReader(ctx.source, checkZone(ctx.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone));
-  for await (const batch of lineBatches(input, ctx.source)) {
+  for await (const batch of lineBatches(input, ctx.source, { max: MAX_LINE, what: 'this is not nmap grepable output', remedy: REMEDY_FORMAT })) {
     for (const line of batch.lines) {
       reader.line(line, batch.terminated);
       if (reader.pending >= 64) yield* reader.take(); // few records alive at once keeps the GC cheap
@@ -302,36 +302,6 @@ function parsePortsScanned(line: string): PortScope | string {
 }
 
 /** nmap -n (also bundled as -nv, -vn) switches name resolution off. */
-
-/** The lines of a stream, a chunk's worth at a time; '\r\n' and '\n' both end a line. A last line without an end comes alone, flagged. */
-async function* lineBatches(input: Readable, source: string): AsyncIterable<{ lines: string[]; terminated: boolean }> {
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
-  let first = true;
-  let count = 0;
-  for await (const chunk of input) {
-    let text = rest + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    if (first && text.length > 0) {
-      text = text.replace(/^\uFEFF/, '');
-      first = false;
-    }
-    const lines: string[] = [];
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-      lines.push(text.slice(start, nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl));
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-    count += lines.length;
-    if (rest.length > MAX_LINE) {
-      throw new ScanRejectedError(`a line longer than ${MAX_LINE} bytes: this is not nmap grepable output`, { file: source, position: `line ${count + 1}`, remedy: REMEDY_FORMAT });
-    }
-    if (lines.length > 0) yield { lines, terminated: true };
-  }
-  rest += decoder.end();
-  if (first) rest = rest.replace(/^\uFEFF/, '');
-  if (rest !== '') yield { lines: [rest.replace(/\r$/, '')], terminated: false };
-}
 
 // ---- zone-less local times ('Mon Mar  3 02:00:00 2025', C-locale ctime) read in an IANA zone ----
 

@@ -4,9 +4,17 @@ import { UnknownFormatError } from '../common/errors';
 import { nmapXml } from './nmap-xml';
 import { nmapGrepable } from './nmap-grepable';
 import { portdeltaCsv } from './portdelta-csv';
+import { masscanXml } from './masscan-xml';
+import { masscanJson } from './masscan-json';
+import { masscanList } from './masscan-list';
+import { zmapCsv } from './zmap-csv';
+import { naabuJson } from './naabu-json';
 
-// Order matters for detect(): the most specific sniffers first.
-const AGENTS: readonly InputAgent[] = Object.freeze([portdeltaCsv, nmapXml, nmapGrepable]);
+// Order matters for detect(): the most specific sniffers first (masscan XML before nmap's, whose
+// sniff accepts any <nmaprun>; zmap's, which accepts a bare address line, last).
+const AGENTS: readonly InputAgent[] = Object.freeze([
+  portdeltaCsv, masscanXml, nmapXml, nmapGrepable, masscanList, masscanJson, naabuJson, zmapCsv,
+]);
 
 const BY_NAME: ReadonlyMap<string, InputAgent> = new Map(
   AGENTS.flatMap((a) => [a.name, ...(a.aliases ?? [])].map((n) => [n.toLowerCase(), a] as const)),

@@ -1,12 +1,17 @@
 // The InputAgent contract: one file per format, listed in registry.ts (STYLE.md "Plug-in contracts").
 import type { Readable } from 'node:stream';
-import type { ScanEvent } from '../common/types';
+import type { PortScope, ScanEvent } from '../common/types';
 
 export interface ParseContext {
   /** Shown in messages (file name, or '-' for stdin). */
   readonly source: string;
   /** IANA zone to read zone-less local times in (nmap -oG headers); default: the machine's. */
   readonly timezone?: string;
+  /**
+   * Ports the operator says the scan covered (--ports, else the scanner's config), for formats whose
+   * records may lack the port (zmap's default output is the address alone).
+   */
+  readonly portScope?: PortScope;
 }
 
 export interface InputAgent {

@@ -15,6 +15,7 @@ export interface IngestResult {
   changes: Record<string, number>;
   change_count: number;
   warnings: string[];
+  absence?: { hosts: boolean; ports: boolean };
   error?: string;
 }
 

@@ -5,6 +5,7 @@ import { describeInputAgent, readFixture, collect, type AgentCase } from '../hel
 import { groundTruth, SCENARIOS } from '../helpers/oracle';
 import { SCANS } from '../helpers/cli';
 import { nmapXml } from '../../input-agents/nmap-xml';
+import { masscanXml } from '../../input-agents/masscan-xml';
 import { nmapGrepable } from '../../input-agents/nmap-grepable';
 import { portdeltaCsv, scanEventsToUniformCsv } from '../../input-agents/portdelta-csv';
 
@@ -45,7 +46,7 @@ function asCsv(c: AgentCase): AgentCase {
   } as AgentCase & { prepare: () => Promise<void> };
 }
 
-const xmlCases = [...cases('.xml', 'nmap'), ...cases('.xml', 'masscan')];
+const xmlCases = cases('.xml', 'nmap');
 const csvCases = cases('.xml', 'nmap').map(asCsv);
 
 beforeAll(async () => {
@@ -53,5 +54,6 @@ beforeAll(async () => {
 });
 
 describeInputAgent(nmapXml, xmlCases);
+describeInputAgent(masscanXml, cases('.xml', 'masscan'));
 describeInputAgent(nmapGrepable, cases('.gnmap', 'nmap'));
 describeInputAgent(portdeltaCsv, csvCases);

@@ -1,0 +1,69 @@
+// `convert`: a native scan file as the uniform CSV on stdout, the step a scanner host runs before
+// it copies its results to the central host. Ingesting the CSV gives what ingesting the native
+// file gives. The output is held back until the whole file was read, so bad input leaves stdout empty.
+import { Readable } from 'node:stream';
+import type { Action } from './commands';
+import { EXIT } from './io';
+import { networksOption, portsOption } from './parse-options';
+import { Spool } from './spool';
+import { safeText } from './render';
+import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/ingest';
+import { openInput } from '../delta-reporter/open-input';
+import { scanEventsToUniformCsv } from '../input-agents/portdelta-csv';
+import { loadConfig, scannerConfig } from '../common/config';
+import { UsageError } from '../common/errors';
+import type { IpRange, PortScope, ScanEvent } from '../common/types';
+
+export const run: Action = async (files, opts, global, io) => {
+  if (files.length !== 1) throw new UsageError('convert takes exactly one file (or - for stdin)', 'run it once per file: portdelta convert scan.xml > scan.csv');
+  if (opts.format) agentByName(opts.format as string);
+  const scanner = opts.scanner ? checkScannerName(opts.scanner as string) : undefined;
+  const scope = networksOption(opts.scope as string[] | undefined, '--scope');
+  const ports = portsOption(opts.ports as string | undefined);
+  const sc = scannerConfig(loadConfig(global.config).config, scanner ?? 'default');
+  const source = files[0];
+  const { head, rest } = await openInput(source);
+  const agent = pickAgent(opts.format as string | undefined, head, source);
+  const input = Readable.from((async function* () {
+    yield head;
+    yield* rest;
+  })());
+  const events = agent.parse(input, { source, timezone: sc.timezone, portScope: ports ?? sc.ports });
+  const spool = new Spool();
+  const warnings: string[] = [];
+  try {
+    const csv = scanEventsToUniformCsv(withScope(events, scope ?? sc.scope, ports, sc.ports), {
+      scanner, onWarning: (w) => warnings.push(w.position ? `${w.position}: ${w.message}` : w.message),
+    });
+    for await (const text of csv) spool.write(text);
+  } catch (err) {
+    spool.discard();
+    input.destroy();
+    throw err;
+  }
+  spool.flushTo((t) => io.out(t));
+  spool.discard();
+  for (const w of warnings) io.err(`portdelta: ${safeText(source)}: warning: ${safeText(w)}\n`);
+  return EXIT.ok;
+};
+
+/**
+ * The scope the uniform header will carry. Hosts: --scope, else the scanner's configured scope, else
+ * what the file says. Ports: --ports, else the file's, else the configured ports — the order ingest
+ * applies, so the CSV ingests as the native file would with the same options and config.
+ */
+async function* withScope(events: AsyncIterable<ScanEvent>, hosts: IpRange[] | undefined, ports: PortScope | undefined, configPorts: PortScope | undefined): AsyncIterable<ScanEvent> {
+  let first = true;
+  for await (const ev of events) {
+    if (ev.kind !== 'meta') {
+      yield ev;
+      continue;
+    }
+    const m = { ...ev };
+    if (hosts) m.hostScope = first ? hosts : undefined;
+    if (ports) m.portScope = first ? ports : undefined;
+    else if (first && !m.portScope && configPorts) m.portScope = configPorts;
+    first = false;
+    yield m;
+  }
+}
