@@ -56,7 +56,7 @@ export function scannerConfig(config: Config, name: string): ScannerConfig {
   return config.scanners[name] ?? scannerSchema.parse({});
 }
 
-/** Replaces ${VAR} in string values (never in comments or keys); an unset variable is a problem, not ''. */
+/** Replaces ${VAR} in string values and mapping keys (comments are gone by now); an unset variable is a problem, not ''. */
 function substituteEnv(value: unknown, path: string, problems: string[]): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {

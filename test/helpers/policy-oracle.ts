@@ -41,12 +41,23 @@ function portSet(ports: string): Set<number> | 'any' {
   return set;
 }
 
-export function expectation(rules: readonly SimpleRule[], ip: string, proto: string, port: number): Expectation {
+/** The rules whose network holds the address, smallest network first, then in file order. */
+function coveringRules(rules: readonly SimpleRule[], ip: string) {
   const at = v4(ip);
-  const covering = rules
+  return rules
     .map((r, index) => ({ r, index, size: span(r.network)[1] - span(r.network)[0] + 1 }))
     .filter(({ r }) => span(r.network)[0] <= at && at <= span(r.network)[1])
     .sort((a, b) => a.size - b.size || a.index - b.index);
+}
+
+/** What the policy says about an address as such (host events): the owner and note of the most specific covering rules. */
+export function about(rules: readonly SimpleRule[], ip: string): { owner: string | null; note: string | null } {
+  const covering = coveringRules(rules, ip);
+  return { owner: covering.find((c) => c.r.owner)?.r.owner ?? null, note: covering[0]?.r.note || null };
+}
+
+export function expectation(rules: readonly SimpleRule[], ip: string, proto: string, port: number): Expectation {
+  const covering = coveringRules(rules, ip);
   if (covering.length === 0) return { reason: 'no policy', rule: null, owner: null, note: null };
   const candidates = covering
     .map((c) => ({ ...c, ports: portSet(c.r.ports) }))

@@ -45,9 +45,9 @@ export class ReportLab {
     this.hook = this.scratch.write('hook.js', HOOK_SCRIPT);
   }
 
-  /** A config with the lab scanners (or these) and these output agents; returns its path. */
-  config(agents: object[], scanners: object = LAB_SCANNERS): string {
-    return this.scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, YAML.stringify({ scanners, output_agents: agents }));
+  /** A config with the lab scanners (or these), these output agents and other top-level keys (smtp, policy); returns its path. */
+  config(agents: object[], scanners: object = LAB_SCANNERS, extra: object = {}): string {
+    return this.scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, YAML.stringify({ ...extra, scanners, output_agents: agents }));
   }
 
   /** hook command: node hook.js LOGDIR MODE ...args */
