@@ -19,6 +19,12 @@ const fixed = fs.existsSync(path.join(logDir, 'fixed'));
 const stdin = fs.readFileSync(0, 'utf8');
 if (mode === 'fail' && !fixed) { process.stderr.write('broken on purpose\\n'); process.exit(3); }
 if (mode === 'sleep' && !fixed) { setTimeout(() => {}, 60000); return; }
+if (mode === 'background') {
+  // Leaves a process behind that holds the hook's stderr open (its own session: a timeout would not end it).
+  const bg = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.writeFileSync(path.join(logDir, 'background.pid'), String(bg.pid));
+  bg.unref();
+}
 if (mode === 'third') {
   const counter = path.join(logDir, 'calls');
   const n = (fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0) + 1;

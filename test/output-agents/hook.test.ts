@@ -78,6 +78,22 @@ forEachDb('hook output agent', (db) => {
     expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
   });
 
+  test('a hook that exits 0 but leaves a background process holding its stderr is delivered, not timed out and sent again', async () => {
+    const want = all.filter((c) => c.ip === '10.66.1.12');
+    expect(want.length).toBeGreaterThan(0);
+    const config = lab.config([{ name: 'bg', kind: 'hook', networks: '10.66.1.12', per: 'batch', timeout: '20s', command: lab.hookCommand('background') }]);
+    try {
+      const first = await lab.reportJson(config);
+      expect(first.results).toEqual([expect.objectContaining({ status: 'ok', delivered: want.length, retry: 0 })]);
+      expect(first.code).toBe(0);
+      expect((await lab.report(config)).stdout).toBe('bg (hook): nothing new\n');
+      expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
+    } finally {
+      const pidFile = path.join(lab.hookLog, 'background.pid');
+      if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    }
+  });
+
   test('per change, failing at the third change: the first two stay delivered and are not sent again', async () => {
     const want = all.filter((c) => c.ip === '10.66.1.14');
     expect(want.length).toBeGreaterThan(3);
