@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
 import { duration, portSpec, targetList } from './config-fields';
-import { outputAgentsSchema } from '../output-agents/config-schema';
+import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
 
 const threshold = z.number().int().min(1).max(1000);
@@ -47,7 +47,8 @@ export const configSchema = z
     server: serverSchema.default({}),
   })
   .strict()
-  .superRefine(checkEmailAgents);
+  .superRefine(checkEmailAgents)
+  .transform(withListedGroups);
 export type Config = z.output<typeof configSchema>;
 
 export const EMPTY_CONFIG: Config = configSchema.parse({});

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration, listOf, parsed, portSpec, protoList, targetList } from '../common/config-fields';
 import { parseTypeMask } from '../common/change-mask';
+import { listedGroups } from '../common/scanner-groups';
 import { PROTOS } from '../common/types';
 import type { DeliveryFilter } from '../db/delivery-repo';
 import { byKind, kindNames } from './registry';
@@ -89,3 +90,13 @@ export const outputAgentsSchema = z.array(z.unknown()).transform((entries, ctx):
   });
   return agents.every((a) => a) ? (agents as AgentConfig[]) : z.NEVER;
 });
+
+/**
+ * The pass over the whole configuration: every agent gets the groups of the `scanners` section, so
+ * its scanner_groups filter and the `group` it reports follow the file, as `disagreements` does,
+ * not the group a scanner had at its last ingest (common/scanner-groups.ts).
+ */
+export function withListedGroups<C extends { scanners: Record<string, { group?: string }>; output_agents: AgentConfig[] }>(config: C): C {
+  const listed = listedGroups(config);
+  return { ...config, output_agents: config.output_agents.map((a) => ({ ...a, filter: { ...a.filter, listedGroups: listed } })) };
+}
