@@ -2,6 +2,7 @@
 // plain text report. The data is on disk (fsync) before the delivery counts as done.
 import fs from 'node:fs';
 import { z } from 'zod';
+import { appendAll } from './append-all';
 import { parseWith } from './kind-options';
 import { renderReport } from './render';
 import type { ChangeBatch, OutputAgent } from './types';
@@ -23,13 +24,13 @@ export const fileAgent: OutputAgent<FileOptions> = {
   kind: 'file',
   parseOptions: (raw) => parseWith(schema, raw),
   async deliver(batch, options) {
-    // One write on an O_APPEND descriptor: two runs appending at once do not interleave lines.
     const fd = await fs.promises.open(options.path, 'a', 0o640).catch((e: Error) => {
       throw new Error(`cannot open ${options.path} for appending: ${e.message}`);
     });
     try {
-      await fd.write(content(batch, options.format));
-      await fd.sync();
+      await appendAll(fd, Buffer.from(content(batch, options.format), 'utf8')).catch((e: Error) => {
+        throw new Error(`cannot append to ${options.path}: ${e.message}`);
+      });
     } finally {
       await fd.close();
     }

@@ -80,13 +80,13 @@ export class ReportLab {
     return cliJson<ChangeRow[]>(['--db', this.db, 'changes']);
   }
 
-  report(config: string, args: string[] = [], opts: { cwd?: string } = {}): Promise<CliResult> {
+  report(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<CliResult> {
     return cli(['--db', this.db, '--config', config, 'report', ...args], opts);
   }
 
   /** `report --json` parsed (whatever the exit code). */
-  async reportJson(config: string, args: string[] = []): Promise<{ code: number; results: any[]; stderr: string }> {
-    const r = await this.report(config, [...args, '--json']);
+  async reportJson(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<{ code: number; results: any[]; stderr: string }> {
+    const r = await this.report(config, [...args, '--json'], opts);
     return { code: r.code, results: JSON.parse(r.stdout || '[]'), stderr: r.stderr };
   }
 
