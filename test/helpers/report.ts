@@ -107,6 +107,18 @@ export class ReportLab {
   }
 }
 
+/** For one describe block: a ReportLab with lab-a's `nights` ingested once and their changes, removed afterwards. */
+export function sharedLab(db: string | (() => string), nights: number[]): { lab: ReportLab; all: ChangeRow[] } {
+  const shared = {} as { lab: ReportLab; all: ChangeRow[] };
+  beforeAll(async () => {
+    shared.lab = new ReportLab(typeof db === 'string' ? db : db());
+    await shared.lab.ingestLab(shared.lab.config([]), nights);
+    shared.all = await shared.lab.changes();
+  });
+  afterAll(() => shared.lab.remove());
+  return shared;
+}
+
 /** The changes a jsonl file agent wrote, in file order ([] when it wrote nothing yet). */
 export function jsonl(file: string): ReportChange[] {
   if (!fs.existsSync(file)) return [];

@@ -5,30 +5,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import type { ChangeRow } from '../../common/types';
 import { appendAll } from '../../output-agents/append-all';
 import { Scratch } from '../helpers/csv-scan';
 import { forEachDb } from '../helpers/db';
-import { ids, jsonl, ReportLab } from '../helpers/report';
+import { ids, jsonl, sharedLab } from '../helpers/report';
 
 const HAS_PRLIMIT = spawnSync('prlimit', ['--version']).status === 0;
 const LIMIT = 8 * 1024 * 1024;
 
 forEachDb('file output agent: whole lines or nothing', (db) => {
-  let lab: ReportLab;
-  let all: ChangeRow[];
-  beforeAll(async () => {
-    lab = new ReportLab(db.fresh());
-    await lab.ingestLab(lab.config([]), [1, 2]);
-    all = await lab.changes();
-  });
-  afterAll(() => lab.remove());
+  const shared = sharedLab(() => db.fresh(), [1, 2]);
 
   test('a file that hits its size limit mid-write: exit 2, the file cut back to what it was, the next run delivers every line', async () => {
     if (!HAS_PRLIMIT) {
       console.warn('[portdelta tests] the size-limit test of the file agent is not run: prlimit (util-linux) is not installed');
       return;
     }
+    const { lab, all } = shared;
     const out = lab.path('limited.jsonl');
     // Earlier lines up to 300 bytes below the limit: this run's lines (many KiB) cannot fit.
     const earlier = JSON.stringify({ earlier: 'x'.repeat(200) }) + '\n';
@@ -53,6 +46,7 @@ forEachDb('file output agent: whole lines or nothing', (db) => {
   });
 
   test('a normal run appends one complete line per change after what the file had', async () => {
+    const { lab, all } = shared;
     const out = lab.path('plain.jsonl');
     fs.writeFileSync(out, '{"earlier":true}\n');
     expect((await lab.report(lab.config([{ name: 'plain', kind: 'file', path: out }]))).code).toBe(0);
