@@ -62,6 +62,8 @@ export interface SmtpSettings {
   host: string;
   port: number;
   secure: boolean;
+  /** secure: false only. true: STARTTLS when the server offers it, required when logging in; false: plain (loopback hosts). */
+  starttls: boolean;
   from?: string;
   user?: string;
   password?: string;
