@@ -31,13 +31,13 @@ if (mode === 'third') {
   fs.writeFileSync(counter, String(n));
   if (n === 3) process.exit(3);
 }
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PORTDELTA_')));
-fs.writeFileSync(path.join(logDir, crypto.randomUUID() + '.call.json'), JSON.stringify({ args, stdin: JSON.parse(stdin), env, cwd: process.cwd() }));
+fs.writeFileSync(path.join(logDir, crypto.randomUUID() + '.call.json'), JSON.stringify({ args, stdin: JSON.parse(stdin), env: process.env, cwd: process.cwd() }));
 `;
 
 export interface HookCall {
   args: string[];
   stdin: any;
+  /** The hook's whole environment. */
   env: Record<string, string>;
 }
 
