@@ -8,6 +8,7 @@ import { listedGroups } from '../common/scanner-groups';
 import { PROTOS } from '../common/types';
 import type { DeliveryFilter } from '../db/delivery-repo';
 import { byKind, kindNames } from './registry';
+import type { OptionsContext } from './types';
 
 const nameList = listOf(z.string().min(1));
 
@@ -49,7 +50,7 @@ function kindIssue(ctx: z.RefinementCtx, index: number, problem: string): void {
   ctx.addIssue({ code: z.ZodIssueCode.custom, path: m ? [index, ...m[1].split('.')] : [index], message: m ? m[2] : problem });
 }
 
-function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentConfig | null {
+function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx, options: OptionsContext): AgentConfig | null {
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index], message: 'each output agent is a mapping with at least name and kind' });
     return null;
@@ -62,7 +63,7 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentC
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'kind'], message: `unknown kind '${raw.kind}'; known kinds: ${kindNames().join(', ')}` });
   }
   if (!kind) return null;
-  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))));
+  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))), options);
   for (const problem of own.errors ?? []) kindIssue(ctx, index, problem);
   if (!common.success || own.errors) return null;
   const c = common.data;
@@ -79,8 +80,9 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentC
   };
 }
 
-export const outputAgentsSchema = z.array(z.unknown()).transform((entries, ctx): AgentConfig[] => {
-  const agents = entries.map((e, i) => parseEntry(e, i, ctx));
+/** `options.baseDir`: the configuration file's folder, where the agents' relative paths start. */
+export const outputAgentsSchema = (options: OptionsContext) => z.array(z.unknown()).transform((entries, ctx): AgentConfig[] => {
+  const agents = entries.map((e, i) => parseEntry(e, i, ctx, options));
   const seen = new Map<string, number>();
   entries.forEach((e, i) => {
     const name = (e as { name?: unknown } | null)?.name;
