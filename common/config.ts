@@ -1,11 +1,12 @@
 // The configuration file (DESIGN §5), validated as a whole: every problem is listed with its path.
 import fs from 'node:fs';
+import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
 import { duration, portSpec, targetList } from './config-fields';
-import { outputAgentsSchema } from '../output-agents/config-schema';
+import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
 
 const threshold = z.number().int().min(1).max(1000);
@@ -34,7 +35,11 @@ export const scannerSchema = z
   .strict();
 export type ScannerConfig = z.output<typeof scannerSchema>;
 
-export const configSchema = z
+/**
+ * The schema for a configuration file in `baseDir`: relative paths in it (output agents' files and
+ * templates) count from that folder, as `policy` does, not from wherever portdelta runs.
+ */
+export const configSchemaIn = (baseDir: string) => z
   .object({
     database: z.string().min(1).optional(),
     scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),
@@ -43,11 +48,14 @@ export const configSchema = z
     inbox_settle: duration.default('5s'),
     smtp: smtpSchema.optional(),
     policy: z.string().optional(),
-    output_agents: outputAgentsSchema.default([]),
+    output_agents: outputAgentsSchema({ baseDir }).default([]),
     server: serverSchema.default({}),
   })
   .strict()
-  .superRefine(checkEmailAgents);
+  .superRefine(checkEmailAgents)
+  .transform(withListedGroups);
+/** A configuration built in code (demo, tests): relative paths count from the current directory. */
+export const configSchema = configSchemaIn('.');
 export type Config = z.output<typeof configSchema>;
 
 export const EMPTY_CONFIG: Config = configSchema.parse({});
@@ -92,7 +100,7 @@ export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, f
 }
 
 export function parseConfig(text: string, file: string): Config {
-  return parseYamlWith(configSchema, text, file);
+  return parseYamlWith(configSchemaIn(path.dirname(file)), text, file);
 }
 
 /** The text of a configuration file named by the user; a clear error when it cannot be read. */

@@ -4,13 +4,23 @@
 // expects the next report to follow the file, not the scanner's last ingest.
 import type { Config } from './config';
 
+/** The scanners the current config lists, each with the group it gives them there (null: none). */
+export type ListedGroups = Readonly<Record<string, string | null>>;
+
+export function listedGroups(config: { scanners: Record<string, { group?: string }> }): ListedGroups {
+  return Object.fromEntries(Object.entries(config.scanners).map(([name, s]) => [name, s.group ?? null]));
+}
+
 /**
- * A scanner listed under `scanners:` in the current config is in the group given there, or in none
- * when its entry has no `group`. A scanner the config does not list keeps the group stored at its
- * last ingest (null: none).
+ * A scanner the config lists is in the group given there, or in none when its entry has no
+ * `group`. A scanner the config does not list keeps the group stored at its last ingest (null:
+ * none). db/delivery-filter.ts says the same in SQL.
  */
-export function effectiveGroup(name: string, storedGroup: string | null, config?: Config): string | null {
-  const entry = config && Object.prototype.hasOwnProperty.call(config.scanners, name) ? config.scanners[name] : undefined;
-  if (entry) return entry.group ?? null;
+export function groupOf(name: string, storedGroup: string | null, listed: ListedGroups): string | null {
+  if (Object.prototype.hasOwnProperty.call(listed, name)) return listed[name];
   return storedGroup ?? null;
+}
+
+export function effectiveGroup(name: string, storedGroup: string | null, config?: Config): string | null {
+  return groupOf(name, storedGroup, config ? listedGroups(config) : {});
 }

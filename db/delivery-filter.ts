@@ -1,5 +1,6 @@
 // An output agent's filters as SQL: the changes it takes, one indexed query.
 import type { Knex } from 'knex';
+import type { ListedGroups } from '../common/scanner-groups';
 import type { IpRange, PortScope, Proto } from '../common/types';
 import { PROTOS } from '../common/types';
 import { whereNetworks } from './query-repo';
@@ -10,15 +11,24 @@ export interface DeliveryFilter {
   networks?: IpRange[];
   scanners?: string[];
   scannerGroups?: string[];
+  /** The current config's group of each scanner it lists: for scannerGroups, it wins over the stored group. */
+  listedGroups?: ListedGroups;
   ports?: PortScope;
   protos?: Proto[];
+}
+
+/** common/scanner-groups.ts groupOf in SQL: a listed scanner by the config's group, any other by its stored one. */
+function whereScannerGroups(q: Knex.QueryBuilder, groups: string[], listed: ListedGroups): void {
+  const names = Object.keys(listed);
+  const inGroups = names.filter((n) => listed[n] !== null && groups.includes(listed[n]!));
+  q.where((w) => w.whereIn('s.name', inGroups).orWhere((o) => o.whereNotIn('s.name', names).whereIn('s.group_name', groups)));
 }
 
 function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
   if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
   whereNetworks(q, 'c.ip_key', f.networks);
   if (f.scanners) q.whereIn('s.name', f.scanners);
-  if (f.scannerGroups) q.whereIn('s.group_name', f.scannerGroups);
+  if (f.scannerGroups) whereScannerGroups(q, f.scannerGroups, f.listedGroups ?? {});
   if (f.protos) q.whereIn('c.proto', f.protos);
   const ports = f.ports;
   if (ports) {

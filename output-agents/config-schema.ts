@@ -4,9 +4,11 @@
 import { z } from 'zod';
 import { duration, listOf, parsed, portSpec, protoList, targetList } from '../common/config-fields';
 import { parseTypeMask } from '../common/change-mask';
+import { listedGroups } from '../common/scanner-groups';
 import { PROTOS } from '../common/types';
 import type { DeliveryFilter } from '../db/delivery-repo';
 import { byKind, kindNames } from './registry';
+import type { OptionsContext } from './types';
 
 const nameList = listOf(z.string().min(1));
 
@@ -48,7 +50,7 @@ function kindIssue(ctx: z.RefinementCtx, index: number, problem: string): void {
   ctx.addIssue({ code: z.ZodIssueCode.custom, path: m ? [index, ...m[1].split('.')] : [index], message: m ? m[2] : problem });
 }
 
-function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentConfig | null {
+function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx, options: OptionsContext): AgentConfig | null {
   if (!entry || typeof entry !== 'object' || Array.isArray(entry)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index], message: 'each output agent is a mapping with at least name and kind' });
     return null;
@@ -61,7 +63,7 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentC
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'kind'], message: `unknown kind '${raw.kind}'; known kinds: ${kindNames().join(', ')}` });
   }
   if (!kind) return null;
-  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))));
+  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))), options);
   for (const problem of own.errors ?? []) kindIssue(ctx, index, problem);
   if (!common.success || own.errors) return null;
   const c = common.data;
@@ -78,8 +80,9 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx): AgentC
   };
 }
 
-export const outputAgentsSchema = z.array(z.unknown()).transform((entries, ctx): AgentConfig[] => {
-  const agents = entries.map((e, i) => parseEntry(e, i, ctx));
+/** `options.baseDir`: the configuration file's folder, where the agents' relative paths start. */
+export const outputAgentsSchema = (options: OptionsContext) => z.array(z.unknown()).transform((entries, ctx): AgentConfig[] => {
+  const agents = entries.map((e, i) => parseEntry(e, i, ctx, options));
   const seen = new Map<string, number>();
   entries.forEach((e, i) => {
     const name = (e as { name?: unknown } | null)?.name;
@@ -89,3 +92,13 @@ export const outputAgentsSchema = z.array(z.unknown()).transform((entries, ctx):
   });
   return agents.every((a) => a) ? (agents as AgentConfig[]) : z.NEVER;
 });
+
+/**
+ * The pass over the whole configuration: every agent gets the groups of the `scanners` section, so
+ * its scanner_groups filter and the `group` it reports follow the file, as `disagreements` does,
+ * not the group a scanner had at its last ingest (common/scanner-groups.ts).
+ */
+export function withListedGroups<C extends { scanners: Record<string, { group?: string }>; output_agents: AgentConfig[] }>(config: C): C {
+  const listed = listedGroups(config);
+  return { ...config, output_agents: config.output_agents.map((a) => ({ ...a, filter: { ...a.filter, listedGroups: listed } })) };
+}

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { compileSubject, loadTemplate } from './render';
 import { mailAddress } from './smtp-settings';
-import type { ParseResult } from './types';
+import { CWD_CONTEXT, type OptionsContext, type ParseResult } from './types';
 
 export interface EmailOptions {
   to: string[];
@@ -15,7 +15,7 @@ export interface EmailOptions {
   reply_to?: string;
   /** A Handlebars template string; else render.ts's DEFAULT_SUBJECT. */
   subject?: string;
-  /** Absolute paths of template files; else the shipped ones. */
+  /** Absolute paths of template files (relative ones count from the configuration's folder); else the shipped ones. */
   text_template?: string;
   html_template?: string;
 }
@@ -27,9 +27,9 @@ const addressList = (what: string) =>
       .min(1, `give at least one ${what.replace(/s$/, '')}`),
   );
 
-function templateFile(kind: 'text' | 'html') {
+function templateFile(kind: 'text' | 'html', baseDir: string) {
   return z.string().min(1).transform((p, ctx) => {
-    const file = path.resolve(p);
+    const file = path.resolve(baseDir, p);
     try {
       loadTemplate(file, kind);
     } catch (e) {
@@ -40,7 +40,7 @@ function templateFile(kind: 'text' | 'html') {
   });
 }
 
-const schema = z
+const schemaFor = (baseDir: string) => z
   .object({
     to: addressList('recipients'),
     cc: addressList('copy recipients').optional(),
@@ -57,13 +57,13 @@ const schema = z
         }
       })
       .optional(),
-    text_template: templateFile('text').optional(),
-    html_template: templateFile('html').optional(),
+    text_template: templateFile('text', baseDir).optional(),
+    html_template: templateFile('html', baseDir).optional(),
   })
   .strict();
 
-export function parseEmailOptions(raw: Record<string, unknown>): ParseResult<EmailOptions> {
-  const r = schema.safeParse(raw);
+export function parseEmailOptions(raw: Record<string, unknown>, ctx: OptionsContext = CWD_CONTEXT): ParseResult<EmailOptions> {
+  const r = schemaFor(ctx.baseDir).safeParse(raw);
   if (!r.success) return { errors: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`) };
   const { cc, ...rest } = r.data;
   return { value: { ...rest, cc: cc ?? [] } };

@@ -9,8 +9,12 @@ import type { ChangeBatch, DeliveryDeps, OutputAgent, SmtpSettings } from './typ
 export type { EmailOptions } from './email-options';
 
 /** What the server said ("RCPT TO: 550 5.1.1 no such user"), else the socket's error. */
-function smtpAnswer(e: unknown): string {
-  const err = e as { command?: string; response?: string; message?: string };
+function smtpAnswer(e: unknown, smtp: SmtpSettings): string {
+  const err = e as { code?: string; command?: string; response?: string; message?: string };
+  if (err.code === 'ETLS' && smtp.user !== undefined && !smtp.secure) {
+    const why = err.response ? `STARTTLS answered: ${err.response}` : (err.message ?? String(e));
+    return `the server did not switch to TLS (${why}), so the login for ${smtp.user} was not sent; use a server that offers STARTTLS, or secure: true (port 465)`;
+  }
   if (err.response) return `${err.command ? `${err.command} ` : ''}answered: ${err.response}`;
   return err.message ?? String(e);
 }
@@ -23,6 +27,10 @@ async function transport(smtp: SmtpSettings) {
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
+    // A password goes out only after STARTTLS: a server (or someone in between) that does not offer
+    // it gets no login. starttls: false (a relay on this machine only) sends everything plain.
+    requireTLS: !smtp.secure && smtp.starttls && smtp.user !== undefined,
+    ignoreTLS: !smtp.secure && !smtp.starttls,
     ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
     tls: { rejectUnauthorized: smtp.tls_verify },
     connectionTimeout: smtp.timeout_ms,
@@ -62,7 +70,7 @@ async function deliver(batch: ChangeBatch, options: EmailOptions, deps: Delivery
     const refusedNote = refused.length ? `; the SMTP server refused ${refused.join(', ')}` : '';
     deps.log(`mail sent to ${(info.accepted ?? []).map(String).join(', ')}${refusedNote}: ${report.subject}`);
   } catch (e) {
-    throw new PortdeltaError('IO', `email agent ${batch.agent}: sending through ${smtp.host}:${smtp.port} failed: ${smtpAnswer(e)}`, {
+    throw new PortdeltaError('IO', `email agent ${batch.agent}: sending through ${smtp.host}:${smtp.port} failed: ${smtpAnswer(e, smtp)}`, {
       cause: e,
       remedy: 'check the smtp section and that the server accepts this sender and these recipients; the changes stay undelivered and go out with the next run',
     });

@@ -1,10 +1,12 @@
 // Kind `file`: appends the changes to a file — JSON Lines, one change per line (for a SIEM), or the
 // plain text report. The data is on disk (fsync) before the delivery counts as done.
 import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
+import { appendAll } from './append-all';
 import { parseWith } from './kind-options';
 import { renderReport } from './render';
-import type { ChangeBatch, OutputAgent } from './types';
+import { CWD_CONTEXT, type ChangeBatch, type OutputAgent } from './types';
 
 const schema = z
   .object({
@@ -21,15 +23,18 @@ function content(batch: ChangeBatch, format: FileOptions['format']): string {
 
 export const fileAgent: OutputAgent<FileOptions> = {
   kind: 'file',
-  parseOptions: (raw) => parseWith(schema, raw),
+  parseOptions(raw, ctx = CWD_CONTEXT) {
+    const r = parseWith(schema, raw);
+    return r.value ? { value: { ...r.value, path: path.resolve(ctx.baseDir, r.value.path) } } : r;
+  },
   async deliver(batch, options) {
-    // One write on an O_APPEND descriptor: two runs appending at once do not interleave lines.
     const fd = await fs.promises.open(options.path, 'a', 0o640).catch((e: Error) => {
       throw new Error(`cannot open ${options.path} for appending: ${e.message}`);
     });
     try {
-      await fd.write(content(batch, options.format));
-      await fd.sync();
+      await appendAll(fd, Buffer.from(content(batch, options.format), 'utf8')).catch((e: Error) => {
+        throw new Error(`cannot append to ${options.path}: ${e.message}`);
+      });
     } finally {
       await fd.close();
     }

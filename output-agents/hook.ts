@@ -1,6 +1,7 @@
 // Kind `hook`: runs a command without a shell for each change (or once per batch). The change goes
 // in as JSON on stdin, as PORTDELTA_* environment variables and through {{placeholders}} in argv;
 // a placeholder only ever fills in text inside one argument, whatever the hostname contains.
+// The hook gets a small environment, not portdelta's (which may hold a database or SMTP password).
 import { z } from 'zod';
 import { duration } from '../common/config-fields';
 import { parseWith } from './kind-options';
@@ -27,18 +28,26 @@ function changeValues(c: ReportChange): Record<string, string> {
 }
 const CHANGE_NAMES = Object.keys(changeValues({ types: [], policy: {} } as unknown as ReportChange));
 const BATCH_NAMES = ['agent', 'count'];
+/** What a hook gets of portdelta's environment without asking (`env` adds more). */
+export const BASE_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+const hasPlaceholder = (arg: string) => [...arg.matchAll(PLACEHOLDER)].length > 0;
 
 const schema = z
   .object({
     command: z.array(z.string()).min(1, 'give the program and its arguments as a list, e.g. [/usr/local/bin/enrich, "{{ip}}"]'),
     per: z.enum(['change', 'batch']).default('change'),
     timeout: duration.default('30s'),
+    env: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name: letters, digits and _'))).default([]),
   })
   .strict()
   .superRefine((o, ctx) => {
     if (o.command.length && !o.command[0]) ctx.addIssue({ code: 'custom', path: ['command', 0], message: 'the program must not be empty' });
+    if (o.command.length && hasPlaceholder(o.command[0])) {
+      ctx.addIssue({ code: 'custom', path: ['command', 0], message: 'the program cannot contain a placeholder (a name from the network would choose what runs); put {{…}} in the arguments' });
+    }
     const allowed = o.per === 'change' ? [...CHANGE_NAMES, ...BATCH_NAMES.filter((n) => n !== 'count')] : BATCH_NAMES;
     o.command.forEach((arg, i) => {
+      if (i === 0) return;
       for (const [, name] of arg.matchAll(PLACEHOLDER)) {
         if (!allowed.includes(name)) {
           ctx.addIssue({ code: 'custom', path: ['command', i], message: `unknown placeholder {{${name}}} with per: ${o.per}; use ${allowed.map((n) => `{{${n}}}`).join(' ')}` });
@@ -52,8 +61,10 @@ export type HookOptions = z.output<typeof schema>;
 const clean = (s: string) => s.replace(/\0/g, '');
 const fill = (arg: string, values: Record<string, string>) => arg.replace(PLACEHOLDER, (_, name: string) => clean(values[name] ?? ''));
 
-function environment(values: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+/** BASE_ENV and the agent's `env` names from portdelta's environment, then the change's PORTDELTA_* values. */
+function environment(values: Record<string, string>, pass: string[]): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of [...BASE_ENV, ...pass]) if (process.env[name] !== undefined) env[name] = process.env[name];
   for (const name of [...CHANGE_NAMES, ...BATCH_NAMES]) delete env[`PORTDELTA_${name.toUpperCase()}`];
   for (const [name, value] of Object.entries(values)) env[`PORTDELTA_${name.toUpperCase()}`] = clean(value);
   return env;
@@ -71,7 +82,7 @@ async function perChange(batch: ChangeBatch, o: HookOptions): Promise<void> {
   for (const c of batch.changes) {
     const values = { ...changeValues(c), agent: batch.agent };
     try {
-      await runCommand({ argv: o.command.map((a) => fill(a, values)), env: environment(values), stdin: JSON.stringify(c) + '\n', timeoutMs: o.timeout });
+      await runCommand({ argv: o.command.map((a) => fill(a, values)), env: environment(values, o.env), stdin: JSON.stringify(c) + '\n', timeoutMs: o.timeout });
     } catch (e) {
       throw new PartialDeliveryError(`change ${c.id}: ${(e as Error).message}`, delivered);
     }
@@ -87,7 +98,7 @@ export const hookAgent: OutputAgent<HookOptions> = {
     const values = { agent: batch.agent, count: String(batch.changes.length) };
     await runCommand({
       argv: options.command.map((a) => fill(a, values)),
-      env: environment(values),
+      env: environment(values, options.env),
       stdin: JSON.stringify(batch.changes) + '\n',
       timeoutMs: options.timeout,
     });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/connection';
 import { claimChanges, finishClaims, renewLease, type ClaimedChange, type Decision, type KeyedChange } from '../db/delivery-repo';
 import { describeChange } from '../common/describe';
+import { groupOf, type ListedGroups } from '../common/scanner-groups';
 import type { Proto } from '../common/types';
 import type { AgentConfig } from './config-schema';
 import { decideDuplicates } from './duplicates';
@@ -80,8 +81,9 @@ export function countDecisions(result: AgentResult, decisions: Map<number, Decis
   }
 }
 
-export function reportChange(c: ClaimedChange, policy: Policy | null): ReportChange {
-  return { ...c, text: describeChange(c), policy: verdictOf(policy, c) };
+/** `group` is the scanner's group in the current config (common/scanner-groups.ts), as the filter has it. */
+export function reportChange(c: ClaimedChange, policy: Policy | null, listed: ListedGroups = {}): ReportChange {
+  return { ...c, group: groupOf(c.scanner, c.group, listed), text: describeChange(c), policy: verdictOf(policy, c) };
 }
 
 export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<AgentResult> {
@@ -100,7 +102,7 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   const batch: ChangeBatch = {
     agent: agent.name,
     targetGroup: agent.targetGroup,
-    changes: changes.map((c) => reportChange(c, env.policy)),
+    changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
     disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
     generatedAt: env.deps.now(),
   };

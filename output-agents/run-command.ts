@@ -3,6 +3,11 @@
 import { spawn } from 'node:child_process';
 
 const TAIL = 400;
+/**
+ * After the command exited, how long its stderr may still deliver what it wrote. A background
+ * process it left behind can hold the pipe open for hours; the exit status is what counts.
+ */
+export const PIPE_GRACE_MS = 500;
 
 export interface CommandRun {
   argv: string[];
@@ -39,9 +44,21 @@ export function runCommand(run: CommandRun): Promise<void> {
     child.stdin?.on('error', () => undefined); // a hook need not read its input
     child.stdin?.end(run.stdin);
     child.on('error', (e) => finish(new Error(`cannot run ${run.argv[0]}: ${e.message}`)));
-    // 'close' waits for stderr to be read to the end; after a timeout 'exit' is enough.
-    child.on('exit', () => timedOut && done(null, null));
-    child.on('close', (code, signal) => done(code, signal));
+    // 'close' waits for stderr to be read to the end. After a timeout 'exit' is enough; after a
+    // normal exit, stderr gets PIPE_GRACE_MS to drain, then the exit status decides.
+    let grace: NodeJS.Timeout | undefined;
+    child.on('exit', (code, signal) => {
+      if (timedOut) return done(null, null);
+      clearTimeout(timer); // it exited in time; the grace below is short and bounded
+      grace = setTimeout(() => {
+        child.stderr?.destroy();
+        done(code, signal);
+      }, PIPE_GRACE_MS);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(grace);
+      done(code, signal);
+    });
     const done = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim() ? `; stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
       if (timedOut) finish(new Error(`${run.argv[0]} did not finish within ${run.timeoutMs / 1000}s and was killed${tail}`));

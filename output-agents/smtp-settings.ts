@@ -2,6 +2,7 @@
 // Kept here, beside the agent that uses it, and plugged into common/config.ts as one key.
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from '../common/duration';
+import { isLoopbackHost } from '../common/loopback';
 import type { SmtpSettings } from './types';
 
 /** A bare addr-spec (local@domain) as operators write one; no quoting, no comments, no IP literals. */
@@ -30,6 +31,8 @@ export const smtpSchema = z
     port: z.number().int().min(1).max(65535).default(25),
     /** true: TLS from the first byte (port 465); false: plain, upgraded by STARTTLS when the server offers it. */
     secure: z.boolean().default(false),
+    /** With secure: false. true: STARTTLS when offered, and required before a login; false: never (loopback only). */
+    starttls: z.boolean().default(true),
     from: mailAddress.optional(),
     user: z.string().min(1).optional(),
     password: z.string().optional(),
@@ -50,6 +53,12 @@ export const smtpSchema = z
   .superRefine((s, ctx) => {
     if (s.password !== undefined && s.user === undefined) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['user'], message: 'a password without a user: set user as well' });
+    }
+    // Without STARTTLS the login and the mail cross the network in clear: only to this machine.
+    if (!s.starttls && s.secure) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['starttls'], message: 'starttls: false goes with secure: false; secure: true is TLS from the first byte' });
+    } else if (!s.starttls && !isLoopbackHost(s.host)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['starttls'], message: `starttls: false sends the mail${s.user ? ' and the password' : ''} in clear, so it is allowed only for a relay on this machine (127.0.0.1, ::1, localhost), not ${s.host}; remove it, or use secure: true` });
     }
   })
   .transform(({ timeout, ...rest }): SmtpSettings => ({ ...rest, timeout_ms: timeout }));

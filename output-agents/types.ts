@@ -62,6 +62,8 @@ export interface SmtpSettings {
   host: string;
   port: number;
   secure: boolean;
+  /** secure: false only. true: STARTTLS when the server offers it, required when logging in; false: plain (loopback hosts). */
+  starttls: boolean;
   from?: string;
   user?: string;
   password?: string;
@@ -72,6 +74,15 @@ export interface SmtpSettings {
 
 export type ParseResult<O> = { value: O; errors?: undefined } | { errors: string[]; value?: undefined };
 
+/** What a kind's options depend on besides their own keys. */
+export interface OptionsContext {
+  /** The configuration file's folder: relative paths in the options count from here (as `policy` does). */
+  baseDir: string;
+}
+
+/** Without a configuration file (tests, a config built in code): the current directory. */
+export const CWD_CONTEXT: OptionsContext = Object.freeze({ baseDir: '.' });
+
 /**
  * A kind of output agent. `deliver` resolves when every change of the batch was delivered; when it
  * throws, the error may carry `deliveredIds` (changes delivered before it failed, e.g. per-change
@@ -80,7 +91,7 @@ export type ParseResult<O> = { value: O; errors?: undefined } | { errors: string
 export interface OutputAgent<O> {
   readonly kind: string;
   /** Validates this kind's own options (everything of the agent's entry besides the common keys). */
-  parseOptions(raw: Record<string, unknown>): ParseResult<O>;
+  parseOptions(raw: Record<string, unknown>, ctx?: OptionsContext): ParseResult<O>;
   deliver(batch: ChangeBatch, options: O, deps: DeliveryDeps): Promise<void>;
 }
 

@@ -1,30 +1,62 @@
 // Kind `webhook`: one HTTP(S) POST of JSON per run: a Slack-compatible `text` plus the changes.
 // Anything but a 2xx answer (or no answer within the timeout) is a failed delivery, retried next run.
+// Slack-style URLs carry their secret in the path or the query, so messages name only
+// scheme://host:port, and headers (tokens) travel in clear only to this machine.
 import { z } from 'zod';
 import { duration } from '../common/config-fields';
+import { isLoopbackHost } from '../common/loopback';
 import { parseWith } from './kind-options';
 import { changeLine } from './change-line';
 import type { ChangeBatch, OutputAgent } from './types';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+function parsedUrl(u: string): URL | null {
+  try {
+    return new URL(u);
+  } catch {
+    return null;
+  }
+}
+
 const schema = z
   .object({
-    url: z.string().refine((u) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(u).protocol);
-      } catch {
-        return false;
-      }
-    }, 'give an http:// or https:// URL'),
+    url: z.string().refine((u) => ['http:', 'https:'].includes(parsedUrl(u)?.protocol ?? ''), 'give an http:// or https:// URL'),
     timeout: duration.default('10s'),
     headers: z
       .record(z.string().regex(/^[^\r\n\0]*$/, 'a header value must not contain line breaks'))
       .refine((h) => Object.keys(h).every((k) => TOKEN.test(k)), 'header names use letters, digits and - only')
       .default({}),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    const u = parsedUrl(o.url);
+    if (u?.protocol === 'http:' && Object.keys(o.headers).length && !isLoopbackHost(u.hostname)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['headers'],
+        message: `headers (tokens) would cross the network in clear to ${u.hostname}: use an https:// URL; http:// with headers is allowed only to this machine (127.0.0.1, ::1, localhost)`,
+      });
+    }
+  });
 export type WebhookOptions = z.output<typeof schema>;
+
+/** scheme://host:port of the URL: what a message may show of it. */
+export function urlOrigin(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+}
+
+/** The server's answer, short, one line, without the secrets we sent should it echo them. */
+function answerText(raw: string, options: WebhookOptions): string {
+  const u = new URL(options.url);
+  const parts = [u.pathname, ...u.pathname.split('/'), u.search, ...u.searchParams.values(), u.username, u.password, ...Object.values(options.headers)];
+  // Longest first, so a whole path goes before the segments it contains.
+  const secrets = parts.filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  let text = raw.slice(0, 2000);
+  for (const s of secrets) text = text.split(s).join('…');
+  return text.replace(/\s+/g, ' ').trim().slice(0, 200);
+}
 
 function body(batch: ChangeBatch): string {
   const n = batch.changes.length;
@@ -36,8 +68,7 @@ export const webhookAgent: OutputAgent<WebhookOptions> = {
   kind: 'webhook',
   parseOptions: (raw) => parseWith(schema, raw),
   async deliver(batch, options) {
-    const where = new URL(options.url);
-    where.username = where.password = '';
+    const where = `webhook agent ${batch.agent}: POST to ${urlOrigin(options.url)}`;
     let res: Response;
     try {
       res = await fetch(options.url, {
@@ -50,9 +81,9 @@ export const webhookAgent: OutputAgent<WebhookOptions> = {
     } catch (e) {
       const err = e as Error & { cause?: Error };
       const why = err.name === 'TimeoutError' ? `no answer within ${options.timeout / 1000}s` : (err.cause?.message ?? err.message);
-      throw new Error(`POST ${where} failed: ${why}`);
+      throw new Error(`${where} failed: ${answerText(why, options)}`);
     }
-    const answer = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
-    if (res.status < 200 || res.status > 299) throw new Error(`POST ${where} answered ${res.status} ${res.statusText}${answer ? `: ${answer}` : ''}`);
+    const answer = answerText(await res.text().catch(() => ''), options);
+    if (res.status < 200 || res.status > 299) throw new Error(`${where} answered ${res.status} ${res.statusText}${answer ? `: ${answer}` : ''}`);
   },
 };

@@ -13,9 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+/** wrap: a command that runs the CLI, e.g. ['prlimit', '--fsize=N']. */
+export function cli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; wrap?: string[] } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [cmd, ...argv] = [...(opts.wrap ?? []), process.execPath, BIN, ...args];
+    const child = spawn(cmd, argv, {
       cwd: opts.cwd ?? ROOT,
       env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],

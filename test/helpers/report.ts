@@ -19,19 +19,25 @@ const fixed = fs.existsSync(path.join(logDir, 'fixed'));
 const stdin = fs.readFileSync(0, 'utf8');
 if (mode === 'fail' && !fixed) { process.stderr.write('broken on purpose\\n'); process.exit(3); }
 if (mode === 'sleep' && !fixed) { setTimeout(() => {}, 60000); return; }
+if (mode === 'background') {
+  // Leaves a process behind that holds the hook's stderr open (its own session: a timeout would not end it).
+  const bg = require('child_process').spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)'], { detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.writeFileSync(path.join(logDir, 'background.pid'), String(bg.pid));
+  bg.unref();
+}
 if (mode === 'third') {
   const counter = path.join(logDir, 'calls');
   const n = (fs.existsSync(counter) ? Number(fs.readFileSync(counter, 'utf8')) : 0) + 1;
   fs.writeFileSync(counter, String(n));
   if (n === 3) process.exit(3);
 }
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('PORTDELTA_')));
-fs.writeFileSync(path.join(logDir, crypto.randomUUID() + '.call.json'), JSON.stringify({ args, stdin: JSON.parse(stdin), env, cwd: process.cwd() }));
+fs.writeFileSync(path.join(logDir, crypto.randomUUID() + '.call.json'), JSON.stringify({ args, stdin: JSON.parse(stdin), env: process.env, cwd: process.cwd() }));
 `;
 
 export interface HookCall {
   args: string[];
   stdin: any;
+  /** The hook's whole environment. */
   env: Record<string, string>;
 }
 
@@ -74,13 +80,13 @@ export class ReportLab {
     return cliJson<ChangeRow[]>(['--db', this.db, 'changes']);
   }
 
-  report(config: string, args: string[] = [], opts: { cwd?: string } = {}): Promise<CliResult> {
+  report(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<CliResult> {
     return cli(['--db', this.db, '--config', config, 'report', ...args], opts);
   }
 
   /** `report --json` parsed (whatever the exit code). */
-  async reportJson(config: string, args: string[] = []): Promise<{ code: number; results: any[]; stderr: string }> {
-    const r = await this.report(config, [...args, '--json']);
+  async reportJson(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<{ code: number; results: any[]; stderr: string }> {
+    const r = await this.report(config, [...args, '--json'], opts);
     return { code: r.code, results: JSON.parse(r.stdout || '[]'), stderr: r.stderr };
   }
 
@@ -99,6 +105,18 @@ export class ReportLab {
   remove(): void {
     this.scratch.remove();
   }
+}
+
+/** For one describe block: a ReportLab with lab-a's `nights` ingested once and their changes, removed afterwards. */
+export function sharedLab(db: string | (() => string), nights: number[]): { lab: ReportLab; all: ChangeRow[] } {
+  const shared = {} as { lab: ReportLab; all: ChangeRow[] };
+  beforeAll(async () => {
+    shared.lab = new ReportLab(typeof db === 'string' ? db : db());
+    await shared.lab.ingestLab(shared.lab.config([]), nights);
+    shared.all = await shared.lab.changes();
+  });
+  afterAll(() => shared.lab.remove());
+  return shared;
 }
 
 /** The changes a jsonl file agent wrote, in file order ([] when it wrote nothing yet). */

@@ -25,11 +25,13 @@ export function smtpReply(code: number, text: string): Error {
   return Object.assign(new Error(text), { responseCode: code });
 }
 
-export async function startSmtp(hooks: Pick<SMTPServerOptions, 'onRcptTo' | 'onData'> = {}): Promise<TestSmtp> {
+/** A server without STARTTLS; with onAuth it takes a login even so (allowInsecureAuth), to see whether one is sent. */
+export async function startSmtp(hooks: Pick<SMTPServerOptions, 'onRcptTo' | 'onData' | 'onAuth'> = {}): Promise<TestSmtp> {
   const state = { messages: [] as Received[], connections: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
+    ...(hooks.onAuth ? { onAuth: hooks.onAuth, allowInsecureAuth: true } : {}),
     logger: false,
     onConnect(_session, cb) {
       state.connections++;

@@ -62,14 +62,14 @@ describe('the smtp section', () => {
   };
 
   test('has defaults for everything but the host', () => {
-    expect(parse('smtp: { host: 127.0.0.1 }').smtp).toEqual({ host: '127.0.0.1', port: 25, secure: false, tls_verify: true, timeout_ms: 30000 });
+    expect(parse('smtp: { host: 127.0.0.1 }').smtp).toEqual({ host: '127.0.0.1', port: 25, secure: false, starttls: true, tls_verify: true, timeout_ms: 30000 });
   });
 
   test('takes the password from the environment and the timeout as a duration', () => {
     process.env.PD_TEST_SMTP_PASSWORD = 's3cret: #x';
     try {
       const c = parse('smtp:\n  host: mail.example.org\n  port: 587\n  user: portdelta\n  password: "${PD_TEST_SMTP_PASSWORD}"\n  tls_verify: false\n  timeout: 5s\n  from: Portdelta <portdelta@example.org>\n');
-      expect(c.smtp).toEqual({ host: 'mail.example.org', port: 587, secure: false, user: 'portdelta', password: 's3cret: #x', tls_verify: false, timeout_ms: 5000, from: 'Portdelta <portdelta@example.org>' });
+      expect(c.smtp).toEqual({ host: 'mail.example.org', port: 587, secure: false, starttls: true, user: 'portdelta', password: 's3cret: #x', tls_verify: false, timeout_ms: 5000, from: 'Portdelta <portdelta@example.org>' });
     } finally {
       delete process.env.PD_TEST_SMTP_PASSWORD;
     }
@@ -85,6 +85,17 @@ describe('the smtp section', () => {
       "smtp: Unrecognized key(s) in object: 'colour'",
     ]);
     expect(problems('smtp: { host: h, password: x }')).toEqual(['smtp.user: a password without a user: set user as well']);
+  });
+
+  test('takes starttls: false only for a relay on this machine, and only with secure: false', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.1.2.3']) {
+      expect(parse(`smtp: { host: "${host}", user: u, password: p, starttls: false }`).smtp).toMatchObject({ host, starttls: false });
+    }
+    expect(problems('smtp: { host: mail.example.org, user: u, starttls: false }')).toEqual([
+      'smtp.starttls: starttls: false sends the mail and the password in clear, so it is allowed only for a relay on this machine (127.0.0.1, ::1, localhost), not mail.example.org; remove it, or use secure: true',
+    ]);
+    expect(problems('smtp: { host: 10.1.2.3, starttls: false }')).toEqual([expect.stringMatching(/^smtp\.starttls: starttls: false sends the mail in clear, .* not 10\.1\.2\.3;/)]);
+    expect(problems('smtp: { host: 127.0.0.1, secure: true, starttls: false }')).toEqual(['smtp.starttls: starttls: false goes with secure: false; secure: true is TLS from the first byte']);
   });
 
   test('is required, with a sender, by every email agent', () => {

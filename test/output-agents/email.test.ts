@@ -22,9 +22,9 @@ function options(raw: Record<string, unknown>): EmailOptions {
   return r.value;
 }
 
-function deps(port: number, log: string[] = []): DeliveryDeps {
+function deps(port: number, log: string[] = [], smtp: Record<string, unknown> = {}): DeliveryDeps {
   return {
-    smtp: smtpSchema.parse({ host: '127.0.0.1', port, from: SENDER, timeout: '20s' }),
+    smtp: smtpSchema.parse({ host: '127.0.0.1', port, from: SENDER, timeout: '20s', ...smtp }),
     log: (line) => log.push(line),
     now: () => new Date('2025-03-04T06:30:00Z'),
   };
@@ -118,6 +118,24 @@ forEachDb('email agent', (db) => {
     await email.deliver(batchOf(asReportChanges(rows)), options({ to: ['soc@example.org', 'gone@example.org'] }), deps(smtp.port, log));
     expect(smtp.messages.map((m) => m.rcpt)).toEqual([['soc@example.org']]);
     expect(log.join('\n')).toMatch(/mail sent to soc@example\.org; the SMTP server refused gone@example\.org: portdelta: /);
+  });
+
+  test('with a user, a server that offers no STARTTLS gets no login: the delivery fails and says why', async () => {
+    const logins: string[] = [];
+    smtp = await startSmtp({ onAuth: (auth, _session, cb) => (logins.push(auth.username ?? ''), cb(null, { user: auth.username })) });
+    const p = email.deliver(batchOf(asReportChanges(rows)), options({ to: 'soc@example.org' }), deps(smtp.port, [], { user: 'portdelta', password: 'pw' }));
+    await expect(p).rejects.toMatchObject({ code: 'IO' });
+    await expect(p).rejects.toThrow(/sending through 127\.0\.0\.1:\d+ failed: the server did not switch to TLS \(STARTTLS answered: .*\), so the login for portdelta was not sent; /);
+    expect(logins).toEqual([]);
+    expect(smtp.messages).toHaveLength(0);
+  });
+
+  test('with starttls: false (a relay on loopback) it logs in without TLS and sends', async () => {
+    const logins: string[] = [];
+    smtp = await startSmtp({ onAuth: (auth, _session, cb) => (logins.push(`${auth.username}:${auth.password}`), cb(null, { user: auth.username })) });
+    await email.deliver(batchOf(asReportChanges(rows)), options({ to: 'soc@example.org' }), deps(smtp.port, [], { user: 'portdelta', password: 'pw', starttls: false }));
+    expect(logins).toEqual(['portdelta:pw']);
+    expect(smtp.messages.map((m) => m.rcpt)).toEqual([['soc@example.org']]);
   });
 
   test('fails clearly when no SMTP server listens', async () => {

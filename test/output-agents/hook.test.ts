@@ -78,6 +78,53 @@ forEachDb('hook output agent', (db) => {
     expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
   });
 
+  test('a hook that exits 0 but leaves a background process holding its stderr is delivered, not timed out and sent again', async () => {
+    const want = all.filter((c) => c.ip === '10.66.1.12');
+    expect(want.length).toBeGreaterThan(0);
+    const config = lab.config([{ name: 'bg', kind: 'hook', networks: '10.66.1.12', per: 'batch', timeout: '20s', command: lab.hookCommand('background') }]);
+    try {
+      const first = await lab.reportJson(config);
+      expect(first.results).toEqual([expect.objectContaining({ status: 'ok', delivered: want.length, retry: 0 })]);
+      expect(first.code).toBe(0);
+      expect((await lab.report(config)).stdout).toBe('bg (hook): nothing new\n');
+      expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
+    } finally {
+      const pidFile = path.join(lab.hookLog, 'background.pid');
+      if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+    }
+  });
+
+  test('the hook gets PATH, HOME, LANG, LC_ALL, TZ, TMPDIR and its PORTDELTA_* values, not portdelta\'s secrets unless its env lists them', async () => {
+    const given = { PORTDELTA_DB: lab.db, SMTP_PASSWORD: 'smtp-secret', CHAT_TOKEN: 'chat-secret', LANG: 'C.UTF-8', TZ: 'UTC' };
+    const config = lab.config([
+      { name: 'bare', kind: 'hook', networks: '10.66.1.16', per: 'batch', command: lab.hookCommand('ok') },
+      { name: 'asks', kind: 'hook', networks: '10.66.1.16', per: 'batch', env: ['CHAT_TOKEN', 'NOT_SET_ANYWHERE'], command: lab.hookCommand('ok') },
+    ]);
+    expect((await lab.report(config, [], { env: given })).code).toBe(0);
+    const byAgent = new Map(lab.hookCalls().map((c) => [c.env.PORTDELTA_AGENT, c.env]));
+    const base = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'].filter((n) => (given[n as keyof typeof given] ?? process.env[n]) !== undefined);
+    expect(Object.keys(byAgent.get('bare')!).sort()).toEqual([...base, 'PORTDELTA_AGENT', 'PORTDELTA_COUNT'].sort());
+    expect(Object.keys(byAgent.get('asks')!).sort()).toEqual([...base, 'CHAT_TOKEN', 'PORTDELTA_AGENT', 'PORTDELTA_COUNT'].sort());
+    expect(byAgent.get('asks')).toMatchObject({ CHAT_TOKEN: 'chat-secret', LANG: 'C.UTF-8', TZ: 'UTC', PATH: process.env.PATH });
+  });
+
+  test('a placeholder in the program, or a bad name in env, is a configuration error (exit 2) and runs nothing', async () => {
+    const config = lab.config([
+      { name: 'p1', kind: 'hook', command: ['{{hostname}}', '--x'] },
+      { name: 'p2', kind: 'hook', per: 'batch', command: ['/usr/local/bin/{{agent}}'] },
+      { name: 'p3', kind: 'hook', command: [process.execPath], env: ['OK_NAME', 'BAD-NAME'] },
+    ]);
+    const r = await lab.report(config);
+    expect(r.code).toBe(2);
+    const problems = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('output_agents.'));
+    expect(problems).toEqual([
+      'output_agents.0.command.0: the program cannot contain a placeholder (a name from the network would choose what runs); put {{…}} in the arguments',
+      'output_agents.1.command.0: the program cannot contain a placeholder (a name from the network would choose what runs); put {{…}} in the arguments',
+      'output_agents.2.env.1: an environment variable name: letters, digits and _',
+    ]);
+    expect(lab.hookCalls()).toEqual([]);
+  });
+
   test('per change, failing at the third change: the first two stay delivered and are not sent again', async () => {
     const want = all.filter((c) => c.ip === '10.66.1.14');
     expect(want.length).toBeGreaterThan(3);

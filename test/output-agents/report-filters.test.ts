@@ -51,6 +51,26 @@ forEachDb('report: filters and repeated runs', (db) => {
     expect(ids(jsonl(out))).toEqual(want);
   });
 
+  test('scanner_groups follow the current config, not the group stored at ingest, and each line carries the current group', async () => {
+    // Ingested with scan-in in `inside` and scan-out in `outside`; now scan-in is in no group and scan-out moved to `inside`.
+    const fromIn = ids(all.filter((c) => c.scanner === 'scan-in'));
+    const fromOut = ids(all.filter((c) => c.scanner === 'scan-out'));
+    const moved = lab.config([
+      { name: 'grp-inside', kind: 'file', path: lab.path('grp-inside.jsonl'), scanner_groups: 'inside' },
+      { name: 'grp-outside', kind: 'file', path: lab.path('grp-outside.jsonl'), scanner_groups: 'outside' },
+    ], { 'scan-in': {}, 'scan-out': { group: 'inside' } });
+    expect((await lab.report(moved)).code).toBe(0);
+    expect(ids(jsonl(lab.path('grp-inside.jsonl')))).toEqual(fromOut);
+    expect(new Set(jsonl(lab.path('grp-inside.jsonl')).map((c) => c.group))).toEqual(new Set(['inside']));
+    expect(jsonl(lab.path('grp-outside.jsonl'))).toEqual([]);
+
+    // A scanner the config does not list keeps the group of its last ingest.
+    const unlisted = lab.config([{ name: 'grp-unlisted', kind: 'file', path: lab.path('grp-unlisted.jsonl'), scanner_groups: ['inside'] }], { 'scan-out': { group: 'outside' } });
+    expect((await lab.report(unlisted)).code).toBe(0);
+    expect(ids(jsonl(lab.path('grp-unlisted.jsonl')))).toEqual(fromIn);
+    expect(new Set(jsonl(lab.path('grp-unlisted.jsonl')).map((c) => c.group))).toEqual(new Set(['inside']));
+  });
+
   test('a delivered line carries the change as `changes --json` has it, plus scan time, words and policy', async () => {
     const out = lab.path('full.jsonl');
     await lab.report(lab.config([{ name: 'full', kind: 'file', path: out, networks: '10.66.1.12' }]));

@@ -12,8 +12,8 @@ interface Received {
   body: any;
 }
 
-/** Answers each POST with the next status of `statuses` (the last one repeats) and records it. */
-async function server(statuses: number[]): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
+/** Answers each POST with the next status of `statuses` (the last one repeats) and records it; `echo`: the answer repeats the request's URL and headers. */
+async function server(statuses: number[], echo = false): Promise<{ url: string; origin: string; received: Received[]; close(): Promise<void> }> {
   const received: Received[] = [];
   const srv = http.createServer((req, res) => {
     let body = '';
@@ -21,12 +21,12 @@ async function server(statuses: number[]): Promise<{ url: string; received: Rece
     req.on('end', () => {
       received.push({ headers: req.headers, body: JSON.parse(body) });
       res.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)];
-      res.end(res.statusCode === 200 ? 'ok' : 'temporarily broken');
+      res.end(res.statusCode === 200 ? 'ok' : echo ? `bad request to ${req.url} with ${JSON.stringify(req.headers)}` : 'temporarily broken');
     });
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hooks/portdelta`, received, close: () => new Promise((r) => srv.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/hooks/portdelta`, origin: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => srv.close(() => r())) };
 }
 
 forEachDb('webhook and file text output agents', (db) => {
@@ -44,7 +44,7 @@ forEachDb('webhook and file text output agents', (db) => {
       const config = lab.config([{ name: 'chat', kind: 'webhook', url: srv.url, types: 'new_port', headers: { 'X-Token': 'sesame' } }]);
       const failed = await lab.report(config);
       expect(failed.code).toBe(2);
-      expect(failed.stdout).toBe(`chat (webhook): FAILED: POST ${srv.url} answered 500 Internal Server Error: temporarily broken; ${want.length} changes will be retried on the next run\n`);
+      expect(failed.stdout).toBe(`chat (webhook): FAILED: webhook agent chat: POST to ${srv.origin} answered 500 Internal Server Error: temporarily broken; ${want.length} changes will be retried on the next run\n`);
 
       const ok = await lab.report(config);
       expect(ok.code).toBe(0);
@@ -74,8 +74,29 @@ forEachDb('webhook and file text output agents', (db) => {
     const r = await lab.reportJson(config);
     expect(r.code).toBe(2);
     expect(r.results[0]).toMatchObject({ status: 'failed', delivered: 0 });
-    expect(r.results[0].error).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/hooks\/portdelta failed: .*ECONNREFUSED/);
+    expect(r.results[0].error).toMatch(/^webhook agent gone: POST to http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED/);
+    expect(r.results[0].error).not.toContain('/hooks');
     expect(r.results[0].retry).toBeGreaterThan(0);
+  });
+
+  test('a failing webhook names only scheme://host:port: the secret in the URL\'s path and query and the headers are not shown, even when the server repeats them', async () => {
+    const srv = await server([403], true);
+    const secrets = ['T0123/B0456/Zx9SeCrEtPaTh', 'qs-SeCrEt-456', 'Bearer hdr-SeCrEt-789'];
+    try {
+      const url = `${srv.url.replace('/hooks/portdelta', '/services/T0123/B0456/Zx9SeCrEtPaTh')}?token=qs-SeCrEt-456`;
+      const config = lab.config([{ name: 'slack', kind: 'webhook', url, networks: '10.66.1.16', headers: { Authorization: secrets[2] } }]);
+      const text = await lab.report(config);
+      const json = await lab.reportJson(config);
+      expect(srv.received).toHaveLength(2);
+      expect(text.code).toBe(2);
+      expect(text.stdout).toMatch(new RegExp(`^slack \\(webhook\\): FAILED: webhook agent slack: POST to ${srv.origin.replace(/\./g, '\\.')} answered 403 Forbidden: bad request to …`));
+      expect(json.results[0].error).toMatch(/^webhook agent slack: POST to http:\/\/127\.0\.0\.1:\d+ answered 403/);
+      for (const out of [text.stdout, text.stderr, json.results[0].error, json.stderr]) {
+        for (const secret of [...secrets, 'Zx9SeCrEtPaTh', '/services/']) expect(out).not.toContain(secret);
+      }
+    } finally {
+      await srv.close();
+    }
   });
 
   test('file format text: the rendered report, grouped by host, every change in words', async () => {
@@ -104,6 +125,7 @@ forEachDb('output_agents configuration', (db) => {
         { name: 'w', kind: 'webhook', url: 'ftp://127.0.0.1/x', colour: 'red' },
         { name: 'f', kind: 'file', format: 'xml', types: 128, duplicate_window: 'a while' },
         'just text',
+        { name: 'clear', kind: 'webhook', url: 'http://chat.example.org/hooks/x', headers: { Authorization: 'Bearer t' } },
       ]);
       const r = await lab.report(config);
       expect(r.code).toBe(2);
@@ -128,12 +150,32 @@ forEachDb('output_agents configuration', (db) => {
         ['output_agents.5.types', /128 is not a mask/],
         ['output_agents.5.duplicate_window', /'a while' is not a duration/],
         ['output_agents.6', /a mapping with at least name and kind/],
+        ['output_agents.7.headers', /^output_agents\.7\.headers: headers \(tokens\) would cross the network in clear to chat\.example\.org: use an https:\/\/ URL; http:\/\/ with headers is allowed only to this machine/],
       ];
       for (const [where, what] of expected) {
         expect(problems.filter((p) => p.startsWith(`${where}: `) && what.test(p))).toHaveLength(1);
       }
       expect(problems).toHaveLength(expected.length);
       expect(r.stderr).toContain('remedy:');
+    } finally {
+      lab.remove();
+    }
+  });
+
+  test('headers go over https:// anywhere, over http:// only to this machine; without headers http:// is fine', async () => {
+    const lab = new ReportLab(db.fresh());
+    try {
+      const token = { Authorization: 'Bearer t' };
+      const config = lab.config([
+        { name: 'tls', kind: 'webhook', url: 'https://chat.example.org/hooks/x', headers: token },
+        { name: 'local', kind: 'webhook', url: 'http://localhost:9/hooks/x', headers: token },
+        { name: 'local6', kind: 'webhook', url: 'http://[::1]:9/hooks/x', headers: token },
+        { name: 'plain', kind: 'webhook', url: 'http://chat.example.org/hooks/x' },
+      ]);
+      // An empty database: the agents have nothing to send, so nothing is contacted.
+      const r = await lab.reportJson(config);
+      expect(r.stderr).toBe('');
+      expect(r.results.map((x) => [x.agent, x.status])).toEqual([['tls', 'ok'], ['local', 'ok'], ['local6', 'ok'], ['plain', 'ok']]);
     } finally {
       lab.remove();
     }
