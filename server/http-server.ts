@@ -31,6 +31,14 @@ const ROUTES: ReadonlyArray<{ method: string; path: RegExp; handler: Handler }> 
   { method: 'GET', path: /^\/api\/v1\/hosts\/([^/]+)\/?$/, handler: (_r, url, ctx, _s, ip) => getHost(url, ctx, ip) },
 ];
 
+/** Query parameters the API knows; the value of any other is not logged, since a client may put a token there. */
+const LOGGED_PARAMS = new Set(['since', 'after_id', 'scanner', 'type', 'network']);
+
+function logTarget(url: URL): string {
+  const params = [...url.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${LOGGED_PARAMS.has(k) ? encodeURIComponent(v) : '…'}`);
+  return safeText(url.pathname + (params.length ? `?${params.join('&')}` : '')).slice(0, 300);
+}
+
 function toAnswer(err: unknown, log: (line: string) => void): Answer {
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.remedy ? { remedy: err.remedy } : {}) } };
   if (err instanceof UsageError) return { status: 400, body: { error: err.message, ...(err.remedy ? { remedy: err.remedy } : {}) } };
@@ -66,8 +74,8 @@ export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<Ru
     } catch (err) {
       answer = toAnswer(err, opts.log);
     }
-    const where = url ? url.pathname + url.search : String(req.url);
-    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${safeText(where).slice(0, 300)} ${answer.status}${scanner ? ` scanner=${scanner}` : ''} ${Date.now() - started}ms`);
+    const where = url ? logTarget(url) : '-';
+    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${where} ${answer.status}${scanner ? ` scanner=${scanner}` : ''} ${Date.now() - started}ms`);
     const text = JSON.stringify(answer.body, null, 2) + '\n';
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');

@@ -72,6 +72,15 @@ if (skip) {
       expect(queue.log()).not.toContain(TOK_IN);
     });
 
+    test('does not log a token sent as a query parameter', async () => {
+      const r = await fetchIt(`${queue.url}/api/v1/changes?access_token=${TOK_OUT}&since=1d`, { headers: bearer(TOK_OUT), ca: pki.caCert });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatch(/unknown parameter 'access_token'/);
+      const log = await logWhen(queue, (l) => /GET \/api\/v1\/changes\?access_token/.test(l));
+      expect(log).toContain('GET /api/v1/changes?access_token=…&since=1d 400');
+      expect(log).not.toContain(TOK_OUT);
+    });
+
     test.each([
       ['no Authorization header', {}, /missing bearer token/],
       ['an unknown token', bearer('x'.repeat(32)), /unknown token/],
