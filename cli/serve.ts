@@ -20,6 +20,8 @@ function readTlsFile(file: string, what: string): Buffer {
   }
 }
 
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (sig: string) => {
@@ -39,11 +41,11 @@ export const run: Action = async (_args, opts, global, io) =>
     const listen = (opts.listen as string | undefined) ?? config.server.listen;
     const hp = splitHostPort(listen);
     if (!hp) throw new UsageError(`--listen: '${listen}' is not HOST:PORT`, 'e.g. 0.0.0.0:5000, 127.0.0.1:5000 or [::1]:5000');
-    const tokens = new TokenTable(config.server.tokens);
+    const tokens = new TokenTable(config.server.tokens, config.server.read_tokens);
     const tlsCfg = config.server.tls;
     if (tokens.size > 0 && !tlsCfg && !isLoopbackHost(hp.host)) {
       throw new UsageError(
-        `refusing to listen on ${listen} without TLS: the upload tokens would cross the network in clear`,
+        `refusing to listen on ${listen} without TLS: the tokens would cross the network in clear`,
         'set server.tls.cert and server.tls.key (docs/server.md, "TLS"), or listen on a loopback address (127.0.0.1:5000) behind a TLS proxy',
       );
     }
@@ -51,7 +53,7 @@ export const run: Action = async (_args, opts, global, io) =>
     const ingest = !!opts.ingest;
     const inbox = (opts.inbox as string | undefined) ?? config.inbox ?? null;
     if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
-    if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens: every request will be refused (401)\n');
+    if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request will be refused (401)\n');
     const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'portdelta-serve-'));
     const log = (line: string) => io.err(line + '\n');
     try {
@@ -61,7 +63,7 @@ export const run: Action = async (_args, opts, global, io) =>
       ).catch((err: NodeJS.ErrnoException) => {
         throw new PortdeltaError('IO', `cannot listen on ${listen}: ${err.message}`, { remedy: err.code === 'EADDRINUSE' ? 'stop the other server on that port or choose another with --listen' : 'check the address and your permissions' });
       });
-      io.err(`portdelta: listening on ${server.url} (${ingest ? 'ingesting each upload' : `queueing uploads in ${path.resolve(inbox!)}`}, ${tokens.size} token${tokens.size === 1 ? '' : 's'})\n`);
+      io.err(`portdelta: listening on ${server.url} (${ingest ? 'ingesting each upload' : `queueing uploads in ${path.resolve(inbox!)}`}, ${plural(tokens.count('upload'), 'upload token')}, ${plural(tokens.count('read'), 'read token')})\n`);
       const sig = await untilSignal();
       io.err(`portdelta: ${sig}: closing\n`);
       await server.close();

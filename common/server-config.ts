@@ -1,5 +1,6 @@
 // The `server:` section of the config (DESIGN §5): where `serve` listens, its TLS files, the upload
-// tokens (each bound to one scanner) and the largest body it takes.
+// tokens (each bound to one scanner), the read tokens (read everything, upload nothing) and the
+// largest body it takes.
 import { z } from 'zod';
 import { splitHostPort } from './loopback';
 
@@ -18,6 +19,8 @@ export function parseSize(v: string | number): number | null {
 /** Scanner names become inbox folder names: no dot first, no path separators. */
 export const SCANNER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 
+const token = z.string().min(16, 'a token needs at least 16 characters (e.g. `openssl rand -hex 32`)');
+
 export const serverSchema = z
   .object({
     listen: z
@@ -27,10 +30,11 @@ export const serverSchema = z
     tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
     tokens: z
       .record(
-        z.string().min(16, 'a token needs at least 16 characters (e.g. `openssl rand -hex 32`)'),
+        token,
         z.string().regex(SCANNER_NAME, 'a scanner name: letters, digits, . _ - (not starting with a dot)'),
       )
       .default({}),
+    read_tokens: z.array(token).default([]),
     max_body: z
       .union([z.string(), z.number()])
       .transform((v, ctx) => {
@@ -40,5 +44,12 @@ export const serverSchema = z
       })
       .default(DEFAULT_MAX_BODY),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    s.read_tokens.forEach((t, i) => {
+      if (Object.hasOwn(s.tokens, t)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['read_tokens', i], message: 'this token is also in server.tokens: a token either uploads (server.tokens) or reads everything (server.read_tokens); make a new one for reading' });
+      }
+    });
+  });
 export type ServerConfig = z.output<typeof serverSchema>;

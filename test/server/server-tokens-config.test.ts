@@ -78,3 +78,27 @@ describe('a bad server.tokens entry', () => {
     }
   });
 });
+
+describe('server.read_tokens', () => {
+  const problemsOf = (text: string): string[] => {
+    try {
+      parseConfig(text, 'portdelta.yaml');
+    } catch (e) {
+      if (e instanceof ConfigError) return e.problems;
+      throw e;
+    }
+    return [];
+  };
+
+  test('a token that is also an upload token, or too short, is refused by position, without its text', () => {
+    const p = problemsOf(`server:\n  tokens: { "${GOOD_LITERAL}": scan-in }\n  read_tokens: ["${GOOD_FROM_ENV}", "${GOOD_LITERAL}", "${LITERAL_SHORT}"]\n`);
+    expect(p).toHaveLength(2);
+    expect(p.some((l) => l.startsWith('server.read_tokens.1: this token is also in server.tokens'))).toBe(true);
+    expect(p.some((l) => l.startsWith('server.read_tokens.2: a token needs at least 16 characters'))).toBe(true);
+    for (const s of SECRETS) expect(p.join('\n')).not.toContain(s);
+  });
+
+  test('distinct read tokens are accepted', () => {
+    expect(problemsOf(`server:\n  tokens: { "${GOOD_LITERAL}": scan-in }\n  read_tokens: ["${GOOD_FROM_ENV}"]\n`)).toEqual([]);
+  });
+});
