@@ -20,6 +20,17 @@ function readTlsFile(file: string, what: string): Buffer {
   }
 }
 
+/** With --ingest, each upload is received into a private folder under $TMPDIR before it is ingested. */
+function makeSpool(): string {
+  try {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'portdelta-serve-'));
+  } catch (e) {
+    throw new PortdeltaError('IO', `cannot create the upload spool in ${os.tmpdir()}: ${(e as Error).message}`, {
+      remedy: 'with --ingest, serve receives each upload in the temporary folder: set TMPDIR to a folder it may write, or PrivateTmp=yes in its systemd unit (docs/server.md)',
+    });
+  }
+}
+
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 function untilSignal(): Promise<string> {
@@ -54,7 +65,7 @@ export const run: Action = async (_args, opts, global, io) =>
     const inbox = (opts.inbox as string | undefined) ?? config.inbox ?? null;
     if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
     if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request will be refused (401)\n');
-    const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'portdelta-serve-'));
+    const spool = ingest ? makeSpool() : null;
     const log = (line: string) => io.err(line + '\n');
     try {
       const server = await startServer(
@@ -69,6 +80,6 @@ export const run: Action = async (_args, opts, global, io) =>
       await server.close();
       return EXIT.ok;
     } finally {
-      fs.rmSync(spool, { recursive: true, force: true });
+      if (spool) fs.rmSync(spool, { recursive: true, force: true });
     }
   });
