@@ -20,6 +20,27 @@ function readTlsFile(file: string, what: string): Buffer {
   }
 }
 
+/**
+ * The inbox is the watcher's: serve never creates it, so a mistyped --inbox cannot take uploads
+ * that no watcher will ever see. Only its per-scanner folders are made on the first upload.
+ */
+function checkInbox(dir: string, from: string): void {
+  const remedy = `create it (mkdir -p ${dir}), writable by the user running serve, and run \`portdelta watch\` on the same folder; or correct ${from}`;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(e as Error).message}`;
+    throw new UsageError(`the inbox ${dir} (${from}) ${why}`, remedy);
+  }
+  if (!st.isDirectory()) throw new UsageError(`the inbox ${dir} (${from}) is not a folder`, remedy);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+  } catch {
+    throw new UsageError(`the inbox ${dir} (${from}) is not writable by this user`, `give the user running serve write access to it (chown or chmod), or correct ${from}`);
+  }
+}
+
 /** With --ingest, each upload is received into a private folder under $TMPDIR before it is ingested. */
 function makeSpool(): string {
   try {
@@ -62,8 +83,10 @@ export const run: Action = async (_args, opts, global, io) =>
     }
     const tls = tlsCfg ? { cert: readTlsFile(tlsCfg.cert, 'cert'), key: readTlsFile(tlsCfg.key, 'key') } : undefined;
     const ingest = !!opts.ingest;
+    const inboxFrom = opts.inbox !== undefined ? '--inbox' : '`inbox:` in the config';
     const inbox = (opts.inbox as string | undefined) ?? config.inbox ?? null;
     if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
+    if (!ingest) checkInbox(path.resolve(inbox!), inboxFrom);
     if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request will be refused (401)\n');
     const spool = ingest ? makeSpool() : null;
     const log = (line: string) => io.err(line + '\n');

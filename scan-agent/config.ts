@@ -7,7 +7,7 @@ import { parseYamlWith, readConfigFile } from '../common/config';
 import { parseTarget } from '../common/ip';
 import { isLoopbackHost } from '../common/loopback';
 import { parseNmapCommandLine, tokenize } from '../common/nmap-options';
-import { SCANNER_NAME } from '../common/server-config';
+import { uploadScannerName } from '../common/server-config';
 
 const PHPIPAM_KEYS = ['api_url', 'client_name', 'client_token', 'scanagent_code'] as const;
 /** nmap options that would write elsewhere or scan other targets than the agent's subnets. */
@@ -41,7 +41,7 @@ export const agentSchema = z
     ca_file: z.string().min(1).optional(),
     cache_dir: z.string().min(1).default(() => defaultDir('/var/cache/portdelta-agent', '.cache/portdelta-agent')),
     outbox_dir: z.string().min(1).default(() => defaultDir('/var/spool/portdelta-agent/outbox', '.local/state/portdelta-agent/outbox')),
-    scanner: z.string().regex(SCANNER_NAME, 'a scanner name: letters, digits, . _ -').optional(),
+    scanner: uploadScannerName.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -27,6 +27,34 @@ describe('serve refuses to start', () => {
     expect(r.stderr).toMatch(/server\.tls\.cert/);
   });
 
+  test.each([
+    ['--inbox naming no folder', ['--inbox', 'missing'], /the inbox \S+missing \(--inbox\) does not exist/],
+    ['--inbox naming a file', ['--inbox', 'p.yaml'], /the inbox \S+p\.yaml \(--inbox\) is not a folder/],
+    ['`inbox:` naming no folder', [], /the inbox \S+from-config \(`inbox:` in the config\) does not exist/],
+  ])('in queue mode with %s (exit 2, nothing created)', async (_what, extra, message) => {
+    fs.writeFileSync(path.join(work, 'q.yaml'), `inbox: ${path.join(work, 'from-config')}\nserver:\n  tokens: { "${TOK_IN}": scan-in }\n`);
+    const before = fs.readdirSync(work).sort();
+    const r = await cli(['--db', path.join(work, 'q.sqlite'), '--config', path.join(work, 'q.yaml'), 'serve', '--listen', '127.0.0.1:0', ...extra.map((a) => (a.startsWith('-') ? a : path.join(work, a)))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/remedy: create it \(mkdir -p .*\).*portdelta watch/);
+    expect(fs.readdirSync(work).sort().filter((f) => !f.startsWith('q.'))).toEqual(before.filter((f) => !f.startsWith('q.')));
+  });
+
+  test('with a token bound to a scanner name the watcher would never ingest (exit 2, no token printed)', async () => {
+    const names = ['archive', 'Failed', 'x.part', 'y.tmp', '.hidden'];
+    const tokens = names.map((_, i) => `tok-reserved-${i}-0123456789abcdef`);
+    fs.writeFileSync(path.join(work, 'r.yaml'), `server:\n  tokens:\n${names.map((n, i) => `    "${tokens[i]}": "${n}"\n`).join('')}`);
+    const r = await cli(['--db', path.join(work, 'r.sqlite'), '--config', path.join(work, 'r.yaml'), 'serve', '--listen', '127.0.0.1:0', '--ingest']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("server.tokens[#1]: 'archive' is the name of the watcher's own folder in the inbox");
+    expect(r.stderr).toContain("server.tokens[#2]: 'Failed' is the name of the watcher's own folder in the inbox");
+    expect(r.stderr).toContain("server.tokens[#3]: the watcher skips a folder named 'x.part'");
+    expect(r.stderr).toContain("server.tokens[#4]: the watcher skips a folder named 'y.tmp'");
+    expect(r.stderr).toContain('server.tokens[#5]: a scanner name: letters, digits, . _ - (not starting with a dot)');
+    for (const t of tokens) expect(r.stderr).not.toContain(t);
+  });
+
   test('but serves plain HTTP on loopback', async () => {
     const s = await startServe(['--db', path.join(work, 'y.sqlite'), '--config', path.join(work, 'p.yaml'), 'serve', '--listen', '127.0.0.1:0', '--ingest']);
     try {

@@ -44,6 +44,7 @@ if (skip) {
       pki = await makeTestPki();
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-serve-'));
       inbox = path.join(work, 'inbox');
+      fs.mkdirSync(inbox);
       config = path.join(work, 'portdelta.yaml');
       fs.writeFileSync(config, [
         'server:',
