@@ -7,6 +7,7 @@ import { DiskCache } from './disk-cache';
 import { HttpClient } from './http-client';
 import { defaultNmapArgs, nmapArgv, scanToGzipFile } from './nmap-runner';
 import { Outbox } from './outbox';
+import { OutboxLock } from './outbox-lock';
 import { PhpipamClient } from './phpipam';
 import { CREDENTIALS_REMEDY, flushOutbox, uploadUrl, type FlushResult } from './uploader';
 
@@ -48,13 +49,25 @@ async function findTargets(cfg: AgentConfig, http: HttpClient, cache: DiskCache,
   return { targets, client };
 }
 
+/** One run, holding the outbox's lock from start to end (one run at a time per outbox). */
 export async function runAgent(cfg: AgentConfig, log: (msg: string) => void): Promise<AgentSummary> {
   const name = cfg.scanner ?? cfg.scanagent_code ?? 'agent';
   const http = new HttpClient(cfg.ca_file);
+  log(`start: agent '${name}', uploads to ${uploadUrl(cfg).origin}, cache ${cfg.cache_dir}, outbox ${cfg.outbox_dir}`);
+  const lock = OutboxLock.acquire(cfg.outbox_dir, log);
+  try {
+    return await runLocked(cfg, name, http, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(cfg: AgentConfig, name: string, http: HttpClient, log: (msg: string) => void): Promise<AgentSummary> {
   const cache = new DiskCache(cfg.cache_dir, cfg.cache_expire_time, cfg.epoch_time_offset);
   const outbox = new Outbox(cfg.outbox_dir);
   const summary: AgentSummary = { agent: name, subnets: [], scanned: 0, scan_failures: 0, sent: 0, kept: 0, rejected: 0, credentials_refused: false, phpipam_requests: 0, ok: false };
-  log(`start: agent '${name}', uploads to ${uploadUrl(cfg).origin}, cache ${cfg.cache_dir}, outbox ${cfg.outbox_dir}`);
+  const stale = outbox.removeStaleParts();
+  if (stale.length) log(`outbox: removed ${stale.length} unfinished report(s) of a killed run: ${stale.join(', ')}`);
 
   const expired = cache.expire();
   log(`cache: ${expired.length ? `expired ${expired.join(', ')}` : 'nothing expired'}`);

@@ -35,10 +35,18 @@ export async function flushOutbox(cfg: AgentConfig, http: HttpClient, outbox: Ou
   const pending = outbox.pending();
   for (const [i, name] of pending.entries()) {
     const file = outbox.path(name);
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      log(`upload ${name}: no longer in the outbox (another run sent it); skipped`);
+      continue;
+    }
     const headers: Record<string, string> = {
       'Content-Type': 'application/xml',
       'Content-Encoding': 'gzip',
-      'Content-Length': String(fs.statSync(file).size),
+      'Content-Length': String(size),
       ...(cfg.auth_token ? { Authorization: `Bearer ${cfg.auth_token}` } : {}),
     };
     let status: number;

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import { HEAD_BYTES } from '../delta-reporter/open-input';
 import { HttpError } from './http-error';
+import { fsyncPathAsync } from '../common/durable';
 
 export interface StoredUpload {
   /** The .part file holding the (decompressed) body. */
@@ -110,10 +111,5 @@ export async function commitUpload(part: string, final: string): Promise<void> {
     return;
   }
   await fs.promises.rename(part, final);
-  const dir = await fs.promises.open(path.dirname(final), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await fsyncPathAsync(path.dirname(final));
 }
