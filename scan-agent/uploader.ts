@@ -4,13 +4,14 @@
 // report stays and the flush stops, so a rotated token loses nothing.
 import fs from 'node:fs';
 import { describeError } from '../common/errors';
-import type { AgentConfig } from './config';
+import { DEFAULT_HTTP_PORT, explicitPort, type AgentConfig } from './config';
 import type { HttpClient } from './http-client';
 import type { Outbox } from './outbox';
 
+/** http_server with its own port, else with http_port (default 5000); config validation refuses a conflict. */
 export function uploadUrl(cfg: AgentConfig): URL {
   const u = new URL(cfg.http_server);
-  u.port = String(cfg.http_port);
+  if (explicitPort(cfg.http_server) === null) u.port = String(cfg.http_port ?? DEFAULT_HTTP_PORT);
   u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1/scans`;
   if (cfg.scanner) u.searchParams.set('scanner', cfg.scanner);
   return u;

@@ -36,6 +36,12 @@ describe('agent config', () => {
     expect(fs.existsSync(path.join(dir, 'outbox-name'))).toBe(false);
   });
 
+  test('refuses a port in http_server that http_port contradicts', async () => {
+    const r = await runAgent(dir, { subnets: ['127.0.0.1/32'], http_server: 'https://pd.example.invalid:8443', http_port: 5000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('http_port: 5000 differs from port 8443 in http_server: give the port in one place');
+  });
+
   test('needs something to scan', async () => {
     const r = await runAgent(dir, { http_server: 'https://127.0.0.1' });
     expect(r.code).toBe(2);

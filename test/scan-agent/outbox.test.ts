@@ -101,7 +101,7 @@ test('a report that another run sent meanwhile is skipped, and the rest is sent'
       fs.writeFileSync(part, Buffer.alloc(label === 'a' ? 10 : 20));
       outbox.commit(part, name);
     }
-    const cfg = agentSchema.parse({ subnets: ['127.0.0.1/32'], http_server: 'http://127.0.0.1', http_port: (server.address() as AddressInfo).port });
+    const cfg = agentSchema.parse({ subnets: ['127.0.0.1/32'], http_server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
     const lines: string[] = [];
     const r = await flushOutbox(cfg, new HttpClient(), outbox, (m) => lines.push(m));
     expect(r).toMatchObject({ sent: 1, kept: 0, rejected: 0 });
