@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PortdeltaError, UsageError } from '../common/errors';
 import { safeText } from '../cli/render';
-import { HttpError } from './http-error';
+import { ClientClosedError, HttpError } from './http-error';
 import { uploadScanner, type Access } from './auth';
 import { postScan, type Answer } from './routes-scans';
 import { getChanges, getHost, getState } from './routes-read';
@@ -69,6 +69,7 @@ export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<Ru
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
     const seen: { who?: string } = {};
+    let note = '';
     let answer: Answer;
     let url: URL | null = null;
     try {
@@ -76,9 +77,10 @@ export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<Ru
       answer = await route(req, url, ctx, seen);
     } catch (err) {
       answer = toAnswer(err, opts.log);
+      if (err instanceof ClientClosedError) note = ` ${err.message}`;
     }
     const where = url ? logTarget(url) : '-';
-    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${where} ${answer.status}${seen.who ? ` ${seen.who}` : ''} ${Date.now() - started}ms`);
+    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${where} ${answer.status}${seen.who ? ` ${seen.who}` : ''} ${Date.now() - started}ms${note}`);
     const text = JSON.stringify(answer.body, null, 2) + '\n';
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
+import tls from 'node:tls';
 import { forEachDb } from '../helpers/db';
 import { cli, cliJson, SCANS } from '../helpers/cli';
 import { fetchIt } from '../helpers/http';
@@ -73,6 +74,23 @@ if (skip) {
       expect(await logWhen(queue, (l) => /POST \/api\/v1\/scans 401/.test(l))).toMatch(/POST \/api\/v1\/scans 401/);
       expect(queue.log()).not.toContain('not-a-known-token-at-all');
       expect(queue.log()).not.toContain(TOK_IN);
+    });
+
+    test('a client that closes mid-body is one log line with the bytes received, not an internal error; nothing is kept', async () => {
+      const body = fs.readFileSync(N1);
+      const u = new URL(queue.url);
+      const socket = tls.connect({ host: u.hostname, port: Number(u.port), ca: fs.readFileSync(pki.caCert), servername: 'localhost' });
+      await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+      const head = `POST /api/v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOK_IN}\r\nContent-Length: ${body.length * 4}\r\n\r\n`;
+      await new Promise<void>((resolve) => socket.write(Buffer.concat([Buffer.from(head), body]), () => resolve()));
+      socket.destroy();
+      const log = await logWhen(queue, (l) => /client closed the connection/.test(l));
+      const line = log.split('\n').find((l) => /client closed the connection/.test(l))!;
+      const m = / POST \/api\/v1\/scans 499 scanner=scan-in \d+ms client closed the connection after (\d+) bytes$/.exec(line);
+      expect(m).not.toBeNull();
+      expect(Number(m![1])).toBeLessThanOrEqual(body.length);
+      expect(log).not.toMatch(/internal error|Error: aborted|ECONNRESET|\n\s+at /);
+      expect(files(path.join(inbox, 'scan-in')).filter((f) => f.startsWith('.') || f.endsWith('.part'))).toEqual([]);
     });
 
     test('does not log a token sent as a query parameter', async () => {
