@@ -8,6 +8,7 @@ import { ConfigError } from './errors';
 import { duration, portSpec, targetList } from './config-fields';
 import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
+import { KeyRedactor, type KeyPath } from './config-redact';
 
 const threshold = z.number().int().min(1).max(1000);
 
@@ -64,27 +65,34 @@ export function scannerConfig(config: Config, name: string): ScannerConfig {
   return config.scanners[name] ?? scannerSchema.parse({});
 }
 
-/** Replaces ${VAR} in string values and mapping keys (comments are gone by now); an unset variable is a problem, not ''. */
-function substituteEnv(value: unknown, path: string, problems: string[]): unknown {
+/**
+ * Replaces ${VAR} in string values and mapping keys (comments are gone by now); an unset variable is
+ * a problem, not ''. Every mapping key is shown to the redactor, so problems never print a secret key.
+ */
+function substituteEnv(value: unknown, path: KeyPath, problems: string[], redact: KeyRedactor): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
       const v = process.env[name];
-      if (v === undefined) problems.push(`${path || '(top level)'}: environment variable ${name} is not set (used as \${${name}})`);
+      if (v === undefined) problems.push(`${redact.path(path)}: environment variable ${name} is not set (used as \${${name}})`);
       return v ?? '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, `${path}.${i}`, problems));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], problems, redact));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [substituteEnv(k, path, problems) as string, substituteEnv(v, path ? `${path}.${k}` : k, problems)]),
+      Object.entries(value).map(([k, v], i) => {
+        const key = substituteEnv(k, path, problems, redact) as string;
+        redact.key(path, k, key, i);
+        return [key, substituteEnv(v, [...path, k], problems, redact)];
+      }),
     );
   }
   return value;
 }
 
-/** Each zod problem as 'path.to.key: message'. */
-export function issueLines(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`);
+/** Each zod problem as 'path.to.key: message', secrets left out. */
+export function issueLines(error: z.ZodError, redact = new KeyRedactor()): string[] {
+  return error.issues.map((i) => `${redact.path(i.path)}: ${redact.message(i)}`);
 }
 
 /** YAML text → a value of the schema, with ${VAR} from the environment; every problem is listed at once. */
@@ -92,9 +100,10 @@ export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, f
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   const problems: string[] = [];
-  const raw = substituteEnv(doc.toJS() ?? {}, '', problems);
+  const redact = new KeyRedactor();
+  const raw = substituteEnv(doc.toJS() ?? {}, [], problems, redact);
   const result = schema.safeParse(raw);
-  if (!result.success) problems.push(...issueLines(result.error));
+  if (!result.success) problems.push(...issueLines(result.error, redact));
   if (problems.length || !result.success) throw new ConfigError(file, problems);
   return result.data;
 }

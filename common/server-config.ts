@@ -1,7 +1,9 @@
 // The `server:` section of the config (DESIGN §5): where `serve` listens, its TLS files, the upload
-// tokens (each bound to one scanner) and the largest body it takes.
+// tokens (each bound to one scanner), the read tokens (read everything, upload nothing) and the
+// largest body it takes.
 import { z } from 'zod';
 import { splitHostPort } from './loopback';
+import { ARCHIVE_DIR, FAILED_DIR, ignoredName } from '../scripts/inbox-files';
 
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
 export const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
@@ -16,7 +18,21 @@ export function parseSize(v: string | number): number | null {
 }
 
 /** Scanner names become inbox folder names: no dot first, no path separators. */
-export const SCANNER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+const SCANNER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+
+/**
+ * A scanner name for uploads: an inbox folder that the watcher looks into. Its own folders
+ * (archive/, failed/) and names it skips (scripts/inbox-files.ts) would take uploads that are never
+ * ingested.
+ */
+export const uploadScannerName = z.string().superRefine((n, ctx) => {
+  const problem = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+  if (!SCANNER_NAME.test(n)) problem('a scanner name: letters, digits, . _ - (not starting with a dot)');
+  else if ([ARCHIVE_DIR, FAILED_DIR].includes(n.toLowerCase())) problem(`'${n}' is the name of the watcher's own folder in the inbox: choose another scanner name`);
+  else if (ignoredName(n)) problem(`the watcher skips a folder named '${n}' (names ending .part or .tmp are uploads in progress): choose another scanner name`);
+});
+
+const token = z.string().min(16, 'a token needs at least 16 characters (e.g. `openssl rand -hex 32`)');
 
 export const serverSchema = z
   .object({
@@ -27,10 +43,11 @@ export const serverSchema = z
     tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
     tokens: z
       .record(
-        z.string().min(16, 'a token needs at least 16 characters (e.g. `openssl rand -hex 32`)'),
-        z.string().regex(SCANNER_NAME, 'a scanner name: letters, digits, . _ - (not starting with a dot)'),
+        token,
+        uploadScannerName,
       )
       .default({}),
+    read_tokens: z.array(token).default([]),
     max_body: z
       .union([z.string(), z.number()])
       .transform((v, ctx) => {
@@ -40,5 +57,12 @@ export const serverSchema = z
       })
       .default(DEFAULT_MAX_BODY),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    s.read_tokens.forEach((t, i) => {
+      if (Object.hasOwn(s.tokens, t)) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['read_tokens', i], message: 'this token is also in server.tokens: a token either uploads (server.tokens) or reads everything (server.read_tokens); make a new one for reading' });
+      }
+    });
+  });
 export type ServerConfig = z.output<typeof serverSchema>;

@@ -7,7 +7,7 @@ import { parseYamlWith, readConfigFile } from '../common/config';
 import { parseTarget } from '../common/ip';
 import { isLoopbackHost } from '../common/loopback';
 import { parseNmapCommandLine, tokenize } from '../common/nmap-options';
-import { SCANNER_NAME } from '../common/server-config';
+import { uploadScannerName } from '../common/server-config';
 
 const PHPIPAM_KEYS = ['api_url', 'client_name', 'client_token', 'scanagent_code'] as const;
 /** nmap options that would write elsewhere or scan other targets than the agent's subnets. */
@@ -31,7 +31,8 @@ export const agentSchema = z
     client_token: z.string().min(1).optional(),
     scanagent_code: z.string().min(1).optional(),
     http_server: httpUrl.default('http://127.0.0.1'),
-    http_port: z.number().int().min(1).max(65535).default(5000),
+    // Used only when http_server names no port (phpIPAM's setting); see uploadUrl.
+    http_port: z.number().int().min(1).max(65535).optional(),
     auth_token: z.string().min(1).optional(),
     cache_expire_time: z.number().int().min(0).default(1800),
     epoch_time_offset: z.number().int().default(0),
@@ -41,7 +42,7 @@ export const agentSchema = z
     ca_file: z.string().min(1).optional(),
     cache_dir: z.string().min(1).default(() => defaultDir('/var/cache/portdelta-agent', '.cache/portdelta-agent')),
     outbox_dir: z.string().min(1).default(() => defaultDir('/var/spool/portdelta-agent/outbox', '.local/state/portdelta-agent/outbox')),
-    scanner: z.string().regex(SCANNER_NAME, 'a scanner name: letters, digits, . _ -').optional(),
+    scanner: uploadScannerName.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -60,6 +61,10 @@ export const agentSchema = z
       }
     };
     if (c.auth_token) clear('http_server', 'auth_token');
+    const inUrl = explicitPort(c.http_server);
+    if (inUrl !== null && c.http_port !== undefined && inUrl !== c.http_port) {
+      problem('http_port', `${c.http_port} differs from port ${inUrl} in http_server: give the port in one place (drop http_port, or the port in http_server)`);
+    }
     if (c.client_token) clear('api_url', 'client_token');
     if (c.nmap_args) {
       const cl = parseNmapCommandLine(c.nmap_args.map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(' '));
@@ -68,6 +73,15 @@ export const agentSchema = z
     }
   });
 export type AgentConfig = z.output<typeof agentSchema>;
+
+/** The port written in a URL, also a scheme's default one ('https://h:443' → 443); null when none is written. */
+export function explicitPort(url: string): number | null {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '';
+  const m = /:(\d+)$/.exec(authority.slice(authority.lastIndexOf('@') + 1));
+  return m ? Number(m[1]) : null;
+}
+
+export const DEFAULT_HTTP_PORT = 5000;
 
 export function usesPhpipam(c: AgentConfig): c is AgentConfig & Required<Pick<AgentConfig, (typeof PHPIPAM_KEYS)[number]>> {
   return PHPIPAM_KEYS.every((k) => c[k] !== undefined);

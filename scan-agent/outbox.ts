@@ -1,7 +1,12 @@
-// Every report is written here first (a dot-named .part, fsynced, renamed), sent, and removed only
-// after the server answered 2xx. What could not be sent waits for the next run, oldest first.
+// Every report is written here first (a dot-named .part, fsynced, renamed, the folder fsynced),
+// sent, and removed only after the server answered 2xx. What could not be sent waits for the next
+// run, oldest first. A run holds the outbox's lock (OutboxLock) from start to end.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fsyncPath } from '../common/durable';
+
+/** A report being written: '.<name>.part'. */
+const PART = /^\..+\.part$/;
 
 const stamp = (d: Date): string => d.toISOString().replace(/[-:]/g, '').replace(/\.(\d{3})Z$/, '$1Z');
 
@@ -18,13 +23,20 @@ export class Outbox {
   }
 
   commit(part: string, name: string): void {
-    const fd = fs.openSync(part, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fsyncPath(part);
     fs.renameSync(part, path.join(this.dir, name));
+    fsyncPath(this.dir);
+  }
+
+  /**
+   * Removes the .part files of runs that were killed while nmap wrote them. Called under the lock,
+   * so no live run owns one. They are not sent: nmap's XML (and its gzip) ends before the scan did.
+   */
+  removeStaleParts(): string[] {
+    if (!fs.existsSync(this.dir)) return [];
+    const stale = fs.readdirSync(this.dir).filter((n) => PART.test(n)).sort();
+    for (const n of stale) fs.rmSync(path.join(this.dir, n), { force: true });
+    return stale;
   }
 
   discard(part: string): void {
@@ -51,6 +63,8 @@ export class Outbox {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.renameSync(this.path(name), path.join(dir, name));
     fs.writeFileSync(path.join(dir, `${name}.error.txt`), reason + '\n');
+    fsyncPath(dir);
+    fsyncPath(this.dir);
     return path.join(dir, name);
   }
 }

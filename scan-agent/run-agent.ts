@@ -7,8 +7,9 @@ import { DiskCache } from './disk-cache';
 import { HttpClient } from './http-client';
 import { defaultNmapArgs, nmapArgv, scanToGzipFile } from './nmap-runner';
 import { Outbox } from './outbox';
+import { OutboxLock } from './outbox-lock';
 import { PhpipamClient } from './phpipam';
-import { flushOutbox, uploadUrl } from './uploader';
+import { CREDENTIALS_REMEDY, flushOutbox, uploadUrl, type FlushResult } from './uploader';
 
 export interface AgentSummary {
   agent: string;
@@ -18,6 +19,8 @@ export interface AgentSummary {
   sent: number;
   kept: number;
   rejected: number;
+  /** The server answered 401/403: the reports are kept until auth_token is fixed. */
+  credentials_refused: boolean;
   phpipam_requests: number;
   ok: boolean;
 }
@@ -46,23 +49,38 @@ async function findTargets(cfg: AgentConfig, http: HttpClient, cache: DiskCache,
   return { targets, client };
 }
 
+/** One run, holding the outbox's lock from start to end (one run at a time per outbox). */
 export async function runAgent(cfg: AgentConfig, log: (msg: string) => void): Promise<AgentSummary> {
   const name = cfg.scanner ?? cfg.scanagent_code ?? 'agent';
   const http = new HttpClient(cfg.ca_file);
+  log(`start: agent '${name}', uploads to ${uploadUrl(cfg).origin}, cache ${cfg.cache_dir}, outbox ${cfg.outbox_dir}`);
+  const lock = OutboxLock.acquire(cfg.outbox_dir, log);
+  try {
+    return await runLocked(cfg, name, http, log);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLocked(cfg: AgentConfig, name: string, http: HttpClient, log: (msg: string) => void): Promise<AgentSummary> {
   const cache = new DiskCache(cfg.cache_dir, cfg.cache_expire_time, cfg.epoch_time_offset);
   const outbox = new Outbox(cfg.outbox_dir);
-  const summary: AgentSummary = { agent: name, subnets: [], scanned: 0, scan_failures: 0, sent: 0, kept: 0, rejected: 0, phpipam_requests: 0, ok: false };
-  log(`start: agent '${name}', uploads to ${uploadUrl(cfg).origin}, cache ${cfg.cache_dir}, outbox ${cfg.outbox_dir}`);
+  const summary: AgentSummary = { agent: name, subnets: [], scanned: 0, scan_failures: 0, sent: 0, kept: 0, rejected: 0, credentials_refused: false, phpipam_requests: 0, ok: false };
+  const stale = outbox.removeStaleParts();
+  if (stale.length) log(`outbox: removed ${stale.length} unfinished report(s) of a killed run: ${stale.join(', ')}`);
 
   const expired = cache.expire();
   log(`cache: ${expired.length ? `expired ${expired.join(', ')}` : 'nothing expired'}`);
 
+  const count = (r: FlushResult) => {
+    summary.sent += r.sent;
+    summary.rejected += r.rejected;
+    summary.credentials_refused ||= r.credentialsRefused;
+  };
   const waiting = outbox.pending().length;
   if (waiting > 0) {
     log(`outbox: sending ${waiting} report(s) kept by an earlier run`);
-    const r = await flushOutbox(cfg, http, outbox, log);
-    summary.sent += r.sent;
-    summary.rejected += r.rejected;
+    count(await flushOutbox(cfg, http, outbox, log));
   }
 
   let targets: Target[] = [];
@@ -96,11 +114,11 @@ export async function runAgent(cfg: AgentConfig, log: (msg: string) => void): Pr
     }
   }
 
-  const r = await flushOutbox(cfg, http, outbox, log);
-  summary.sent += r.sent;
-  summary.rejected += r.rejected;
+  // Tonight's scans are kept either way; with refused credentials they wait for a fixed auth_token.
+  if (summary.credentials_refused) log(`outbox: not sending again in this run: ${CREDENTIALS_REMEDY}`);
+  else count(await flushOutbox(cfg, http, outbox, log));
   summary.kept = outbox.pending().length;
   summary.ok = !phpipamFailed && summary.scan_failures === 0 && summary.kept === 0 && summary.rejected === 0;
-  log(`done: ${summary.scanned} scanned, ${summary.sent} sent, ${summary.kept} kept, ${summary.rejected} refused`);
+  log(`done: ${summary.scanned} scanned, ${summary.sent} sent, ${summary.kept} kept, ${summary.rejected} refused${summary.credentials_refused ? `; the server refused the credentials: ${CREDENTIALS_REMEDY}` : ''}`);
   return summary;
 }

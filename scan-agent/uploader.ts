@@ -1,14 +1,17 @@
 // Sends the outbox to `portdelta serve` (POST {http_server}:{http_port}/api/v1/scans), oldest first,
-// each report once: removed after a 2xx, set aside after a refusal that no retry can fix, kept otherwise.
+// each report once: removed after a 2xx, set aside when the server refuses that report itself
+// (400, 413, 415), kept otherwise. A 401/403 is about the agent's credentials, not the report: every
+// report stays and the flush stops, so a rotated token loses nothing.
 import fs from 'node:fs';
 import { describeError } from '../common/errors';
-import type { AgentConfig } from './config';
+import { DEFAULT_HTTP_PORT, explicitPort, type AgentConfig } from './config';
 import type { HttpClient } from './http-client';
 import type { Outbox } from './outbox';
 
+/** http_server with its own port, else with http_port (default 5000); config validation refuses a conflict. */
 export function uploadUrl(cfg: AgentConfig): URL {
   const u = new URL(cfg.http_server);
-  u.port = String(cfg.http_port);
+  if (explicitPort(cfg.http_server) === null) u.port = String(cfg.http_port ?? DEFAULT_HTTP_PORT);
   u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/v1/scans`;
   if (cfg.scanner) u.searchParams.set('scanner', cfg.scanner);
   return u;
@@ -18,21 +21,33 @@ export interface FlushResult {
   sent: number;
   kept: number;
   rejected: number;
+  /** The server answered 401/403: the token (or `scanner`) is wrong, so sending more is pointless. */
+  credentialsRefused: boolean;
 }
 
-/** 4xx answers that a later try cannot change (408 and 429 can). */
-const permanent = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
+/** The server will never take this report: a bad file (400), too large (413), not a scan (415). */
+const REPORT_REFUSED = new Set([400, 413, 415]);
+const CREDENTIALS_REFUSED = new Set([401, 403]);
+export const CREDENTIALS_REMEDY = "check auth_token (and scanner) in the agent config and the server's server.tokens";
 
 export async function flushOutbox(cfg: AgentConfig, http: HttpClient, outbox: Outbox, log: (msg: string) => void): Promise<FlushResult> {
-  const result: FlushResult = { sent: 0, kept: 0, rejected: 0 };
+  const result: FlushResult = { sent: 0, kept: 0, rejected: 0, credentialsRefused: false };
   const url = uploadUrl(cfg);
   const pending = outbox.pending();
   for (const [i, name] of pending.entries()) {
     const file = outbox.path(name);
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      log(`upload ${name}: no longer in the outbox (another run sent it); skipped`);
+      continue;
+    }
     const headers: Record<string, string> = {
       'Content-Type': 'application/xml',
       'Content-Encoding': 'gzip',
-      'Content-Length': String(fs.statSync(file).size),
+      'Content-Length': String(size),
       ...(cfg.auth_token ? { Authorization: `Bearer ${cfg.auth_token}` } : {}),
     };
     let status: number;
@@ -50,10 +65,15 @@ export async function flushOutbox(cfg: AgentConfig, http: HttpClient, outbox: Ou
       outbox.sent(name);
       result.sent++;
       log(`upload ${name}: HTTP ${status} ${summarise(text)}`);
-    } else if (permanent(status)) {
+    } else if (REPORT_REFUSED.has(status)) {
       const where = outbox.reject(name, `HTTP ${status}: ${text.trim()}`);
       result.rejected++;
       log(`upload ${name}: refused with HTTP ${status} ${summarise(text)}; moved to ${where}`);
+    } else if (CREDENTIALS_REFUSED.has(status)) {
+      result.kept = pending.length - i;
+      result.credentialsRefused = true;
+      log(`upload ${name}: HTTP ${status} ${summarise(text)}: the server refused this agent's credentials; ${result.kept} report(s) kept in ${outbox.dir} — ${CREDENTIALS_REMEDY}`);
+      return result;
     } else {
       result.kept = pending.length - i;
       log(`upload ${name}: HTTP ${status} ${summarise(text)}; kept for the next run`);

@@ -12,6 +12,6 @@ export interface ServerContext {
   ingest: boolean;
   /** The watcher's inbox (queue mode); uploads go to inbox/<scanner>/. */
   inbox: string | null;
-  /** Private folder for uploads that are ingested at once. */
-  spool: string;
+  /** Private folder for uploads that are ingested at once (--ingest only; queue mode writes no temporary files). */
+  spool: string | null;
 }

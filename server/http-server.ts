@@ -5,7 +5,8 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PortdeltaError, UsageError } from '../common/errors';
 import { safeText } from '../cli/render';
-import { HttpError } from './http-error';
+import { ClientClosedError, HttpError } from './http-error';
+import { uploadScanner, type Access } from './auth';
 import { postScan, type Answer } from './routes-scans';
 import { getChanges, getHost, getState } from './routes-read';
 import type { ServerContext } from './context';
@@ -22,14 +23,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Handler = (req: http.IncomingMessage, url: URL, ctx: ServerContext, scanner: string, param: string) => Promise<Answer>;
+type Handler = (req: http.IncomingMessage, url: URL, ctx: ServerContext, access: Access, param: string) => Promise<Answer>;
 
 const ROUTES: ReadonlyArray<{ method: string; path: RegExp; handler: Handler }> = [
-  { method: 'POST', path: /^\/api\/v1\/scans\/?$/, handler: (req, url, ctx, scanner) => postScan(req, url, ctx, scanner) },
-  { method: 'GET', path: /^\/api\/v1\/changes\/?$/, handler: (_r, url, ctx) => getChanges(url, ctx) },
-  { method: 'GET', path: /^\/api\/v1\/state\/?$/, handler: (_r, url, ctx) => getState(url, ctx) },
-  { method: 'GET', path: /^\/api\/v1\/hosts\/([^/]+)\/?$/, handler: (_r, url, ctx, _s, ip) => getHost(url, ctx, ip) },
+  { method: 'POST', path: /^\/api\/v1\/scans\/?$/, handler: (req, url, ctx, access) => postScan(req, url, ctx, uploadScanner(access)) },
+  { method: 'GET', path: /^\/api\/v1\/changes\/?$/, handler: (_r, url, ctx, access) => getChanges(url, ctx, access) },
+  { method: 'GET', path: /^\/api\/v1\/state\/?$/, handler: (_r, url, ctx, access) => getState(url, ctx, access) },
+  { method: 'GET', path: /^\/api\/v1\/hosts\/([^/]+)\/?$/, handler: (_r, url, ctx, access, ip) => getHost(url, ctx, access, ip) },
 ];
+
+/** Query parameters the API knows; the value of any other is not logged, since a client may put a token there. */
+const LOGGED_PARAMS = new Set(['since', 'after_id', 'scanner', 'type', 'network']);
+
+function logTarget(url: URL): string {
+  const params = [...url.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${LOGGED_PARAMS.has(k) ? encodeURIComponent(v) : '…'}`);
+  return safeText(url.pathname + (params.length ? `?${params.join('&')}` : '')).slice(0, 300);
+}
 
 function toAnswer(err: unknown, log: (line: string) => void): Answer {
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.remedy ? { remedy: err.remedy } : {}) } };
@@ -39,35 +48,39 @@ function toAnswer(err: unknown, log: (line: string) => void): Answer {
   return { status: 500, body: { error: 'internal error; the server log has the details' } };
 }
 
-async function route(req: http.IncomingMessage, url: URL, ctx: ServerContext): Promise<{ answer: Answer; scanner?: string }> {
+/** Answers one request; `seen.who` names its token (for the log line) as soon as it is known. */
+async function route(req: http.IncomingMessage, url: URL, ctx: ServerContext, seen: { who?: string }): Promise<Answer> {
   const matches = ROUTES.filter((r) => r.path.test(url.pathname));
   if (matches.length === 0) throw new HttpError(404, `no such endpoint: ${url.pathname}`, 'see docs/server.md for the API');
   const r = matches.find((m) => m.method === req.method || (m.method === 'GET' && req.method === 'HEAD'));
   if (!r) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, `use ${matches.map((m) => m.method).join(', ')}`);
-  const scanner = ctx.tokens.authenticate(req);
+  const access = ctx.tokens.authenticate(req);
+  seen.who = access.label;
   let param = '';
   try {
     param = decodeURIComponent(r.path.exec(url.pathname)?.[1] ?? '');
   } catch {
     throw new HttpError(400, 'the path is not valid percent-encoding');
   }
-  return { answer: await r.handler(req, url, ctx, scanner, param), scanner };
+  return r.handler(req, url, ctx, access, param);
 }
 
 export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
-    let scanner: string | undefined;
+    const seen: { who?: string } = {};
+    let note = '';
     let answer: Answer;
     let url: URL | null = null;
     try {
       url = new URL(req.url ?? '/', 'http://server.invalid');
-      ({ answer, scanner } = await route(req, url, ctx));
+      answer = await route(req, url, ctx, seen);
     } catch (err) {
       answer = toAnswer(err, opts.log);
+      if (err instanceof ClientClosedError) note = ` ${err.message}`;
     }
-    const where = url ? url.pathname + url.search : String(req.url);
-    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${safeText(where).slice(0, 300)} ${answer.status}${scanner ? ` scanner=${scanner}` : ''} ${Date.now() - started}ms`);
+    const where = url ? logTarget(url) : '-';
+    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${where} ${answer.status}${seen.who ? ` ${seen.who}` : ''} ${Date.now() - started}ms${note}`);
     const text = JSON.stringify(answer.body, null, 2) + '\n';
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');

@@ -60,7 +60,7 @@ export async function postScan(req: IncomingMessage, url: URL, ctx: ServerContex
   const length = Number(req.headers['content-length'] ?? NaN);
   if (length > ctx.maxBody) throw new HttpError(413, `the body (${length} bytes) is larger than the server's limit of ${ctx.maxBody} bytes`, 'split the scan, or raise `server.max_body`');
 
-  const dir = ctx.ingest ? ctx.spool : path.join(ctx.inbox!, scanner);
+  const dir = ctx.ingest ? ctx.spool! : path.join(ctx.inbox!, scanner);
   const up = await receiveUpload(req, { dir, maxBody: ctx.maxBody, checkHead: (head) => checkHead(head, scanner) });
   const name = `${stamp()}-${up.sha256.slice(0, 16)}${EXTENSION[up.format] ?? '.scan'}`;
   if (!ctx.ingest) {

@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import { HEAD_BYTES } from '../delta-reporter/open-input';
-import { HttpError } from './http-error';
+import { ClientClosedError, HttpError, isClientGone } from './http-error';
+import { fsyncPathAsync } from '../common/durable';
 
 export interface StoredUpload {
   /** The .part file holding the (decompressed) body. */
@@ -30,11 +31,10 @@ export interface ReceiveOptions {
 const tooLarge = (max: number) =>
   new HttpError(413, `the body is larger than the server's limit of ${max} bytes`, 'split the scan, or raise `server.max_body` in the server config');
 
-async function* limited(source: AsyncIterable<Buffer>, max: number): AsyncGenerator<Buffer> {
-  let n = 0;
+async function* limited(source: AsyncIterable<Buffer>, max: number, seen = { bytes: 0 }): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
-    n += chunk.length;
-    if (n > max) throw tooLarge(max);
+    seen.bytes += chunk.length;
+    if (seen.bytes > max) throw tooLarge(max);
     yield chunk;
   }
 }
@@ -79,9 +79,10 @@ export async function receiveUpload(req: IncomingMessage, opts: ReceiveOptions):
   let bytes = 0;
   let format: string | null = null;
   const headParts: Buffer[] = [];
+  const received = { bytes: 0 };
   try {
     // The request is read without destroying it on an early stop, so the error can still be answered.
-    const body = limited(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, opts.maxBody);
+    const body = limited(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, opts.maxBody, received);
     for await (const chunk of limited(gunzipIfNeeded(body, declared), opts.maxBody)) {
       hash.update(chunk);
       if (format === null) {
@@ -99,7 +100,7 @@ export async function receiveUpload(req: IncomingMessage, opts: ReceiveOptions):
   } catch (err) {
     await fh.close().catch(() => undefined);
     await fs.promises.rm(part, { force: true });
-    throw err;
+    throw isClientGone(err) ? new ClientClosedError(received.bytes) : err;
   }
 }
 
@@ -110,10 +111,5 @@ export async function commitUpload(part: string, final: string): Promise<void> {
     return;
   }
   await fs.promises.rename(part, final);
-  const dir = await fs.promises.open(path.dirname(final), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await fsyncPathAsync(path.dirname(final));
 }

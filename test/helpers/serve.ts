@@ -10,10 +10,10 @@ export interface Served {
   stop(): Promise<number>;
 }
 
-export function startServe(args: string[]): Promise<Served> {
+export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
   const child: ChildProcess = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '' },
+    env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

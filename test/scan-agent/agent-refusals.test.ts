@@ -29,6 +29,19 @@ describe('agent config', () => {
     }
   });
 
+  test.each(['archive', 'failed', 'night.tmp'])('refuses scanner: %s, a name whose uploads the watcher would never ingest', async (scanner) => {
+    const r = await runAgent(dir, { subnets: ['127.0.0.1/32'], scanner, outbox_dir: path.join(dir, 'outbox-name') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`scanner: (the watcher skips a folder named '${scanner}'|'${scanner}' is the name of the watcher's own folder)`));
+    expect(fs.existsSync(path.join(dir, 'outbox-name'))).toBe(false);
+  });
+
+  test('refuses a port in http_server that http_port contradicts', async () => {
+    const r = await runAgent(dir, { subnets: ['127.0.0.1/32'], http_server: 'https://pd.example.invalid:8443', http_port: 5000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('http_port: 5000 differs from port 8443 in http_server: give the port in one place');
+  });
+
   test('needs something to scan', async () => {
     const r = await runAgent(dir, { http_server: 'https://127.0.0.1' });
     expect(r.code).toBe(2);

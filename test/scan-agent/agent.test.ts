@@ -152,5 +152,37 @@ if (skip) {
       expect(posts(await logWhen(serve, (l) => posts(l) >= before + 3))).toBe(before + 3);
       expect(next.stderr).not.toContain(kept[0]);
     });
+
+    test.each([
+      ['a wrong token (401)', { auth_token: 'a-rotated-or-wrong-token-0123' }, 401],
+      ['a token of another scanner (403)', { scanner: 'someone-else' }, 403],
+    ])('with %s every report is kept, not rejected; with the right credentials it arrives exactly once', async (_what, wrong, status) => {
+      const outbox = path.join(dir, `outbox-auth-${status}`);
+      const config = { ...base(), api_url: undefined, client_name: undefined, client_token: undefined, scanagent_code: undefined, subnets: ['127.0.0.1/32'], outbox_dir: outbox };
+
+      const first = await runAgent(dir, { ...config, ...wrong });
+      expect(first.code).toBe(2);
+      expect(first.stderr).toMatch(new RegExp(`HTTP ${status} .*the server refused this agent's credentials; 1 report\\(s\\) kept`));
+      expect(first.stderr).toContain("check auth_token (and scanner) in the agent config and the server's server.tokens");
+      expect(first.stdout).toContain('1 kept, 0 refused');
+      // A second run with the same credentials scans again but stops sending at the first refusal.
+      const second = await runAgent(dir, { ...config, ...wrong });
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain('outbox: not sending again in this run');
+      const kept = fs.readdirSync(outbox).filter((f) => f.endsWith('.xml.gz'));
+      expect(kept).toHaveLength(2);
+      expect(fs.existsSync(path.join(outbox, 'rejected'))).toBe(false);
+
+      const before = posts(serve.log());
+      const fixed = await runAgent(dir, config);
+      expect(fixed.code).toBe(0);
+      for (const k of kept) expect(fixed.stderr).toContain(`upload ${k}: HTTP 200 (status=applied scanner=lab-agent`);
+      expect(posts(await logWhen(serve, (l) => posts(l) >= before + 3))).toBe(before + 3);
+      expect(fs.readdirSync(outbox).filter((f) => f.endsWith('.xml.gz'))).toEqual([]);
+      const next = await runAgent(dir, config);
+      expect(next.code).toBe(0);
+      expect(posts(await logWhen(serve, (l) => posts(l) >= before + 4))).toBe(before + 4);
+      for (const k of kept) expect(next.stderr).not.toContain(k);
+    });
   });
 }

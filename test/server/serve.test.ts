@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
+import tls from 'node:tls';
 import { forEachDb } from '../helpers/db';
 import { cli, cliJson, SCANS } from '../helpers/cli';
 import { fetchIt } from '../helpers/http';
@@ -13,6 +14,7 @@ import { makeTestPki, missingTool, type TestPki } from '../helpers/tls';
 
 const TOK_IN = 'tok-scan-in-0123456789abcdef';
 const TOK_OUT = 'tok-scan-out-0123456789abcdef';
+const TOK_READ = 'tok-dashboard-0123456789abcdef';
 const N1 = path.join(SCANS, 'lab-a/night1/scan-in/nmap-tcp.xml');
 const N2 = path.join(SCANS, 'lab-a/night2/scan-in/nmap-tcp.xml');
 const MAX = 64 * 1024;
@@ -37,17 +39,19 @@ if (skip) {
     let ingest: Served;
     const post = (s: Served, body: Buffer | string, headers: Record<string, string> = {}, query = '') =>
       fetchIt(`${s.url}/api/v1/scans${query}`, { method: 'POST', headers, body, ca: pki.caCert });
-    const get = (s: Served, p: string, token = TOK_OUT) => fetchIt(`${s.url}${p}`, { headers: bearer(token), ca: pki.caCert });
+    const get = (s: Served, p: string, token = TOK_READ) => fetchIt(`${s.url}${p}`, { headers: bearer(token), ca: pki.caCert });
 
     beforeAll(async () => {
       pki = await makeTestPki();
       work = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-serve-'));
       inbox = path.join(work, 'inbox');
+      fs.mkdirSync(inbox);
       config = path.join(work, 'portdelta.yaml');
       fs.writeFileSync(config, [
         'server:',
         `  tls: { cert: ${JSON.stringify(pki.cert)}, key: ${JSON.stringify(pki.key)} }`,
         `  tokens: { "${TOK_IN}": scan-in, "${TOK_OUT}": scan-out }`,
+        `  read_tokens: ["${TOK_READ}"]`,
         `  max_body: ${MAX}`,
       ].join('\n') + '\n');
       db = tdb.fresh();
@@ -70,6 +74,32 @@ if (skip) {
       expect(await logWhen(queue, (l) => /POST \/api\/v1\/scans 401/.test(l))).toMatch(/POST \/api\/v1\/scans 401/);
       expect(queue.log()).not.toContain('not-a-known-token-at-all');
       expect(queue.log()).not.toContain(TOK_IN);
+    });
+
+    test('a client that closes mid-body is one log line with the bytes received, not an internal error; nothing is kept', async () => {
+      const body = fs.readFileSync(N1);
+      const u = new URL(queue.url);
+      const socket = tls.connect({ host: u.hostname, port: Number(u.port), ca: fs.readFileSync(pki.caCert), servername: 'localhost' });
+      await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+      const head = `POST /api/v1/scans HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${TOK_IN}\r\nContent-Length: ${body.length * 4}\r\n\r\n`;
+      await new Promise<void>((resolve) => socket.write(Buffer.concat([Buffer.from(head), body]), () => resolve()));
+      socket.destroy();
+      const log = await logWhen(queue, (l) => /client closed the connection/.test(l));
+      const line = log.split('\n').find((l) => /client closed the connection/.test(l))!;
+      const m = / POST \/api\/v1\/scans 499 scanner=scan-in \d+ms client closed the connection after (\d+) bytes$/.exec(line);
+      expect(m).not.toBeNull();
+      expect(Number(m![1])).toBeLessThanOrEqual(body.length);
+      expect(log).not.toMatch(/internal error|Error: aborted|ECONNRESET|\n\s+at /);
+      expect(files(path.join(inbox, 'scan-in')).filter((f) => f.startsWith('.') || f.endsWith('.part'))).toEqual([]);
+    });
+
+    test('does not log a token sent as a query parameter', async () => {
+      const r = await fetchIt(`${queue.url}/api/v1/changes?access_token=${TOK_OUT}&since=1d`, { headers: bearer(TOK_OUT), ca: pki.caCert });
+      expect(r.status).toBe(400);
+      expect(r.json.error).toMatch(/unknown parameter 'access_token'/);
+      const log = await logWhen(queue, (l) => /GET \/api\/v1\/changes\?access_token/.test(l));
+      expect(log).toContain('GET /api/v1/changes?access_token=…&since=1d 400');
+      expect(log).not.toContain(TOK_OUT);
     });
 
     test.each([
@@ -170,12 +200,50 @@ if (skip) {
       expect(filtered.json.length).toBeGreaterThan(0);
       const state = await get(ingest, '/api/v1/state?network=10.66.1.0/28');
       expect(state.json).toEqual(await cliJson(['--db', db, 'state', '--network', '10.66.1.0/28']));
-      const host = await get(ingest, '/api/v1/hosts/10.66.1.10', TOK_IN);
+      const host = await get(ingest, '/api/v1/hosts/10.66.1.10');
       const hosts = await cliJson<Array<{ ip: string }>>(['--db', db, 'hosts']);
       const ports = await cliJson<Array<{ ip: string }>>(['--db', db, 'state']);
       expect(host.json).toEqual({ ip: '10.66.1.10', hosts: hosts.filter((h) => h.ip === '10.66.1.10'), ports: ports.filter((p) => p.ip === '10.66.1.10') });
       expect((await get(ingest, '/api/v1/hosts/10.66.1.250')).status).toBe(404);
       expect((await get(ingest, '/api/v1/hosts/not-an-ip')).status).toBe(400);
+    });
+
+    test('an upload token reads only its own scanner\'s data; asking for another scanner is a 403', async () => {
+      const csv = `#portdelta-csv v1\n#scanner=scan-out\n#started=2026-01-01T00:00:00Z\n#complete=true\n#scope=10.9.0.0/24\nip,proto,port,state\n10.9.0.1,tcp,22,open\n`;
+      expect((await post(ingest, csv, bearer(TOK_OUT))).json.status).toMatch(/applied|duplicate/);
+      for (const [token, scanner] of [[TOK_IN, 'scan-in'], [TOK_OUT, 'scan-out']]) {
+        const own = await get(ingest, '/api/v1/changes', token);
+        expect(own.status).toBe(200);
+        expect(own.json.length).toBeGreaterThan(0);
+        expect(own.json).toEqual(await cliJson(['--db', db, 'changes', '--scanner', scanner]));
+        expect((await get(ingest, `/api/v1/changes?scanner=${scanner}`, token)).json).toEqual(own.json);
+        expect((await get(ingest, '/api/v1/state', token)).json).toEqual(await cliJson(['--db', db, 'state', '--scanner', scanner]));
+      }
+      const both = await get(ingest, '/api/v1/changes');
+      expect(new Set(both.json.map((c: { scanner: string }) => c.scanner))).toEqual(new Set(['scan-in', 'scan-out']));
+      // 10.66.1.10 is known to scan-in only: scan-out's token does not learn about it.
+      expect((await get(ingest, '/api/v1/hosts/10.66.1.10', TOK_IN)).status).toBe(200);
+      expect((await get(ingest, '/api/v1/hosts/10.66.1.10', TOK_OUT)).status).toBe(404);
+      for (const p of ['/api/v1/changes?scanner=scan-in', '/api/v1/state?scanner=scan-in', '/api/v1/hosts/10.66.1.10?scanner=scan-in']) {
+        const r = await get(ingest, p, TOK_OUT);
+        expect(r.status).toBe(403);
+        expect(r.json.error).toBe("this token is bound to scanner 'scan-out' and may read only its data, not scanner 'scan-in'");
+        expect(r.json.remedy).toMatch(/server\.read_tokens/);
+      }
+      expect(await logWhen(ingest, (l) => /GET \/api\/v1\/changes 200 read_token=#1/.test(l))).toMatch(/GET \/api\/v1\/changes 200 read_token=#1/);
+      expect(ingest.log()).not.toContain(TOK_READ);
+    });
+
+    test('a read token cannot upload (403, nothing stored)', async () => {
+      const queued = () => fs.readdirSync(inbox, { recursive: true }).map(String).sort();
+      const [filesBefore, changesBefore] = [queued(), await cliJson(['--db', db, 'changes'])];
+      for (const s of [queue, ingest]) {
+        const r = await post(s, fs.readFileSync(N1), bearer(TOK_READ));
+        expect(r.status).toBe(403);
+        expect(r.json.error).toMatch(/read token .* may read, not upload/);
+      }
+      expect(queued()).toEqual(filesBefore);
+      expect(await cliJson(['--db', db, 'changes'])).toEqual(changesBefore);
     });
 
     test.each([
