@@ -48,7 +48,7 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
       if (!m) reject(n, `unreadable line '${text.slice(0, 80)}'`);
       const [, kind, proto, port, ip, ts, service, banner] = m!;
       const rec = masscanHost({ ip, proto, port, timestamp: ts, status: kind === 'banner' ? undefined : kind, service, banner: banner || undefined }, `line ${n}`);
-      if (typeof rec === 'string') reject(n, rec);
+      if ('problem' in rec) reject(n, rec.problem, rec.remedy);
       else {
         span.add(rec.seenAt);
         yield rec;

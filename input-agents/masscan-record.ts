@@ -4,6 +4,7 @@
 import type { HostRecord, PortState, Proto, ScanMetaEvent } from '../common/types';
 import { canonicalIp } from '../common/ip';
 import { isProto } from '../common/ports';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 export { TimeSpan } from './unmarked-lines';
 
 export const MASSCAN_META: ScanMetaEvent = Object.freeze({ kind: 'meta', tool: 'masscan', resolvesNames: false });
@@ -20,27 +21,37 @@ export interface MasscanFields {
   banner?: string;
 }
 
-/** A masscan record as a HostRecord, or the reason it is not one (the caller rejects with its position). */
-export function masscanHost(f: MasscanFields, position: string): HostRecord | string {
+/** Why a record is not one masscan writes; the caller rejects the file with the record's position. */
+export interface RecordProblem {
+  problem: string;
+  remedy?: string;
+}
+
+/** A masscan record as a HostRecord, or what is wrong with it. */
+export function masscanHost(f: MasscanFields, position: string): HostRecord | RecordProblem {
   const ip = canonicalIp(String(f.ip ?? ''));
-  if (ip === null) return `'${String(f.ip).slice(0, 60)}' is not an IP address`;
+  if (ip === null) return { problem: `'${String(f.ip).slice(0, 60)}' is not an IP address` };
   const proto = String(f.proto ?? '').toLowerCase();
-  if (!isProto(proto)) return `unknown protocol '${proto.slice(0, 20)}'`;
-  const port = typeof f.port === 'number' ? f.port : /^\d{1,5}$/.test(String(f.port)) ? Number(f.port) : NaN;
-  if (!(port >= 0 && port <= 65535)) return `port '${String(f.port).slice(0, 20)}' is not 0-65535`;
   const status = f.status ?? 'open';
-  if (status !== 'open' && status !== 'closed') return `unknown port status '${String(status).slice(0, 20)}'`;
+  const rec: HostRecord = { kind: 'host', ip, status: 'up', hostnames: [], ports: [], position };
+  const seen = seconds(f.timestamp);
+  if (typeof seen === 'string') return { problem: seen, remedy: SCAN_TIME_REMEDY };
+  if (seen) rec.seenAt = seen;
+  if (!isProto(proto)) return { problem: `unknown protocol '${proto.slice(0, 20)}'` };
+  const port = typeof f.port === 'number' ? f.port : /^\d{1,5}$/.test(String(f.port)) ? Number(f.port) : NaN;
+  if (!(port >= 0 && port <= 65535)) return { problem: `port '${String(f.port).slice(0, 20)}' is not 0-65535` };
+  if (status !== 'open' && status !== 'closed') return { problem: `unknown port status '${String(status).slice(0, 20)}'` };
   const fact: HostRecord['ports'][number] = { proto: proto as Proto, port, state: status as PortState };
   if (f.service) fact.service = f.service;
   if (f.banner) fact.banner = f.banner;
-  const rec: HostRecord = { kind: 'host', ip, status: 'up', hostnames: [], ports: [fact], position };
-  const seen = seconds(f.timestamp);
-  if (seen) rec.seenAt = seen;
+  rec.ports.push(fact);
   return rec;
 }
 
-export function seconds(v: number | string | undefined): Date | undefined {
+/** masscan's timestamp: undefined when absent or 0 (no time), the reason when no scan can have run then. */
+export function seconds(v: number | string | undefined): Date | string | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : NaN;
-  return Number.isFinite(n) && n > 0 ? new Date(n * 1000) : undefined;
+  if (n === 0) return undefined;
+  return Number.isFinite(n) ? scanTime(n * 1000, `timestamp ${String(v).slice(0, 20)}`) : undefined;
 }

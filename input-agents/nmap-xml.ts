@@ -10,6 +10,7 @@ import { isProto, mergePortRanges, parsePortList } from '../common/ports';
 import type { HostRecord, PortFact, PortRange, PortState, ScanEvent, ScanMetaEvent } from '../common/types';
 import { nmapResolvesNames } from '../common/nmap-options';
 import type { InputAgent, ParseContext } from './types';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 
 type Attrs = Record<string, string | undefined>;
 
@@ -26,10 +27,10 @@ const BROKEN = 'the file is corrupted, not merely cut short: copy it again from 
 const BROKEN_HEAD = `${NOT_NMAP}; if it is one, it is corrupted: copy it again from the scanner or re-run the scan`;
 const HOSTILE = 'remove the DOCTYPE/entity declarations; nmap never writes them';
 
-/** Seconds since the epoch as nmap writes them, or undefined for a missing or bad value. */
-function epoch(text: string | undefined): Date | undefined {
+/** Seconds since the epoch as nmap writes them: undefined for a missing or unreadable value, the reason for a time no scan can have. */
+function epoch(text: string | undefined, what: string): Date | string | undefined {
   const n = Number(text);
-  return text === undefined || text === '' || !Number.isFinite(n) ? undefined : new Date(n * 1000);
+  return text === undefined || text === '' || !Number.isFinite(n) ? undefined : scanTime(n * 1000, `${what}="${text.slice(0, 20)}"`);
 }
 
 /** A port number 0-65535 written as plain digits, else -1. Hand-rolled: it runs once per port. */
@@ -115,6 +116,13 @@ class NmapXmlReader {
     return this.hosts === 0 ? 'before any host' : `after the last complete host, ${this.lastHost}`;
   }
 
+  /** A time attribute; one that no scan can have rejects the file here. */
+  private time(text: string | undefined, what: string): Date | undefined {
+    const t = epoch(text, what);
+    if (typeof t === 'string') throw this.reject(t, SCAN_TIME_REMEDY);
+    return t;
+  }
+
   private where(): string {
     const p = this.xml.position();
     return `${p.line}:${p.column}`;
@@ -150,7 +158,7 @@ class NmapXmlReader {
       case 'service': if (this.port) setService(this.port, a); return;
       case 'extraports': this.inOpenFilteredExtra = h !== null && a.state === 'open|filtered'; return;
       case 'extrareasons': if (this.inOpenFilteredExtra) this.addUnknown(h!, a); return;
-      case 'finished': this.finished = { at: epoch(a.time) }; return;
+      case 'finished': this.finished = { at: this.time(a.time, '<finished time') }; return;
     }
   }
 
@@ -174,7 +182,7 @@ class NmapXmlReader {
     this.sawRoot = true;
     const { scanner, version, args, start } = a;
     const resolves = resolvesNames(scanner, args);
-    const startedAt = epoch(start);
+    const startedAt = this.time(start, '<nmaprun start');
     if (start !== undefined && !startedAt) this.out.push({ kind: 'warning', message: `unreadable start time '${String(start).slice(0, 40)}' in <nmaprun>` });
     Object.assign(this.meta, { tool: scanner, toolVersion: version, args, startedAt, resolvesNames: resolves });
     return true;
@@ -197,7 +205,7 @@ class NmapXmlReader {
   private startHost(a: Attrs): void {
     this.host = { kind: 'host', ip: '', status: 'down', hostnames: [], ports: [], position: this.where() };
     if (a.timedout === 'true') this.host.timedOut = true;
-    const seen = epoch(a.endtime ?? a.starttime);
+    const seen = this.time(a.endtime ?? a.starttime, a.endtime !== undefined ? '<host endtime' : '<host starttime');
     if (seen) this.host.seenAt = seen;
     this.hostHasStatus = false;
   }
