@@ -1,6 +1,9 @@
 // What every masscan format shares: one record per port (or per banner), no host status, no names.
 // A host is listed only because a port answered, so every listed host is up; what masscan did not
 // list says something only inside a scope the operator supplies (--scope/--ports or the config).
+// With --ping (ICMP echo) and ARP, masscan writes a record of the same layout whose "port" is 0 and
+// whose protocol is 'icmp' or 'arp' (status 'open', or 'up' for ARP; masscan's output.c): the host
+// answered, and that says nothing about any port.
 import type { HostRecord, PortState, Proto, ScanMetaEvent } from '../common/types';
 import { canonicalIp } from '../common/ip';
 import { isProto } from '../common/ports';
@@ -9,11 +12,14 @@ export { TimeSpan } from './unmarked-lines';
 
 export const MASSCAN_META: ScanMetaEvent = Object.freeze({ kind: 'meta', tool: 'masscan', resolvesNames: false });
 
+/** masscan's protocols that find hosts, not ports (name_from_ip_proto: 0 = arp, 1 = icmp). */
+const HOST_PROTOS: ReadonlySet<string> = new Set(['icmp', 'arp']);
+
 export interface MasscanFields {
   ip: string;
   proto: string;
   port: number | string;
-  /** 'open' or 'closed' (--show closed); a banner record has none and means open. */
+  /** 'open' or 'closed' (--show closed), 'up' for ARP; a banner record has none and means open. */
   status?: string;
   /** Unix seconds as masscan writes them (a number or a string of digits). */
   timestamp?: number | string;
@@ -37,7 +43,11 @@ export function masscanHost(f: MasscanFields, position: string): HostRecord | Re
   const seen = seconds(f.timestamp);
   if (typeof seen === 'string') return { problem: seen, remedy: SCAN_TIME_REMEDY };
   if (seen) rec.seenAt = seen;
-  if (!isProto(proto)) return { problem: `unknown protocol '${proto.slice(0, 20)}'` };
+  if (HOST_PROTOS.has(proto)) {
+    if (status !== 'open' && status !== 'up') return { problem: `unknown ${proto} status '${String(status).slice(0, 20)}'` };
+    return rec; // host up, no port
+  }
+  if (!isProto(proto)) return { problem: `unknown protocol '${proto.slice(0, 20)}' (masscan writes tcp, udp, sctp, icmp and arp)` };
   const port = typeof f.port === 'number' ? f.port : /^\d{1,5}$/.test(String(f.port)) ? Number(f.port) : NaN;
   if (!(port >= 0 && port <= 65535)) return { problem: `port '${String(f.port).slice(0, 20)}' is not 0-65535` };
   if (status !== 'open' && status !== 'closed') return { problem: `unknown port status '${String(status).slice(0, 20)}'` };

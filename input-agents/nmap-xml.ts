@@ -65,6 +65,8 @@ class NmapXmlReader {
   // The record being read; null outside <host>, so <hosthint>'s look-alike children fall through.
   private host: HostRecord | null = null;
   private hostHasStatus = false;
+  /** An ICMP echo or ARP reply of masscan was listed for the current host. */
+  private hostAnswered = false;
   private port: PortFact | null = null;
   private inOpenFilteredExtra = false;
   private hosts = 0;
@@ -208,6 +210,7 @@ class NmapXmlReader {
     const seen = this.time(a.endtime ?? a.starttime, a.endtime !== undefined ? '<host endtime' : '<host starttime');
     if (seen) this.host.seenAt = seen;
     this.hostHasStatus = false;
+    this.hostAnswered = false;
   }
 
   private status(h: HostRecord, state: string | undefined): void {
@@ -231,7 +234,7 @@ class NmapXmlReader {
     this.host = null;
     if (h.ip === '') throw this.reject('<host> without an IPv4 or IPv6 address', EDITED, h.position);
     // masscan writes no <status>: a record exists only because a port answered.
-    if (!this.hostHasStatus) h.status = h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
+    if (!this.hostHasStatus) h.status = this.hostAnswered || h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
     this.out.push(h);
     this.hosts++;
     this.lastHost = `${h.ip} (record ${this.hosts}, starting at ${h.position})`;
@@ -242,6 +245,11 @@ class NmapXmlReader {
     const proto = a.protocol;
     // An IP protocol scan (-sO) lists protocol numbers, not ports: nothing for the port model.
     if (proto === 'ip') return null;
+    // masscan --ping / ARP: <port protocol="icmp|arp" portid="0">: the host answered, no port did.
+    if (proto === 'icmp' || proto === 'arp') {
+      this.hostAnswered = true;
+      return null;
+    }
     if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw this.reject(`unknown port protocol '${proto ?? ''}'`, EDITED);
     const port = portNumber(a.portid);
     if (port < 0) throw this.reject(`invalid port number '${a.portid ?? ''}' (${proto})`, EDITED);
