@@ -54,7 +54,7 @@ async function walk(inbox: string, relDir: string, depth: number, out: InboxEntr
   }
 }
 
-const signature = (s: fs.Stats): string => `${s.ino}:${s.size}:${s.mtimeMs}`;
+export const signature = (s: fs.Stats): string => `${s.ino}:${s.size}:${s.mtimeMs}`;
 
 /**
  * A file is settled once it has looked the same (inode, size, mtime) for `settleMs` of our own

@@ -1,13 +1,15 @@
 // The inbox watcher (DESIGN §7). It polls: fs.watch misses events on NFS, CIFS and some container
 // mounts, and a listing every second costs nothing next to an ingest. Settled files are taken one at
 // a time, oldest scan first, and the listing is read again after each, so a file that settles
-// meanwhile still gets its turn by scan time.
+// meanwhile still gets its turn by scan time. A file that could not be ingested for a reason not its
+// own waits out its back-off while the files behind it go on.
 import type { Db } from '../db/connection';
 import type { Config } from '../common/config';
 import { describeError } from '../common/errors';
 import { listInbox, SettleTracker, type InboxEntry } from './inbox-files';
 import { PeekCache, type Peek } from './inbox-peek';
 import { processEntry, type InboxResult } from './inbox-process';
+import { Backoff } from './watch-state';
 
 export interface WatchOptions {
   inbox: string;
@@ -21,8 +23,6 @@ export interface WatchOptions {
 }
 
 export type WatchCounts = Record<InboxResult['status'], number>;
-
-const MAX_BACKOFF_MS = 60_000;
 
 /** A quarter of the settle time, between 50 ms and 1 s. */
 export function pollInterval(settleMs: number): number {
@@ -60,7 +60,7 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     return withPeek.sort((a, b) => key(a) - key(b) || (a.e.rel < b.e.rel ? -1 : a.e.rel > b.e.rel ? 1 : 0));
   };
 
-  const take = async (e: InboxEntry, peek: Peek): Promise<void> => {
+  const take = async (e: InboxEntry, peek: Peek): Promise<InboxResult | null> => {
     let r: InboxResult | null;
     try {
       r = await processEntry(db, config, o.inbox, e, peek, now);
@@ -69,6 +69,7 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
       r = { file: e.rel, scanner: e.folder, status: 'deferred', moved_to: null, error: describeError(err), warnings: [], at: now().toISOString() };
     }
     if (r) emit(r);
+    return r;
   };
 
   if (o.once) {
@@ -90,26 +91,22 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     return counts;
   }
 
+  const backoff = new Backoff();
   const poll = pollInterval(o.settleMs);
-  let backoff = 0;
   while (!o.signal.aborted) {
     const entries = await listInbox(o.inbox);
     const t = Date.now();
     tracker.observe(entries, t);
     peeks.keepOnly(new Set(entries.map((e) => e.abs)));
-    const next = (await oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs))))[0];
+    backoff.keepOnly(entries);
+    const next = (await oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs) && !backoff.waiting(e, t))))[0];
     if (!next) {
       await sleep(poll, o.signal);
       continue;
     }
-    const deferredBefore = counts.deferred;
-    await take(next.e, next.peek);
-    if (counts.deferred > deferredBefore) {
-      backoff = Math.min(MAX_BACKOFF_MS, Math.max(1000, backoff * 2));
-      await sleep(backoff, o.signal);
-    } else {
-      backoff = 0;
-    }
+    const r = await take(next.e, next.peek);
+    if (r?.status === 'deferred') backoff.failed(next.e, Date.now());
+    else backoff.forget(next.e);
   }
   return counts;
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { cli } from '../helpers/cli';
-import { LAB, TempDir } from '../helpers/inbox';
+import { LAB, TempDir, waitFor, Watcher } from '../helpers/inbox';
 import { openDb } from '../../db/connection';
 
 let temps: TempDir[] = [];
@@ -68,5 +68,24 @@ forEachDb('inbox: files that used to stop the watcher', (db) => {
     expect(await row(url, 'scans', ['tool', 'tool_version', 'timezone'])).toEqual({ tool: long('t', 40), tool_version: long('v', 40), timezone: long('z', 64) });
     expect(await row(url, 'host_state', ['mac', 'hostname'])).toEqual({ mac: long('m', 32), hostname: long('h', 255) });
     expect(await row(url, 'port_state', ['service'])).toEqual({ service: long('s', 100) });
+  });
+
+  test('a file that cannot be moved away does not block the daemon: the good file behind it is ingested', async () => {
+    const t = temp();
+    const url = db.fresh();
+    // failed/scan-in is a file, so a bad file of scan-in cannot be moved there: not the file's fault, it stays.
+    t.write('failed/scan-in', 'in the way\n');
+    t.write('scan-in/junk.txt', 'not a scan\n', 20 * 365 * 86400); // the oldest: taken first
+    t.write('scan-in/night1.xml', fs.readFileSync(NIGHT1));
+    const w = new Watcher(['--db', url, 'watch', t.inbox, '--settle', '100ms']);
+    try {
+      await waitFor('night1.xml archived behind the stuck file', () => archived(t).includes('scan-in/night1.xml'), 30_000);
+    } finally {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }
+    expect(w.stderr).toMatch(/scan-in\/junk\.txt: not ingested, will be tried again: /);
+    expect(w.stdout).toMatch(/scan-in\/night1\.xml: applied as scan 1 of scan-in/);
+    expect(t.waiting()).toEqual(['scan-in/junk.txt']);
   });
 });
