@@ -1,5 +1,6 @@
-// What the watcher daemon remembers between listings: each deferred file's back-off.
-import { signature, type InboxEntry } from './inbox-files';
+// What the watcher daemon remembers between listings: each deferred file's back-off, and which
+// folder problems it has already logged (a listing every second must not log the same one each time).
+import { signature, type InboxEntry, type InboxProblem } from './inbox-files';
 
 const FIRST_MS = 1000;
 const MAX_MS = 60_000;
@@ -31,5 +32,16 @@ export class Backoff {
   keepOnly(entries: readonly InboxEntry[]): void {
     const sigs = new Map(entries.map((e) => [e.abs, signature(e.stat)]));
     for (const [abs, b] of this.files) if (sigs.get(abs) !== b.sig) this.files.delete(abs);
+  }
+}
+
+/** Folder problems: each is logged when it first appears (or says something new), again only after it was gone. */
+export class ProblemLog {
+  private logged = new Map<string, string>();
+
+  fresh(problems: readonly InboxProblem[]): InboxProblem[] {
+    const out = problems.filter((p) => this.logged.get(p.rel) !== p.message);
+    this.logged = new Map(problems.map((p) => [p.rel, p.message]));
+    return out;
   }
 }

@@ -6,10 +6,10 @@
 import type { Db } from '../db/connection';
 import type { Config } from '../common/config';
 import { describeError } from '../common/errors';
-import { listInbox, SettleTracker, type InboxEntry } from './inbox-files';
+import { listInbox, SettleTracker, type InboxEntry, type InboxListing } from './inbox-files';
 import { PeekCache, type Peek } from './inbox-peek';
 import { processEntry, type InboxResult } from './inbox-process';
-import { Backoff } from './watch-state';
+import { Backoff, ProblemLog } from './watch-state';
 
 export interface WatchOptions {
   inbox: string;
@@ -44,12 +44,19 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promise<WatchCounts> {
   const now = o.now ?? (() => new Date());
-  const tracker = new SettleTracker();
   const peeks = new PeekCache();
   const counts: WatchCounts = { applied: 0, stale: 0, duplicate: 0, failed: 0, deferred: 0, waiting: 0 };
   const emit = (r: InboxResult) => {
     counts[r.status]++;
     o.onResult(r);
+  };
+  const problems = new ProblemLog();
+  const list = async (): Promise<InboxListing> => {
+    const listing = await listInbox(o.inbox);
+    for (const p of problems.fresh(listing.problems)) {
+      emit({ file: p.rel, scanner: p.rel.split('/')[0], status: 'deferred', moved_to: null, error: p.message, warnings: [], at: now().toISOString() });
+    }
+    return listing;
   };
 
   /** Scan start from the file's head where it says, else mtime; ties by path. */
@@ -72,11 +79,12 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     return r;
   };
 
+  const tracker = new SettleTracker();
   if (o.once) {
-    const first = await listInbox(o.inbox);
+    const first = (await list()).entries;
     tracker.observe(first, Date.now());
     await sleep(o.settleMs, o.signal);
-    const later = await listInbox(o.inbox);
+    const later = (await list()).entries;
     const t = Date.now();
     tracker.observe(later, t);
     const before = new Set(first.map((e) => e.abs));
@@ -94,7 +102,7 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
   const backoff = new Backoff();
   const poll = pollInterval(o.settleMs);
   while (!o.signal.aborted) {
-    const entries = await listInbox(o.inbox);
+    const { entries } = await list();
     const t = Date.now();
     tracker.observe(entries, t);
     peeks.keepOnly(new Set(entries.map((e) => e.abs)));

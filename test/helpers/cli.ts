@@ -13,10 +13,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+/** `uid`/`gid`: run as another user (the test runs as root), as a service account would. */
+export function cli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd ?? ROOT,
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid }),
       env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
