@@ -100,7 +100,8 @@ export const signature = (s: fs.Stats): string => `${s.ino}:${s.size}:${s.mtimeM
 
 /**
  * A file is settled once it has looked the same (inode, size, mtime) for `settleMs` of our own
- * clock. The file's mtime alone is not trusted: `scp -p` and `rsync -t` set old mtimes.
+ * monotonic clock (performance.now(): the wall clock may be set back or forward meanwhile). The
+ * file's mtime alone is not trusted: `scp -p` and `rsync -t` set old mtimes.
  */
 export class SettleTracker {
   private seen = new Map<string, { sig: string; since: number }>();

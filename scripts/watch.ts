@@ -3,10 +3,11 @@
 // a time, oldest scan first, and the listing is read again after each, so a file that settles
 // meanwhile still gets its turn by scan time. A file that could not be ingested for a reason not its
 // own waits out its back-off while the files behind it go on.
+import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/connection';
 import type { Config } from '../common/config';
 import { describeError } from '../common/errors';
-import { listInbox, SettleTracker, type InboxEntry, type InboxListing } from './inbox-files';
+import { listInbox, SettleTracker, signature, type InboxEntry, type InboxListing } from './inbox-files';
 import { PeekCache, type Peek } from './inbox-peek';
 import { processEntry, type InboxResult } from './inbox-process';
 import { Backoff, ProblemLog } from './watch-state';
@@ -19,6 +20,8 @@ export interface WatchOptions {
   /** Aborted by SIGTERM/SIGINT: the file being ingested is finished, then the watcher returns. */
   signal: AbortSignal;
   onResult(r: InboxResult): void;
+  /** `--once`: the first listing found `files` files; the watcher now waits `settleMs` before looking again. */
+  onListed?(files: number, settleMs: number): void;
   now?: () => Date;
 }
 
@@ -40,6 +43,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done);
   });
+}
+
+/** Returns once `ms` have really passed on the monotonic clock: a timer may fire a millisecond early. */
+export async function waitAtLeast(ms: number, signal: AbortSignal): Promise<void> {
+  const start = performance.now();
+  for (let left = ms; left > 0 && !signal.aborted; left = ms - (performance.now() - start)) {
+    await sleep(Math.ceil(left), signal);
+  }
 }
 
 export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promise<WatchCounts> {
@@ -79,31 +90,31 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     return r;
   };
 
-  const tracker = new SettleTracker();
   if (o.once) {
-    const first = (await list()).entries;
-    tracker.observe(first, Date.now());
-    await sleep(o.settleMs, o.signal);
-    const later = (await list()).entries;
-    const t = Date.now();
-    tracker.observe(later, t);
-    const before = new Set(first.map((e) => e.abs));
-    const seenTwice = later.filter((e) => before.has(e.abs));
-    for (const e of seenTwice.filter((x) => !tracker.isSettled(x, t, o.settleMs))) {
+    // Settled: present in both listings, looking the same, with at least the settle time between
+    // them. Whatever appeared or changed in between is still being written: left for the next run.
+    const first = await list();
+    o.onListed?.(first.entries.length, o.settleMs);
+    await waitAtLeast(o.settleMs, o.signal);
+    const later = await list();
+    const before = new Map(first.entries.map((e) => [e.abs, signature(e.stat)]));
+    const settled = later.entries.filter((e) => before.get(e.abs) === signature(e.stat));
+    for (const e of later.entries.filter((x) => before.get(x.abs) !== signature(x.stat))) {
       emit({ file: e.rel, scanner: e.folder, status: 'waiting', moved_to: null, warnings: [], at: now().toISOString() });
     }
-    for (const { e, peek } of await oldestFirst(seenTwice.filter((x) => tracker.isSettled(x, t, o.settleMs)))) {
+    for (const { e, peek } of await oldestFirst(settled)) {
       if (o.signal.aborted) break;
       await take(e, peek);
     }
     return counts;
   }
 
+  const tracker = new SettleTracker();
   const backoff = new Backoff();
   const poll = pollInterval(o.settleMs);
   while (!o.signal.aborted) {
     const { entries } = await list();
-    const t = Date.now();
+    const t = performance.now();
     tracker.observe(entries, t);
     peeks.keepOnly(new Set(entries.map((e) => e.abs)));
     backoff.keepOnly(entries);
@@ -113,7 +124,7 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
       continue;
     }
     const r = await take(next.e, next.peek);
-    if (r?.status === 'deferred') backoff.failed(next.e, Date.now());
+    if (r?.status === 'deferred') backoff.failed(next.e, performance.now());
     else backoff.forget(next.e);
   }
   return counts;

@@ -6,18 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { cli } from '../helpers/cli';
-import { LAB, TempDir } from '../helpers/inbox';
+import { LAB, TempDir, useTempDirs } from '../helpers/inbox';
 
-let temps: TempDir[] = [];
-function temp(): TempDir {
-  const t = new TempDir();
-  temps.push(t);
-  return t;
-}
-afterEach(() => {
-  for (const t of temps) t.remove();
-  temps = [];
-});
+const temp = useTempDirs();
 
 const archived = (t: TempDir) => t.files('archive').map((f) => f.split('/').slice(1).join('/'));
 const NOBODY = 65534;
