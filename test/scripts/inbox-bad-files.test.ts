@@ -7,19 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { cli } from '../helpers/cli';
-import { LAB, TempDir, waitFor, Watcher } from '../helpers/inbox';
+import { LAB, TempDir, useTempDirs, waitFor, Watcher } from '../helpers/inbox';
 import { openDb } from '../../db/connection';
 
-let temps: TempDir[] = [];
-function temp(): TempDir {
-  const t = new TempDir();
-  temps.push(t);
-  return t;
-}
-afterEach(() => {
-  for (const t of temps) t.remove();
-  temps = [];
-});
+const temp = useTempDirs();
 
 const NIGHT1 = path.join(LAB, 'night1/scan-in/nmap-tcp.xml');
 const archived = (t: TempDir) => t.files('archive').map((f) => f.split('/').slice(1).join('/'));
@@ -87,5 +78,16 @@ forEachDb('inbox: files that used to stop the watcher', (db) => {
     expect(w.stderr).toMatch(/scan-in\/junk\.txt: not ingested, will be tried again: /);
     expect(w.stdout).toMatch(/scan-in\/night1\.xml: applied as scan 1 of scan-in/);
     expect(t.waiting()).toEqual(['scan-in/junk.txt']);
+  });
+
+  test('an unknown format in the inbox gets an inbox remedy, not --format', async () => {
+    const t = temp();
+    t.write('scan-in/notes.txt', 'these are my notes, not a scan\n');
+    const r = await cli(['--db', db.fresh(), 'watch', t.inbox, '--once', '--settle', '0s']);
+    expect(r.code).toBe(2);
+    const text = note(t, 'scan-in/notes.txt');
+    expect(text).toMatch(/matches none of the known formats/);
+    expect(text).toMatch(/remedy: put the scanner's output into inbox\/scan-in\/ as the scanner wrote it \(known formats: .*nmap-xml.*\); .*portdelta convert --format FORMAT FILE > inbox\/scan-in\/NAME\.csv/);
+    expect(text).not.toMatch(/give --format/);
   });
 });
