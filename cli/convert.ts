@@ -23,7 +23,13 @@ export const run: Action = async (files, opts, global, io) => {
   const sc = scannerConfig(loadConfig(global.config).config, scanner ?? 'default');
   const source = files[0];
   const { head, rest } = await openInput(source);
-  const agent = pickAgent(opts.format as string | undefined, head, source);
+  let agent: ReturnType<typeof pickAgent>;
+  try {
+    agent = pickAgent(opts.format as string | undefined, head, source);
+  } catch (err) {
+    rest.destroy(); // it holds the file's descriptor
+    throw err;
+  }
   const input = Readable.from((async function* () {
     yield head;
     yield* rest;

@@ -69,6 +69,14 @@ export function inboxLine(r: InboxResult): string {
   }
 }
 
+/** `--once`/`run` in text mode: what the first listing found, before the settle wait (which can be long). */
+export function listedLine(io: Io, json: boolean | undefined): ((files: number, settleMs: number) => void) | undefined {
+  if (json) return undefined;
+  return (files, settleMs) => {
+    if (files > 0 && settleMs > 0) io.out(`${stamp()} inbox: ${files} file(s) found; waiting ${settleMs} ms to see that they no longer change\n`);
+  };
+}
+
 /** Text: one line per file on stdout (problems on stderr); --json: one JSON object per line. */
 export function printResult(io: Io, json: boolean | undefined, r: InboxResult): void {
   if (json) {

@@ -2,7 +2,7 @@
 import type { Action } from './commands';
 import { EXIT } from './io';
 import { withContext } from './context';
-import { inboxOption, printResult, settleOption, stamp, stopOnSignals } from './inbox';
+import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
 import { pollInterval, watchInbox } from '../scripts/watch';
 
 export const run: Action = async (args, opts, global, io) => {
@@ -15,7 +15,9 @@ export const run: Action = async (args, opts, global, io) => {
       if (!once && !global.json) {
         io.err(`${stamp()} watching ${inbox} (settle ${settleMs} ms, poll ${pollInterval(settleMs)} ms, database ${db.where})\n`);
       }
-      const counts = await watchInbox(db, config, { inbox, settleMs, once, signal: stop.signal, onResult: (r) => printResult(io, global.json, r) });
+      const counts = await watchInbox(db, config, {
+        inbox, settleMs, once, signal: stop.signal, onResult: (r) => printResult(io, global.json, r), onListed: listedLine(io, global.json),
+      });
       if (!once) {
         if (!global.json) io.err(`${stamp()} stopped\n`);
         return EXIT.ok; // a stop on request; bad files are in failed/, and systemd must not restart us

@@ -13,7 +13,9 @@ import { typeNames } from '../common/types';
 import { absence, resolveScope, type ResolvedScope } from './scope';
 import { Stager } from './stage';
 import { applyScan } from './apply-scan';
+import { guardedParse } from './parse-guard';
 import { stageWriter } from '../db/stage-writer';
+import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
 import { timer } from '../common/timing';
 import type { Knex } from 'knex';
@@ -71,13 +73,27 @@ export function pickAgent(format: string | undefined, head: Buffer, source: stri
   return format ? agentByName(format) : detect(head, source);
 }
 
+/** A scan's text field from the file, fitted to its column; a cut one is said. */
+function fitted(value: string | undefined, column: 'tool' | 'tool_version' | 'timezone', warnings: string[]): string | null {
+  if (value === undefined) return null;
+  const fit = fitColumn(value, COLUMN_LIMITS[column]);
+  if (fit.length < value.length) warnings.push(`the file's ${column} is longer than ${COLUMN_LIMITS[column]} characters: stored as '${fit}'`);
+  return fit;
+}
+
 function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
   for (const [k, v] of Object.entries(ev)) if (v !== undefined) (into as unknown as Record<string, unknown>)[k] = v;
 }
 
 /** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
-  const agent = pickAgent(opts.format, head, opts.source);
+  let agent: InputAgent;
+  try {
+    agent = pickAgent(opts.format, head, opts.source);
+  } catch (err) {
+    rest.destroy(); // it may hold the file's descriptor
+    throw err;
+  }
   const hash = createHash('sha256');
   let hostRecords = 0;
   let bytes = 0;
@@ -94,7 +110,11 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     }
     input.end();
   })();
-  feed.catch((e) => input.destroy(e));
+  let readError: unknown;
+  feed.catch((e) => {
+    readError = e;
+    input.destroy(e);
+  });
 
   const cliScannerCfg = scannerConfig(opts.config, opts.scanner ?? DEFAULT_SCANNER);
   const meta: ScanMetaEvent = { kind: 'meta' };
@@ -121,9 +141,9 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     await repo.lockScanner(trx, db.dialect, scannerName);
     const scannerId = await repo.ensureScanner(trx, scannerName, sc.group ?? null, now);
     const scanId = await repo.insertScan(trx, {
-      scanner_id: scannerId, source: opts.source.slice(0, 1000), format: agent.name, tool: meta.tool ?? null, tool_version: meta.toolVersion ?? null,
-      args: meta.args ?? null, sha256: `applying:${now}:${Math.random()}`, started_at: meta.startedAt?.getTime() ?? null, finished_at: null,
-      complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: meta.timezone ?? null,
+      scanner_id: scannerId, source: opts.source.slice(0, 1000), format: agent.name, tool: fitted(meta.tool, 'tool', warnings),
+      tool_version: fitted(meta.toolVersion, 'tool_version', warnings), args: meta.args === undefined ? null : withoutNul(meta.args), sha256: `applying:${now}:${Math.random()}`, started_at: meta.startedAt?.getTime() ?? null, finished_at: null,
+      complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: fitted(meta.timezone, 'timezone', warnings),
       host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
     });
     const keepDown = scope.hosts === null || scope.includeListedHosts;
@@ -136,7 +156,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     let complete = false;
     let ended = false;
     const portScope = opts.ports ?? cliScannerCfg.ports;
-    for await (const ev of agent.parse(input, { source: opts.source, timezone: cliScannerCfg.timezone, portScope })) {
+    for await (const ev of guardedParse(agent, input, { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
       if (ev.kind === 'meta') mergeMeta(meta, ev);
       else if (ev.kind === 'warning') warnings.push(ev.position ? `${ev.position}: ${ev.message}` : ev.message);
       else if (ev.kind === 'host') {
@@ -208,6 +228,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
   } catch (err) {
     input.destroy();
+    rest.destroy();
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     throw err;
   } finally {

@@ -4,6 +4,7 @@ import type { HostRecord } from '../common/types';
 import { PROTOS } from '../common/types';
 import { ipKey } from '../common/ip';
 import type { Cell, StageWriter } from '../db/stage-writer';
+import { COLUMN_LIMITS, fitColumn } from '../db/column-limits';
 
 const BATCH = 20000;
 
@@ -32,14 +33,15 @@ export class Stager {
       const open = p.state === 'open' || (p.state === 'open|filtered' && this.openFilteredIsOpen);
       if (!open && p.state !== 'open|filtered') continue;
       if (open) openCount++;
-      this.ports.push(key, p.proto, p.port, open ? 1 : 0, p.service?.slice(0, 100) ?? null);
+      this.ports.push(key, p.proto, p.port, open ? 1 : 0, p.service === undefined ? null : fitColumn(p.service, COLUMN_LIMITS.service));
       this.rows++;
     }
     if (h.unknownPorts) {
       for (const proto of PROTOS) for (const r of h.unknownPorts[proto] ?? []) this.unknown.push(key, proto, r.lo, r.hi);
     }
     const ptr = h.hostnames.find((n) => n.type === 'PTR')?.name ?? null;
-    this.hosts.push(key, h.ip, up ? 1 : 0, h.timedOut ? 1 : 0, ptr?.slice(0, 255) ?? null, h.mac ?? null, openCount);
+    const mac = h.mac === undefined ? null : fitColumn(h.mac, COLUMN_LIMITS.mac);
+    this.hosts.push(key, h.ip, up ? 1 : 0, h.timedOut ? 1 : 0, ptr === null ? null : fitColumn(ptr, COLUMN_LIMITS.hostname), mac, openCount);
     if (++this.rows >= BATCH) {
       // One batch in flight at a time: wait for the previous one, then start this one and go on parsing.
       await this.pending;

@@ -63,7 +63,7 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
         if (typeof list === 'string') reject(r.line, list);
         for (const f of list as MasscanFields[]) {
           const rec = masscanHost(f, `line ${r.line}`);
-          if (typeof rec === 'string') reject(r.line, rec);
+          if ('problem' in rec) reject(r.line, rec.problem, rec.remedy);
           else {
             span.add(rec.seenAt);
             records++;

@@ -1,6 +1,7 @@
 // masscan list output (-oL): '#masscan', then 'open tcp 22 10.0.0.1 1741058400' per port (also
-// 'closed …' with --show closed, and 'banner tcp 22 10.0.0.1 1741058400 ssh SSH-2.0-…' with
-// --banners), and '# end' when masscan finished: only then is the scan complete.
+// 'closed …' with --show closed, 'banner tcp 22 10.0.0.1 1741058400 ssh SSH-2.0-…' with
+// --banners, 'open icmp 0 …' with --ping and 'up arp 0 …' for ARP replies), and '# end' when
+// masscan finished: only then is the scan complete.
 import type { Readable } from 'node:stream';
 import type { ScanEvent } from '../common/types';
 import { ScanRejectedError } from '../common/errors';
@@ -10,7 +11,7 @@ import { MASSCAN_META, masscanHost, TimeSpan } from './masscan-record';
 
 const REMEDY = "give the file of a 'masscan -oL' run, or name the right format with --format";
 const EDITED = 'masscan never writes this line: copy the file again from the scanner, or fix the line by hand';
-const LINE = /^(open|closed|banner) (\S+) (\d+) (\S+) (\d+)(?: (\S+) ?(.*))?$/;
+const LINE = /^(open|closed|up|banner) (\S+) (\d+) (\S+) (\d+)(?: (\S+) ?(.*))?$/;
 
 function sniff(head: Buffer): boolean {
   return firstLine(head).trimEnd() === '#masscan';
@@ -48,7 +49,7 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
       if (!m) reject(n, `unreadable line '${text.slice(0, 80)}'`);
       const [, kind, proto, port, ip, ts, service, banner] = m!;
       const rec = masscanHost({ ip, proto, port, timestamp: ts, status: kind === 'banner' ? undefined : kind, service, banner: banner || undefined }, `line ${n}`);
-      if (typeof rec === 'string') reject(n, rec);
+      if ('problem' in rec) reject(n, rec.problem, rec.remedy);
       else {
         span.add(rec.seenAt);
         yield rec;

@@ -10,6 +10,7 @@ import { canonicalIp } from '../common/ip';
 import { isProto } from '../common/ports';
 import type { InputAgent, ParseContext } from './types';
 import { firstLine } from './lines';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { TimeSpan, unmarkedEnd, unmarkedLines, type UnmarkedState } from './unmarked-lines';
 
 const REMEDY = "give the output of 'naabu -json' (one JSON object per line), or name the right format with --format";
@@ -61,7 +62,7 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
   yield* unmarkedEnd(span, state);
 }
 
-function record(o: Record<string, unknown>, n: number, reject: (line: number, message: string) => never): HostRecord {
+function record(o: Record<string, unknown>, n: number, reject: (line: number, message: string, remedy?: string) => never): HostRecord {
   const given = String(o.ip ?? o.host);
   const ip = canonicalIp(given);
   if (ip === null) reject(n, `'${given.slice(0, 60)}' is not an IP address`);
@@ -75,7 +76,11 @@ function record(o: Record<string, unknown>, n: number, reject: (line: number, me
   if (typeof o.version === 'string' && o.version !== '') rec.ports[0].version = o.version;
   if (typeof o.timestamp === 'string') {
     const t = Date.parse(o.timestamp);
-    if (!Number.isNaN(t)) rec.seenAt = new Date(t);
+    if (!Number.isNaN(t)) {
+      const seen = scanTime(t, `timestamp '${o.timestamp.slice(0, 40)}'`);
+      if (typeof seen === 'string') reject(n, seen, SCAN_TIME_REMEDY);
+      rec.seenAt = seen as Date;
+    }
   }
   return rec;
 }

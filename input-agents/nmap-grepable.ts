@@ -11,6 +11,7 @@ import { nmapResolvesNames } from '../common/nmap-options';
 import type { InputAgent, ParseContext } from './types';
 import { lineBatches } from './lines';
 import { checkZone, parseNmapDate } from '../common/local-time';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 export { localTimeToUtc, parseNmapDate } from '../common/local-time';
 
 const HEADER = /^# Nmap (\S+) scan initiated (.+?) as: (.*)$/;
@@ -109,13 +110,21 @@ class GrepableReader {
     }
   }
 
+  /** A time no scan can have rejects the file at its line. */
+  private inRange(d: Date | undefined, what: string, n: number): Date | undefined {
+    if (!d) return undefined;
+    const t = scanTime(d.getTime(), what);
+    if (typeof t === 'string') this.reject(n, t, SCAN_TIME_REMEDY);
+    return d;
+  }
+
   private comment(line: string, n: number): void {
     const h = HEADER.exec(line);
     if (h) {
       if (this.sawHeader) this.reject(n, 'a second "# Nmap ... scan initiated" line: the file holds more than one nmap run (--append-output)', "split the file at each '# Nmap ... scan initiated' line and ingest the parts one by one");
       this.sawHeader = true;
       this.meta = { kind: 'meta', tool: 'nmap', toolVersion: h[1], args: h[3].trim(), timezone: this.zone, resolvesNames: nmapResolvesNames(h[3]) };
-      const startedAt = parseNmapDate(h[2], this.zone);
+      const startedAt = this.inRange(parseNmapDate(h[2], this.zone), `start time '${h[2]}'`, n);
       if (startedAt) this.meta.startedAt = startedAt;
       else this.warn(`unreadable start time '${h[2]}' in the header`);
     } else if (line.startsWith('# Ports scanned:')) {
@@ -128,7 +137,7 @@ class GrepableReader {
       const d = DONE.exec(line);
       if (!d) return; // other comments are allowed anywhere
       this.flushHost();
-      const finishedAt = parseNmapDate(d[1], this.zone);
+      const finishedAt = this.inRange(parseNmapDate(d[1], this.zone), `end time '${d[1]}'`, n);
       if (!finishedAt) this.warn(`unreadable end time '${d[1]}'`);
       this.done = { finishedAt };
     }

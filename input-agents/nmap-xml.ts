@@ -10,6 +10,7 @@ import { isProto, mergePortRanges, parsePortList } from '../common/ports';
 import type { HostRecord, PortFact, PortRange, PortState, ScanEvent, ScanMetaEvent } from '../common/types';
 import { nmapResolvesNames } from '../common/nmap-options';
 import type { InputAgent, ParseContext } from './types';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 
 type Attrs = Record<string, string | undefined>;
 
@@ -26,10 +27,10 @@ const BROKEN = 'the file is corrupted, not merely cut short: copy it again from 
 const BROKEN_HEAD = `${NOT_NMAP}; if it is one, it is corrupted: copy it again from the scanner or re-run the scan`;
 const HOSTILE = 'remove the DOCTYPE/entity declarations; nmap never writes them';
 
-/** Seconds since the epoch as nmap writes them, or undefined for a missing or bad value. */
-function epoch(text: string | undefined): Date | undefined {
+/** Seconds since the epoch as nmap writes them: undefined for a missing or unreadable value, the reason for a time no scan can have. */
+function epoch(text: string | undefined, what: string): Date | string | undefined {
   const n = Number(text);
-  return text === undefined || text === '' || !Number.isFinite(n) ? undefined : new Date(n * 1000);
+  return text === undefined || text === '' || !Number.isFinite(n) ? undefined : scanTime(n * 1000, `${what}="${text.slice(0, 20)}"`);
 }
 
 /** A port number 0-65535 written as plain digits, else -1. Hand-rolled: it runs once per port. */
@@ -64,6 +65,8 @@ class NmapXmlReader {
   // The record being read; null outside <host>, so <hosthint>'s look-alike children fall through.
   private host: HostRecord | null = null;
   private hostHasStatus = false;
+  /** An ICMP echo or ARP reply of masscan was listed for the current host. */
+  private hostAnswered = false;
   private port: PortFact | null = null;
   private inOpenFilteredExtra = false;
   private hosts = 0;
@@ -115,6 +118,13 @@ class NmapXmlReader {
     return this.hosts === 0 ? 'before any host' : `after the last complete host, ${this.lastHost}`;
   }
 
+  /** A time attribute; one that no scan can have rejects the file here. */
+  private time(text: string | undefined, what: string): Date | undefined {
+    const t = epoch(text, what);
+    if (typeof t === 'string') throw this.reject(t, SCAN_TIME_REMEDY);
+    return t;
+  }
+
   private where(): string {
     const p = this.xml.position();
     return `${p.line}:${p.column}`;
@@ -150,7 +160,7 @@ class NmapXmlReader {
       case 'service': if (this.port) setService(this.port, a); return;
       case 'extraports': this.inOpenFilteredExtra = h !== null && a.state === 'open|filtered'; return;
       case 'extrareasons': if (this.inOpenFilteredExtra) this.addUnknown(h!, a); return;
-      case 'finished': this.finished = { at: epoch(a.time) }; return;
+      case 'finished': this.finished = { at: this.time(a.time, '<finished time') }; return;
     }
   }
 
@@ -174,7 +184,7 @@ class NmapXmlReader {
     this.sawRoot = true;
     const { scanner, version, args, start } = a;
     const resolves = resolvesNames(scanner, args);
-    const startedAt = epoch(start);
+    const startedAt = this.time(start, '<nmaprun start');
     if (start !== undefined && !startedAt) this.out.push({ kind: 'warning', message: `unreadable start time '${String(start).slice(0, 40)}' in <nmaprun>` });
     Object.assign(this.meta, { tool: scanner, toolVersion: version, args, startedAt, resolvesNames: resolves });
     return true;
@@ -197,9 +207,10 @@ class NmapXmlReader {
   private startHost(a: Attrs): void {
     this.host = { kind: 'host', ip: '', status: 'down', hostnames: [], ports: [], position: this.where() };
     if (a.timedout === 'true') this.host.timedOut = true;
-    const seen = epoch(a.endtime ?? a.starttime);
+    const seen = this.time(a.endtime ?? a.starttime, a.endtime !== undefined ? '<host endtime' : '<host starttime');
     if (seen) this.host.seenAt = seen;
     this.hostHasStatus = false;
+    this.hostAnswered = false;
   }
 
   private status(h: HostRecord, state: string | undefined): void {
@@ -223,7 +234,7 @@ class NmapXmlReader {
     this.host = null;
     if (h.ip === '') throw this.reject('<host> without an IPv4 or IPv6 address', EDITED, h.position);
     // masscan writes no <status>: a record exists only because a port answered.
-    if (!this.hostHasStatus) h.status = h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
+    if (!this.hostHasStatus) h.status = this.hostAnswered || h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
     this.out.push(h);
     this.hosts++;
     this.lastHost = `${h.ip} (record ${this.hosts}, starting at ${h.position})`;
@@ -234,6 +245,11 @@ class NmapXmlReader {
     const proto = a.protocol;
     // An IP protocol scan (-sO) lists protocol numbers, not ports: nothing for the port model.
     if (proto === 'ip') return null;
+    // masscan --ping / ARP: <port protocol="icmp|arp" portid="0">: the host answered, no port did.
+    if (proto === 'icmp' || proto === 'arp') {
+      this.hostAnswered = true;
+      return null;
+    }
     if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw this.reject(`unknown port protocol '${proto ?? ''}'`, EDITED);
     const port = portNumber(a.portid);
     if (port < 0) throw this.reject(`invalid port number '${a.portid ?? ''}' (${proto})`, EDITED);

@@ -9,6 +9,7 @@ import { ScanRejectedError } from '../common/errors';
 import { canonicalIp, parseTargets } from '../common/ip';
 import { parsePortScopeHeader } from '../common/ports';
 import type { InputAgent, ParseContext } from './types';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 
 import { MAGIC, VERSION } from './portdelta-csv-writer';
 const DR_PORTSCAN = /^([^,\s]+),(\d+),(tcp|udp|sctp)(,.*)?$/i;
@@ -25,7 +26,7 @@ function sniff(head: Buffer): boolean {
   return m !== null && canonicalIp(m[1]) !== null;
 }
 
-type Reject = (line: number, message: string) => never;
+type Reject = (line: number, message: string, remedy?: string) => never;
 
 /** What '#key=value' lines say; the end event takes complete/finishedAt. */
 interface Header {
@@ -56,7 +57,7 @@ function applyHeaderLine(text: string, line: number, h: Header, reject: Reject):
       default: return { kind: 'warning', message: `unknown header '#${key}=' ignored`, position: `line ${line}` };
     }
   } catch (err) {
-    reject(line, `bad '#${key}=' value '${value.slice(0, 80)}': ${(err as Error).message}`);
+    reject(line, `bad '#${key}=' value '${value.slice(0, 80)}': ${(err as Error).message}`, timeRemedy(err));
   }
   return undefined;
 }
@@ -67,7 +68,7 @@ function parseBool(v: string): boolean {
   throw new TypeError('expected true or false');
 }
 
-/** ISO-8601 (a time without zone is UTC) or unix seconds. */
+/** ISO-8601 (a time without zone is UTC) or unix seconds; a RangeError for a time no scan can have. */
 function parseTime(v: string): Date {
   let ms = NaN;
   if (/^\d+(\.\d+)?$/.test(v)) ms = Number(v) * 1000;
@@ -75,12 +76,16 @@ function parseTime(v: string): Date {
     ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) || !/[T ]/.test(v) ? v.replace(' ', 'T') : v.replace(' ', 'T') + 'Z');
   }
   if (Number.isNaN(ms)) throw new TypeError(`'${v}' is not an ISO-8601 time or unix seconds`);
-  return new Date(ms);
+  const t = scanTime(ms, `'${v.slice(0, 40)}'`);
+  if (typeof t === 'string') throw new RangeError(t);
+  return t;
 }
 
+const timeRemedy = (err: unknown): string | undefined => (err instanceof RangeError ? SCAN_TIME_REMEDY : undefined);
+
 async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEvent> {
-  const reject: Reject = (line, message) => {
-    throw new ScanRejectedError(message, { file: ctx.source, position: `line ${line}`, remedy: REMEDY });
+  const reject: Reject = (line, message, remedy = REMEDY) => {
+    throw new ScanRejectedError(message, { file: ctx.source, position: `line ${line}`, remedy });
   };
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   try {
@@ -231,7 +236,7 @@ function readRow(f: string[], col: Record<string, number>, line: number, drPorts
     try {
       row.seenAt = parseTime(seen);
     } catch (err) {
-      reject(line, (err as Error).message);
+      reject(line, `seen_at: ${(err as Error).message}`, timeRemedy(err));
     }
   }
   if (get('mac')) row.mac = get('mac');

@@ -10,6 +10,7 @@ import { ScanRejectedError } from '../common/errors';
 import { canonicalIp } from '../common/ip';
 import type { InputAgent, ParseContext } from './types';
 import { firstLine } from './lines';
+import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { TimeSpan, unmarkedEnd, unmarkedLines, type UnmarkedState } from './unmarked-lines';
 
 const REMEDY = "give the CSV file of a zmap run ('zmap … -o FILE', best with -f saddr,sport,classification,success,repeat,timestamp-str), or name the right format with --format";
@@ -74,7 +75,7 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
   yield* unmarkedEnd(span, state);
 }
 
-function row(f: string[], col: Record<string, number>, n: number, given: { proto: Proto; port: number } | undefined, reject: (line: number, m: string) => never): HostRecord | undefined {
+function row(f: string[], col: Record<string, number>, n: number, given: { proto: Proto; port: number } | undefined, reject: (line: number, m: string, remedy?: string) => never): HostRecord | undefined {
   const get = (name: string): string | undefined => (col[name] === undefined ? undefined : f[col[name]]?.trim());
   if (get('repeat') === '1') return undefined; // the same host answering again
   const ip = canonicalIp(get('saddr') ?? '');
@@ -93,7 +94,11 @@ function row(f: string[], col: Record<string, number>, n: number, given: { proto
   const ts = get('timestamp-str') ?? get('timestamp-ts');
   if (ts) {
     const t = /^\d+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (!Number.isNaN(t)) rec.seenAt = new Date(t);
+    if (!Number.isNaN(t)) {
+      const seen = scanTime(t, `timestamp '${ts.slice(0, 40)}'`);
+      if (typeof seen === 'string') reject(n, seen, SCAN_TIME_REMEDY);
+      rec.seenAt = seen as Date;
+    }
   }
   return rec;
 }

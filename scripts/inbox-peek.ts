@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { detect } from '../input-agents/registry';
-import { HEAD_BYTES } from '../delta-reporter/open-input';
+import { HEAD_BYTES, openFile } from '../delta-reporter/open-input';
 import { scannerConfig, type Config } from '../common/config';
 import { DEFAULT_SCANNER } from '../delta-reporter/ingest';
 
@@ -20,7 +20,7 @@ export async function peekFile(file: string, folder: string | null, config: Conf
   const none: Peek = { startedAt: null, scanner: null };
   let head: Buffer;
   try {
-    const fh = await fs.promises.open(file, 'r');
+    const { fh } = await openFile(file, { strict: true });
     try {
       const buf = Buffer.alloc(HEAD_BYTES);
       const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);

@@ -6,7 +6,8 @@ import type { Db } from '../db/connection';
 import type { Config } from '../common/config';
 import { checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
 import { openInput } from '../delta-reporter/open-input';
-import { describeError, PortdeltaError, ScanRejectedError, UsageError } from '../common/errors';
+import { describeError, PortdeltaError, ScanRejectedError, UnknownFormatError, UsageError } from '../common/errors';
+import { formatNames } from '../input-agents/registry';
 import type { InboxEntry } from './inbox-files';
 import type { Peek } from './inbox-peek';
 import { archive, fail } from './inbox-move';
@@ -53,6 +54,18 @@ function errorReport(e: InboxEntry, scanner: string | null, message: string, at:
   ].join('\n');
 }
 
+/** `--format` is no help for a file in the inbox: say what is. */
+function inboxUnknownFormat(err: UnknownFormatError, e: InboxEntry): ScanRejectedError {
+  const folder = e.folder ?? '<scanner>';
+  return new ScanRejectedError(err.message, {
+    file: err.file,
+    code: err.code,
+    remedy: `put the scanner's output into inbox/${folder}/ as the scanner wrote it (known formats: ${formatNames().join(', ')}); `
+      + `one of those that was not recognised: convert it (portdelta convert --format FORMAT FILE > inbox/${folder}/NAME.csv); `
+      + `other tools' results: write them as the uniform CSV (docs/formats.md)`,
+  });
+}
+
 function scannerOf(e: InboxEntry, peek: Peek): string {
   if (e.folder !== null) {
     try {
@@ -76,11 +89,12 @@ export async function processEntry(db: Db, config: Config, inbox: string, e: Inb
   try {
     if (!e.stat.isFile()) throw new ScanRejectedError('not a regular file (a symbolic link, device or pipe)', { file: e.abs, code: 'IO', remedy: 'upload the scan file itself' });
     scanner = scannerOf(e, peek);
-    const { head, rest } = await openInput(e.abs);
+    const { head, rest } = await openInput(e.abs, undefined, { strict: true });
     // A folder names the scanner (an upload key is bound to its folder); a top-level file's own header does.
     summary = await ingestStream(db, head, rest, { source: e.abs, scanner: e.folder ?? undefined, config });
-  } catch (err) {
-    if (vanished(err)) return null; // taken away meanwhile (renamed by the uploader, or by another process)
+  } catch (caught) {
+    if (vanished(caught)) return null; // taken away meanwhile (renamed by the uploader, or by another process)
+    const err = caught instanceof UnknownFormatError ? inboxUnknownFormat(caught, e) : caught;
     const message = describeError(err);
     if (!fileIsBad(err)) return result({ scanner, status: 'deferred', error: message });
     const moved = await fail(inbox, e, errorReport(e, scanner, message, now()));

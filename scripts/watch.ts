@@ -1,13 +1,16 @@
 // The inbox watcher (DESIGN §7). It polls: fs.watch misses events on NFS, CIFS and some container
 // mounts, and a listing every second costs nothing next to an ingest. Settled files are taken one at
 // a time, oldest scan first, and the listing is read again after each, so a file that settles
-// meanwhile still gets its turn by scan time.
+// meanwhile still gets its turn by scan time. A file that could not be ingested for a reason not its
+// own waits out its back-off while the files behind it go on.
+import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/connection';
 import type { Config } from '../common/config';
 import { describeError } from '../common/errors';
-import { listInbox, SettleTracker, type InboxEntry } from './inbox-files';
+import { listInbox, SettleTracker, signature, type InboxEntry, type InboxListing } from './inbox-files';
 import { PeekCache, type Peek } from './inbox-peek';
 import { processEntry, type InboxResult } from './inbox-process';
+import { Backoff, ProblemLog } from './watch-state';
 
 export interface WatchOptions {
   inbox: string;
@@ -17,12 +20,12 @@ export interface WatchOptions {
   /** Aborted by SIGTERM/SIGINT: the file being ingested is finished, then the watcher returns. */
   signal: AbortSignal;
   onResult(r: InboxResult): void;
+  /** `--once`: the first listing found `files` files; the watcher now waits `settleMs` before looking again. */
+  onListed?(files: number, settleMs: number): void;
   now?: () => Date;
 }
 
 export type WatchCounts = Record<InboxResult['status'], number>;
-
-const MAX_BACKOFF_MS = 60_000;
 
 /** A quarter of the settle time, between 50 ms and 1 s. */
 export function pollInterval(settleMs: number): number {
@@ -42,14 +45,29 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Returns once `ms` have really passed on the monotonic clock: a timer may fire a millisecond early. */
+export async function waitAtLeast(ms: number, signal: AbortSignal): Promise<void> {
+  const start = performance.now();
+  for (let left = ms; left > 0 && !signal.aborted; left = ms - (performance.now() - start)) {
+    await sleep(Math.ceil(left), signal);
+  }
+}
+
 export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promise<WatchCounts> {
   const now = o.now ?? (() => new Date());
-  const tracker = new SettleTracker();
   const peeks = new PeekCache();
   const counts: WatchCounts = { applied: 0, stale: 0, duplicate: 0, failed: 0, deferred: 0, waiting: 0 };
   const emit = (r: InboxResult) => {
     counts[r.status]++;
     o.onResult(r);
+  };
+  const problems = new ProblemLog();
+  const list = async (): Promise<InboxListing> => {
+    const listing = await listInbox(o.inbox);
+    for (const p of problems.fresh(listing.problems)) {
+      emit({ file: p.rel, scanner: p.rel.split('/')[0], status: 'deferred', moved_to: null, error: p.message, warnings: [], at: now().toISOString() });
+    }
+    return listing;
   };
 
   /** Scan start from the file's head where it says, else mtime; ties by path. */
@@ -60,7 +78,7 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     return withPeek.sort((a, b) => key(a) - key(b) || (a.e.rel < b.e.rel ? -1 : a.e.rel > b.e.rel ? 1 : 0));
   };
 
-  const take = async (e: InboxEntry, peek: Peek): Promise<void> => {
+  const take = async (e: InboxEntry, peek: Peek): Promise<InboxResult | null> => {
     let r: InboxResult | null;
     try {
       r = await processEntry(db, config, o.inbox, e, peek, now);
@@ -69,47 +87,45 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
       r = { file: e.rel, scanner: e.folder, status: 'deferred', moved_to: null, error: describeError(err), warnings: [], at: now().toISOString() };
     }
     if (r) emit(r);
+    return r;
   };
 
   if (o.once) {
-    const first = await listInbox(o.inbox);
-    tracker.observe(first, Date.now());
-    await sleep(o.settleMs, o.signal);
-    const later = await listInbox(o.inbox);
-    const t = Date.now();
-    tracker.observe(later, t);
-    const before = new Set(first.map((e) => e.abs));
-    const seenTwice = later.filter((e) => before.has(e.abs));
-    for (const e of seenTwice.filter((x) => !tracker.isSettled(x, t, o.settleMs))) {
+    // Settled: present in both listings, looking the same, with at least the settle time between
+    // them. Whatever appeared or changed in between is still being written: left for the next run.
+    const first = await list();
+    o.onListed?.(first.entries.length, o.settleMs);
+    await waitAtLeast(o.settleMs, o.signal);
+    const later = await list();
+    const before = new Map(first.entries.map((e) => [e.abs, signature(e.stat)]));
+    const settled = later.entries.filter((e) => before.get(e.abs) === signature(e.stat));
+    for (const e of later.entries.filter((x) => before.get(x.abs) !== signature(x.stat))) {
       emit({ file: e.rel, scanner: e.folder, status: 'waiting', moved_to: null, warnings: [], at: now().toISOString() });
     }
-    for (const { e, peek } of await oldestFirst(seenTwice.filter((x) => tracker.isSettled(x, t, o.settleMs)))) {
+    for (const { e, peek } of await oldestFirst(settled)) {
       if (o.signal.aborted) break;
       await take(e, peek);
     }
     return counts;
   }
 
+  const tracker = new SettleTracker();
+  const backoff = new Backoff();
   const poll = pollInterval(o.settleMs);
-  let backoff = 0;
   while (!o.signal.aborted) {
-    const entries = await listInbox(o.inbox);
-    const t = Date.now();
+    const { entries } = await list();
+    const t = performance.now();
     tracker.observe(entries, t);
     peeks.keepOnly(new Set(entries.map((e) => e.abs)));
-    const next = (await oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs))))[0];
+    backoff.keepOnly(entries);
+    const next = (await oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs) && !backoff.waiting(e, t))))[0];
     if (!next) {
       await sleep(poll, o.signal);
       continue;
     }
-    const deferredBefore = counts.deferred;
-    await take(next.e, next.peek);
-    if (counts.deferred > deferredBefore) {
-      backoff = Math.min(MAX_BACKOFF_MS, Math.max(1000, backoff * 2));
-      await sleep(backoff, o.signal);
-    } else {
-      backoff = 0;
-    }
+    const r = await take(next.e, next.peek);
+    if (r?.status === 'deferred') backoff.failed(next.e, performance.now());
+    else backoff.forget(next.e);
   }
   return counts;
 }

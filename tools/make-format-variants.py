@@ -64,3 +64,41 @@ write('masscan/night6-finished.json', ''.join(old_line(r, False) for r in recs) 
 write('masscan/night6-bare-keys.json', ''.join(old_line(r, True) for r in recs) + '{finished: 1}\n')
 real = open(os.path.join(LAB, 'night6/scan-in/masscan.json')).read()
 write('masscan/night6-killed.json', real[:real.rindex('}') + 1] + '\n')
+
+# masscan --ping / ARP records (masscan-ping/): night 2's three real scan-in runs (-oL, -oJ, -oX) and
+# the -oD spelling of its -oJ records, each with an ICMP echo record for every host nmap found up
+# that night and an ARP record for the router and the scanner, written where masscan writes them
+# (before the end marker) in the layout of its source: src/output.c name_from_ip_proto (0 = "arp",
+# 1 = "icmp") and status_string (ARP = "up"); src/proto-icmp.c (echo reply: PortStatus_Open, port 0,
+# the reply's TTL); src/proto-arp.c (PortStatus_Arp, port 0, ttl 0); out-text.c, out-json.c,
+# out-ndjson.c, out-xml.c for the record layouts (reason_string(0) = "none").
+import re
+night2 = os.path.join(LAB, 'night2/scan-in')
+up = sorted(set(re.findall(r'<address addr="([\d.]+)" addrtype="ipv4"/>',
+            ''.join(h for h in re.findall(r'<host .*?</host>', open(os.path.join(night2, 'nmap-tcp.xml')).read(), re.S) if 'state="up"' in h))),
+            key=lambda ip: tuple(int(x) for x in ip.split('.')))
+ARP = ['10.66.1.1', '10.66.1.5']
+ping = [('icmp', 'open', ip, 64) for ip in up] + [('arp', 'up', ip, 0) for ip in ARP]
+os.makedirs(os.path.join(MADE, 'masscan-ping'), exist_ok=True)
+
+lst = open(os.path.join(night2, 'masscan.list')).read()
+ts = lst.strip().split('\n')[-2].split()[4]  # the last record's time
+body = ''.join(f'{status} {proto} 0 {ip} {ts}\n' for proto, status, ip, _ in ping)
+write('masscan-ping/night2-ping.list', lst[:lst.rindex('# end\n')] + body + '# end\n')
+
+jsn = open(os.path.join(night2, 'masscan.json')).read()
+ts = records(2)[-1]['timestamp']
+body = ''.join(f',\n{{   "ip": "{ip}",   "timestamp": "{ts}", "ports": [ {{"port": 0, "proto": "{proto}", "status": "{status}", "reason": "none", "ttl": {ttl}}} ] }}\n'
+               for proto, status, ip, ttl in ping)
+write('masscan-ping/night2-ping.json', jsn[:jsn.rindex(']\n')] + body + ']\n')
+
+body = ''.join(f'{{"ip":"{ip}","timestamp":"{ts}","port":0,"proto":"{proto}","rec_type":"status","data":{{"status":"{status}","reason":"none","ttl":{ttl}}}}}\n'
+               for proto, status, ip, ttl in ping)
+write('masscan-ping/night2-ping-oD.ndjson', ''.join(ndjson_line(r) for r in records(2)) + body)
+
+xml = open(os.path.join(night2, 'masscan.xml'), newline='').read()
+ts = re.findall(r'<host endtime="(\d+)">', xml)[-1]
+body = ''.join(f'<host endtime="{ts}"><address addr="{ip}" addrtype="ipv4"/><ports><port protocol="{proto}" portid="0">'
+               f'<state state="{status}" reason="none" reason_ttl="{ttl}"/></port></ports></host>\r\n' for proto, status, ip, ttl in ping)
+with open(os.path.join(MADE, 'masscan-ping/night2-ping.xml'), 'w', newline='') as f:
+    f.write(xml[:xml.index('<runstats>')] + body + xml[xml.index('<runstats>'):])

@@ -13,12 +13,19 @@ export interface CliResult {
   stderr: string;
 }
 
-/** wrap: a command that runs the CLI, e.g. ['prlimit', '--fsize=N']. */
-export function cli(args: string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; wrap?: string[] } = {}): Promise<CliResult> {
+/**
+ * wrap: a command that runs the CLI, e.g. ['prlimit', '--fsize=N'].
+ * uid/gid: run as another user (the test runs as root), as a service account would.
+ */
+export function cli(
+  args: string[],
+  opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; wrap?: string[]; uid?: number; gid?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const [cmd, ...argv] = [...(opts.wrap ?? []), process.execPath, BIN, ...args];
     const child = spawn(cmd, argv, {
       cwd: opts.cwd ?? ROOT,
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid ?? opts.uid }),
       env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

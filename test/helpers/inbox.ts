@@ -121,3 +121,17 @@ export function comparable(c: ChangeRow): Omit<ChangeRow, 'id' | 'scan_id'> {
 
 const keyOf = (c: Omit<ChangeRow, 'id' | 'scan_id'>) => JSON.stringify(c);
 export const comparableSet = (list: ChangeRow[]): string[] => list.map((c) => keyOf(comparable(c))).sort();
+
+/** `temp()` gives a fresh TempDir; all are removed after each test. */
+export function useTempDirs(): () => TempDir {
+  let made: TempDir[] = [];
+  afterEach(() => {
+    for (const t of made) t.remove();
+    made = [];
+  });
+  return () => {
+    const t = new TempDir();
+    made.push(t);
+    return t;
+  };
+}

@@ -121,8 +121,8 @@ describe('zmap without the port in its rows', () => {
 
 describe('bad records are rejected with their line', () => {
   test.each([
-    ['masscan -oL', masscanList, '#masscan\nopen tcp 99999 10.0.0.1 1\n# end\n', 'line 2'],
-    ['masscan -oJ', masscanJson, '[\n{"ip": "10.0.0.1", "timestamp": "1", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] },\n{"ip": "not-an-ip", "timestamp": "1", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] }\n]\n', 'line 3'],
+    ['masscan -oL', masscanList, '#masscan\nopen tcp 99999 10.0.0.1 1741058400\n# end\n', 'line 2'],
+    ['masscan -oJ', masscanJson, '[\n{"ip": "10.0.0.1", "timestamp": "1741058400", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] },\n{"ip": "not-an-ip", "timestamp": "1741058400", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] }\n]\n', 'line 3'],
     ['naabu', naabuJson, '{"ip":"10.0.0.1","port":22,"protocol":"tcp"}\n{"ip":"10.0.0.1","port":"x"}\n', 'line 2'],
     ['zmap', zmapCsv, 'saddr,sport\n10.0.0.1,22\n10.0.0.999,22\n', 'line 3'],
   ])('%s: rejected at the bad line', async (_n, agent, text, position) => {

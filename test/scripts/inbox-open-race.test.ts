@@ -1,0 +1,77 @@
+// The file's type is judged when the inbox is listed (lstat), but the file is opened later. A FIFO
+// or a symbolic link swapped in between must not be waited on (a FIFO without a writer blocks an
+// open for ever) or followed: the open refuses both (O_NOFOLLOW|O_NONBLOCK, then fstat of the
+// descriptor, which is also what the file is read from), and the file goes to failed/. The swap
+// cannot be timed from outside a running watcher, so the entry is listed, then swapped, then handed
+// to processEntry and to the peek, as the watcher would.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { forEachDb } from '../helpers/db';
+import { LAB, useTempDirs, type TempDir } from '../helpers/inbox';
+import { openDb } from '../../db/connection';
+import { EMPTY_CONFIG } from '../../common/config';
+import { listInbox, type InboxEntry } from '../../scripts/inbox-files';
+import { processEntry } from '../../scripts/inbox-process';
+import { peekFile } from '../../scripts/inbox-peek';
+
+const temp = useTempDirs();
+const NIGHT1 = path.join(LAB, 'night1/scan-in/nmap-tcp.xml');
+
+function mkfifo(file: string): boolean {
+  try {
+    execFileSync('mkfifo', [file]);
+    return true;
+  } catch (e) {
+    console.warn(`[portdelta tests] FIFO case not run: mkfifo failed (${(e as Error).message})`);
+    return false;
+  }
+}
+
+/** scan-in/x.xml listed as the regular file it is now. */
+async function listed(t: TempDir): Promise<InboxEntry> {
+  t.write('scan-in/x.xml', fs.readFileSync(NIGHT1));
+  const { entries } = await listInbox(t.inbox);
+  expect(entries.map((e) => e.rel)).toEqual(['scan-in/x.xml']);
+  expect(entries[0].stat.isFile()).toBe(true);
+  return entries[0];
+}
+
+forEachDb('inbox: a file swapped after the listing', (db) => {
+  test('a FIFO swapped in goes to failed/ at once, and the peek does not wait on it either', async () => {
+    const t = temp();
+    const e = await listed(t);
+    fs.rmSync(e.abs);
+    if (!mkfifo(e.abs)) return;
+    expect(await peekFile(e.abs, 'scan-in', EMPTY_CONFIG)).toEqual({ startedAt: null, scanner: null });
+    const handle = await openDb(db.fresh());
+    try {
+      const r = await processEntry(handle, EMPTY_CONFIG, t.inbox, e, { startedAt: null, scanner: null }, () => new Date());
+      expect(r).toEqual(expect.objectContaining({ status: 'failed', moved_to: 'failed/scan-in/x.xml' }));
+      expect(r!.error).toMatch(/not a regular file/);
+    } finally {
+      await handle.close();
+    }
+    expect(fs.lstatSync(path.join(t.inbox, 'failed/scan-in/x.xml')).isFIFO()).toBe(true);
+    expect(fs.readFileSync(path.join(t.inbox, 'failed/scan-in/x.xml.error.txt'), 'utf8')).toMatch(/not a regular file[\s\S]*remedy: upload the scan file itself/);
+  }, 20_000);
+
+  test('a symbolic link swapped in is not followed: failed/, nothing stored', async () => {
+    const t = temp();
+    const e = await listed(t);
+    fs.rmSync(e.abs);
+    fs.symlinkSync(NIGHT1, e.abs);
+    const handle = await openDb(db.fresh());
+    try {
+      const r = await processEntry(handle, EMPTY_CONFIG, t.inbox, e, { startedAt: null, scanner: null }, () => new Date());
+      expect(r).toEqual(expect.objectContaining({ status: 'failed', moved_to: 'failed/scan-in/x.xml' }));
+      expect(r!.error).toMatch(/a symbolic link, not a file/);
+      const [{ n }] = await handle.knex('scans').count({ n: '*' });
+      expect(Number(n)).toBe(0);
+    } finally {
+      await handle.close();
+    }
+    expect(fs.lstatSync(path.join(t.inbox, 'failed/scan-in/x.xml')).isSymbolicLink()).toBe(true);
+    expect(fs.existsSync(NIGHT1)).toBe(true);
+  });
+});

@@ -1,0 +1,44 @@
+// `watch --once` and `run` take a file when it is in both listings, looking the same, with at least
+// the settle time between them on the monotonic clock (before, two wall-clock readings around a
+// timer that may fire a millisecond early judged an unchanged file "not settled" now and then, and
+// `run` exited 0 with the night's scans missing). A file that appears while they wait is still being
+// written: it is reported, and `run` says so in a warning line.
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { forEachDb } from '../helpers/db';
+import { LAB, useTempDirs, waitFor, Watcher } from '../helpers/inbox';
+import { waitAtLeast } from '../../scripts/watch';
+
+const temp = useTempDirs();
+
+forEachDb('run: files that arrive during the settle wait', (db) => {
+  test('a file that appears while run waits is left for the next run with a warning; the settled one is ingested; exit 0', async () => {
+    const t = temp();
+    const cfg = path.join(t.dir, 'run.yaml');
+    fs.writeFileSync(cfg, `inbox: ${t.inbox}\ninbox_settle: 4s\n`);
+    t.write('scan-in/night1.xml', fs.readFileSync(path.join(LAB, 'night1/scan-in/nmap-tcp.xml')));
+    const w = new Watcher(['--db', db.fresh(), '--config', cfg, 'run']);
+    // The line comes after the first listing; the second one is 4 s later: the new file falls between.
+    await waitFor('the first listing', () => /inbox: 1 file\(s\) found; waiting 4000 ms/.test(w.stdout));
+    t.write('scan-in/night2.xml', fs.readFileSync(path.join(LAB, 'night2/scan-in/nmap-tcp.xml')));
+    const { code } = await w.exited;
+    expect(w.stdout).toMatch(/scan-in\/night1\.xml: applied as scan 1 of scan-in/);
+    expect(w.stdout).toMatch(/scan-in\/night2\.xml: still being written, left for the next run/);
+    expect(w.stdout).toMatch(/run: 1 file\(s\): 1 applied, 0 stale, 0 duplicate, 0 failed, 0 deferred; 1 still being written/);
+    expect(w.stderr).toMatch(/warning: 1 file\(s\) still being written were left for the next run: their scans are not in this run's reports/);
+    expect(code).toBe(0);
+    expect(t.waiting()).toEqual(['scan-in/night2.xml']);
+  });
+});
+
+describe('waitAtLeast', () => {
+  test.each([1, 2, 3, 7, 16])('returns only after %i ms have passed on the monotonic clock, however early a timer fires', async (ms) => {
+    const ac = new AbortController();
+    for (let i = 0; i < 40; i++) {
+      const start = performance.now();
+      await waitAtLeast(ms, ac.signal);
+      expect(performance.now() - start).toBeGreaterThanOrEqual(ms);
+    }
+  });
+});
