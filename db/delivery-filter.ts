@@ -12,6 +12,8 @@ export interface DeliveryFilter {
   scannerGroups?: string[];
   ports?: PortScope;
   protos?: Proto[];
+  /** `since`: only changes detected at or after this (epoch ms). */
+  detectedFrom?: number;
 }
 
 function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
@@ -20,6 +22,7 @@ function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
   if (f.scanners) q.whereIn('s.name', f.scanners);
   if (f.scannerGroups) q.whereIn('s.group_name', f.scannerGroups);
   if (f.protos) q.whereIn('c.proto', f.protos);
+  if (f.detectedFrom !== undefined) q.where('c.detected_at', '>=', f.detectedFrom);
   const ports = f.ports;
   if (ports) {
     q.whereNotNull('c.port').where((w) => {

@@ -3,11 +3,12 @@
 import type { Config } from '../common/config';
 import { UsageError } from '../common/errors';
 import type { Db } from '../db/connection';
-import { previewClaim, type KeyedChange } from '../db/delivery-repo';
+import { countWaiting, previewClaim, type KeyedChange } from '../db/delivery-repo';
+import { databaseError } from '../db/db-errors';
 import { listDisagreements, scannerGroups } from '../db/disagreement-repo';
 import type { AgentConfig } from './config-schema';
 import { loadPolicy, policyPath } from './policy';
-import { countDecisions, decider, emptyResult, reportChange, runAgent, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
+import { countDecisions, decider, emptyResult, reportChange, runAgent, runFilter, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
 import type { DeliveryDeps, Disagreement, Policy, SmtpSettings } from './types';
 
 export type { AgentResult, DryRunItem } from './run-agent';
@@ -75,7 +76,8 @@ export async function runOutputAgents(ctx: { config: Config; db: Db }, opts: Run
     try {
       results.push(opts.dryRun ? await dryRun(agent, env, wouldSend) : await runAgent(agent, env));
     } catch (e) {
-      results.push({ ...emptyResult(agent, 'failed'), error: (e as Error).message });
+      const err = databaseError(opts.dryRun ? 'could not read what it would take' : 'could not claim changes', e);
+      results.push({ ...emptyResult(agent, 'failed'), error: err.message, remedy: err.remedy });
     }
   }
   return results;
@@ -83,9 +85,12 @@ export async function runOutputAgents(ctx: { config: Config; db: Db }, opts: Run
 
 async function dryRun(agent: AgentConfig, env: AgentRunEnv, wouldSend: Map<string, KeyedChange[]>): Promise<AgentResult> {
   const result = emptyResult(agent, 'dry-run');
+  const nowMs = env.deps.now().getTime();
+  const filter = runFilter(agent, nowMs);
   const preview = await previewClaim(env.db.knex, {
-    agent: agent.name, targetGroup: agent.targetGroup, filter: agent.filter, nowMs: env.deps.now().getTime(),
+    agent: agent.name, targetGroup: agent.targetGroup, filter, windowMs: agent.duplicateWindowMs, limit: agent.maxChanges, nowMs,
   });
+  if (preview.changes.length >= agent.maxChanges) result.waiting = (await countWaiting(env.db.knex, agent.name, filter, nowMs)) - preview.changes.length;
   const group = agent.targetGroup;
   const decisions = decider(agent, env.policy)(preview.fresh, [...preview.known, ...(group ? wouldSend.get(group) ?? [] : [])]);
   countDecisions(result, decisions);
