@@ -45,7 +45,7 @@ const smtpSettings = (config: Config): SmtpSettings | undefined => config.smtp;
 /**
  * What `report` and `run` both do: the configured policy (its file checked before anything is
  * claimed) and the scanner-group disagreements for agents that include them, within the agent's
- * own scanner_groups and networks.
+ * networks and the groups of its scanner_groups (else of its scanners, else all).
  */
 export async function runConfiguredAgents(
   ctx: { config: Config; configFile: string | null; db: Db },
@@ -54,11 +54,17 @@ export async function runConfiguredAgents(
   const file = policyPath(ctx.config.policy, ctx.configFile);
   const policy = file ? loadPolicy(file) : null;
   const disagreements = async (agent: AgentConfig): Promise<Disagreement[]> => {
-    const base = { networks: agent.filter.networks, config: ctx.config };
-    if (!agent.filter.scannerGroups?.length) return listDisagreements(ctx.db.knex, base);
-    const known = await scannerGroups(ctx.db.knex, ctx.config);
-    const groups = agent.filter.scannerGroups.filter((g) => known.has(g));
-    return (await Promise.all(groups.map((group) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
+    try {
+      const base = { networks: agent.filter.networks, config: ctx.config };
+      const { scannerGroups: named, scanners } = agent.filter;
+      if (!named?.length && !scanners?.length) return listDisagreements(ctx.db.knex, base);
+      const known = await scannerGroups(ctx.db.knex, ctx.config);
+      // The groups the agent's changes come from: those it names, else those of its scanners.
+      const groups = [...known].filter(([g, members]) => (named?.length ? named.includes(g) : members.some((m) => scanners!.includes(m.name))));
+      return (await Promise.all(groups.map(([group]) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
+    } catch (e) {
+      throw databaseError('could not read the scanner-group disagreements', e);
+    }
   };
   return runOutputAgents(ctx, { ...opts, policy, disagreements });
 }
