@@ -106,10 +106,16 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
     throw databaseError('could not claim changes', e);
   });
   countDecisions(result, decisions);
-  if (changes.length + result.suppressed + result.expected >= agent.maxChanges) result.waiting = await countWaiting(env.db.knex, agent.name, filter, clock());
+  // The lease is renewed from here on, whatever comes before the delivery.
+  const recorder = changes.length ? new ClaimRecorder(env.db.knex, token, clock, env.deps.log) : null;
+  if (changes.length + result.suppressed + result.expected >= agent.maxChanges) {
+    result.waiting = await countWaiting(env.db.knex, agent.name, filter, clock()).catch((e) => {
+      env.deps.log(`could not count the changes left for the next run: ${databaseReason(e)}`);
+      return 0;
+    });
+  }
   // Nothing new, nothing sent: disagreements alone are a standing condition, not news.
-  if (changes.length === 0) return result;
-  const recorder = new ClaimRecorder(env.db.knex, token, clock, env.deps.log);
+  if (!recorder) return result;
   let sent: number[] | undefined;
   let failure: unknown;
   try {
@@ -140,6 +146,11 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
     // Deleting these claims would send them all again on the next run; left as they are, they are
     // sent again only if the lease runs out before anything else records them.
     result.status = 'failed';
+    if (result.delivered === 0) {
+      result.error = `${result.error}; giving the claims back failed too (${databaseReason(e)}): they are retried once their lease has run out`;
+      result.remedy ??= databaseRemedy(e);
+      return result;
+    }
     result.unrecorded = result.delivered;
     const why = `sent, but not recorded: ${databaseReason(e)}`;
     result.error = failure ? `${result.error}; what went out before it was ${why}` : why;
