@@ -13,15 +13,21 @@ function counts(r: AgentResult, verb: string): string {
   return parts.join(', ');
 }
 
+const waiting = (r: AgentResult) => (r.waiting ? `; ${r.waiting} more waiting for the next run (max_changes)` : '');
+
+/** One line per agent; the remedy of a failure, if any, is `remedyLine`. */
 export function agentLine(r: AgentResult): string {
   const who = `${r.agent} (${r.kind})`;
+  if (r.status === 'failed' && r.unrecorded) return `${who}: FAILED: ${safeText(r.error)}`;
   if (r.status === 'failed') {
     const sent = r.delivered ? `; ${plural(r.delivered, 'change')} delivered before it failed` : '';
     return `${who}: FAILED: ${safeText(r.error)}${sent}; ${r.retry ? `${plural(r.retry, 'change')} ` : 'it '}will be retried on the next run`;
   }
-  if (r.status === 'dry-run') return `${who}: would take ${plural(r.would?.length ?? 0, 'change')}${r.would?.length ? `: ${counts(r, 'to send')}` : ''}`;
-  return `${who}: ${counts(r, 'delivered') || 'nothing new'}`;
+  if (r.status === 'dry-run') return `${who}: would take ${plural(r.would?.length ?? 0, 'change')}${r.would?.length ? `: ${counts(r, 'to send')}` : ''}${waiting(r)}`;
+  return `${who}: ${counts(r, 'delivered') || 'nothing new'}${waiting(r)}`;
 }
+
+export const remedyLine = (r: AgentResult): string | null => (r.remedy ? `  remedy: ${safeText(r.remedy)}` : null);
 
 const MARK: Record<string, (of?: number) => string> = {
   deliver: () => '',
@@ -33,6 +39,8 @@ const MARK: Record<string, (of?: number) => string> = {
 export function printAgentResults(io: Io, results: AgentResult[]): void {
   for (const r of results) {
     io.out(agentLine(r) + '\n');
+    const remedy = remedyLine(r);
+    if (remedy) io.out(remedy + '\n');
     for (const w of r.would ?? []) {
       const host = w.hostname ? `${w.ip} (${safeText(w.hostname)})` : w.ip;
       io.out(`  ${String(w.id).padStart(6)}  ${host}  ${safeText(w.text)}  [${w.scanner}]${MARK[w.action](w.of)}\n`);

@@ -7,7 +7,7 @@ import { withContext } from './context';
 import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
 import { watchInbox } from '../scripts/watch';
 import type { InboxResult } from '../scripts/inbox-process';
-import { agentLine } from './report-output';
+import { agentLine, remedyLine } from './report-output';
 import { runConfiguredAgents, type AgentResult } from '../output-agents/runner';
 
 export const run: Action = async (_args, opts, global, io) =>
@@ -33,7 +33,8 @@ export const run: Action = async (_args, opts, global, io) =>
       } else {
         if (agents.length === 0) io.out(`${stamp()} output agents: none configured\n`);
         for (const a of agents) {
-          const line = `${stamp()} agent ${agentLine(a)}\n`;
+          const remedy = remedyLine(a);
+          const line = `${stamp()} agent ${agentLine(a)}\n${remedy ? `${stamp()} ${remedy}\n` : ''}`;
           if (a.status === 'failed') io.err(line);
           else io.out(line);
         }

@@ -4,6 +4,8 @@ import knexFactory, { type Knex } from 'knex';
 import path from 'node:path';
 import { types as pgTypes } from 'pg';
 import { PortdeltaError, UsageError } from '../common/errors';
+import { databaseReason, databaseRemedy, LOCKED } from './db-errors';
+import { lockWaitMs } from './lock-wait';
 import { migrationSource } from './migrations';
 
 export type Dialect = 'sqlite' | 'pg';
@@ -72,7 +74,7 @@ export function knexConfig(url: string): { config: Knex.Config; dialect: Dialect
         // WAL lets readers (report, serve) work while an ingest writes; NORMAL is durable at each
         // checkpoint and several times faster than FULL; the busy timeout makes a second process wait.
         afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) {
-          conn.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;', (err) => done(err, conn));
+          conn.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=${lockWaitMs()}; PRAGMA foreign_keys=ON;`, (err) => done(err, conn));
         },
       },
       migrations: { migrationSource, tableName: 'knex_migrations' },
@@ -88,12 +90,15 @@ export async function openDb(url: string = DEFAULT_DB, opts: { migrate?: boolean
     if (dialect === 'pg' && config.searchPath) {
       await knex.raw('CREATE SCHEMA IF NOT EXISTS ??', [(config.searchPath as string[])[0]]);
     }
-    if (opts.migrate !== false) await knex.migrate.latest();
+    // Migrating takes knex's migration lock, a write: only when something is pending, so that a
+    // read or a report can start while an ingest holds SQLite's write lock.
+    if (opts.migrate !== false && (await knex.migrate.list())[1].length > 0) await knex.migrate.latest();
   } catch (err) {
     await knex.destroy().catch(() => undefined);
-    throw new PortdeltaError('DATABASE', `cannot open the database at ${where}: ${(err as Error).message}`, {
+    const locked = LOCKED.has(String((err as { code?: unknown }).code));
+    throw new PortdeltaError('DATABASE', `cannot open the database at ${where}: ${databaseReason(err)}`, {
       cause: err,
-      remedy: dialect === 'pg' ? 'check that PostgreSQL runs and the URL (user, host, database) is right' : 'check that the directory exists and is writable',
+      remedy: locked ? databaseRemedy(err) : dialect === 'pg' ? 'check that PostgreSQL runs and the URL (user, host, database) is right' : 'check that the directory exists and is writable',
     });
   }
   return { knex, dialect, where, close: () => knex.destroy() };

@@ -15,6 +15,8 @@ export interface DeliveryFilter {
   listedGroups?: ListedGroups;
   ports?: PortScope;
   protos?: Proto[];
+  /** `since`: only changes detected at or after this (epoch ms). */
+  detectedFrom?: number;
 }
 
 /** common/scanner-groups.ts groupOf in SQL: a listed scanner by the config's group, any other by its stored one. */
@@ -30,6 +32,7 @@ function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
   if (f.scanners) q.whereIn('s.name', f.scanners);
   if (f.scannerGroups) whereScannerGroups(q, f.scannerGroups, f.listedGroups ?? {});
   if (f.protos) q.whereIn('c.proto', f.protos);
+  if (f.detectedFrom !== undefined) q.where('c.detected_at', '>=', f.detectedFrom);
   const ports = f.ports;
   if (ports) {
     q.whereNotNull('c.port').where((w) => {

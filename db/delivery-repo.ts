@@ -1,10 +1,11 @@
 // Deliveries (DESIGN §4): which output agent has taken which change. Claims hold no database lock
 // while a mail, hook or webhook runs: a claim is a row with a token and a lease, written in one short
-// transaction; the delivery happens outside it; then the rows are marked or deleted again.
+// transaction; the delivery happens outside it; then the rows are marked (db/delivery-marks.ts).
 import type { Knex } from 'knex';
 import type { ChangeRow } from '../common/types';
 import type { Db } from './connection';
 import { pending, type DeliveryFilter } from './delivery-filter';
+import { chunks, writing } from './delivery-marks';
 import { CHANGE_COLUMNS, iso, toChangeRow } from './query-repo';
 
 export type { DeliveryFilter } from './delivery-filter';
@@ -28,17 +29,19 @@ export interface ClaimSpec {
   targetGroup: string | null;
   filter: DeliveryFilter;
   token: string;
-  nowMs: number;
-  leaseUntilMs: number;
+  /** duplicate_window: the group's origins are read only this close (by detection time) to the claimed changes. */
+  windowMs: number;
+  /** max_changes: the most changes one run takes, lowest ids first. */
+  limit: number;
+  /** The clock; the lease is computed from it at the end of the claim, so a slow claim never commits an expired one. */
+  now(): number;
+  leaseMs: number;
 }
 
 export interface ClaimedChange extends ChangeRow {
   confirms: number | null;
   scan_time: string | null;
 }
-
-const CHUNK = 400;
-const chunks = <T>(list: T[]): T[][] => Array.from({ length: Math.ceil(list.length / CHUNK) }, (_, i) => list.slice(i * CHUNK, (i + 1) * CHUNK));
 
 const keyed = (r: Record<string, unknown>): KeyedChange => ({
   change_id: Number(r.change_id),
@@ -50,39 +53,54 @@ const keyed = (r: Record<string, unknown>): KeyedChange => ({
   detected_at: Number(r.detected_at),
 });
 
+/** Leaves out delivery rows that are not the group's history: this run's own, or claims about to be taken over. */
+type NotOrigin = { token: string } | { expiredOf: string; beforeMs: number };
+
 /**
  * Changes of a target group that went out (or are going out) as the first of their kind: delivered
- * or claimed, not suppressed, not themselves confirming another; on the same addresses as `ipKeys`.
+ * or claimed, not suppressed, not themselves confirming another; equivalent to one of `fresh` (a
+ * subquery of ip_key, proto, port, type, detected_at) and within the window of it. The window keeps
+ * this to the recent history of the claimed keys, not everything the group ever got.
  */
-async function knownOrigins(knex: Knex, group: string, ipKeys: Knex.QueryBuilder, excludeToken?: string): Promise<KeyedChange[]> {
+async function knownOrigins(knex: Knex, group: string, fresh: Knex.QueryBuilder, windowMs: number, not: NotOrigin): Promise<KeyedChange[]> {
   const q = knex('deliveries as d')
+    .join(fresh.as('f'), function () {
+      this.on('d.ip_key', 'f.ip_key').andOn('d.type', 'f.type')
+        .andOn(function () { this.on('d.proto', 'f.proto').orOn(function () { this.onNull('d.proto').andOnNull('f.proto'); }); })
+        .andOn(function () { this.on('d.port', 'f.port').orOn(function () { this.onNull('d.port').andOnNull('f.port'); }); })
+        .andOn('d.detected_at', '>=', knex.raw('f.detected_at - ?', [windowMs]))
+        .andOn('d.detected_at', '<=', knex.raw('f.detected_at + ?', [windowMs]));
+    })
     .join('changes as c', 'c.id', 'd.change_id')
     .distinct('d.change_id', 'c.ip', 'd.ip_key', 'd.proto', 'd.port', 'd.type', 'd.detected_at')
     .where('d.target_group', group)
     .whereIn('d.status', ['claimed', 'delivered'])
-    .whereNull('d.confirms_change_id')
-    .whereIn('d.ip_key', ipKeys);
-  if (excludeToken) q.where((w) => w.whereNull('d.claim_token').orWhereNot('d.claim_token', excludeToken));
+    .whereNull('d.confirms_change_id');
+  if ('token' in not) q.where((w) => w.whereNull('d.claim_token').orWhereNot('d.claim_token', not.token));
+  else q.whereNot((w) => w.where('d.agent', not.expiredOf).where('d.status', 'claimed').where('d.lease_until', '<', not.beforeMs));
   return (await q).map(keyed);
 }
 
 async function applyDecisions(trx: Knex.Transaction, token: string, decisions: Map<number, Decision>): Promise<void> {
+  const mine = () => trx('deliveries').where({ claim_token: token, status: 'claimed' });
   const suppressed = [...decisions].filter(([, d]) => 'status' in d).map(([id]) => id);
-  for (const ids of chunks(suppressed)) {
-    await trx('deliveries').where('claim_token', token).whereIn('change_id', ids).update({ status: 'suppressed', lease_until: null });
-  }
+  for (const ids of chunks(suppressed)) await mine().whereIn('change_id', ids).update({ status: 'suppressed', lease_until: null });
   const byOrigin = new Map<number, number[]>();
   for (const [id, d] of decisions) if ('confirms' in d) byOrigin.set(d.confirms, [...(byOrigin.get(d.confirms) ?? []), id]);
   for (const [origin, list] of byOrigin) {
-    for (const ids of chunks(list)) await trx('deliveries').where('claim_token', token).whereIn('change_id', ids).update({ confirms_change_id: origin });
+    for (const ids of chunks(list)) await mine().whereIn('change_id', ids).update({ confirms_change_id: origin });
   }
 }
 
+const expiredClaims = (knex: Knex, agent: string, beforeMs: number) =>
+  knex('deliveries').where({ agent, status: 'claimed' }).where('lease_until', '<', beforeMs);
+
 /**
- * Claims, in one short transaction, every pending change of the agent: one INSERT … SELECT tags
- * them with the token and a lease; `decide` then marks target-group repeats and expected changes
- * (it sees what other runs of the group decided before, because the decisions are serialised per
- * target group); claims of crashed runs whose lease ran out are taken over. Returns what to deliver.
+ * Claims, in one short transaction, the agent's pending changes, at most `limit`, lowest ids first:
+ * claims of crashed runs whose lease ran out, then new ones (one INSERT … SELECT tags them with the
+ * token). `decide` marks target-group repeats and expected changes among the new ones (it sees what
+ * other runs of the group decided before, because claims are serialised per target group). The lease
+ * is set last, from the clock at that moment. Returns what to deliver.
  */
 export async function claimChanges(
   db: Db,
@@ -90,34 +108,44 @@ export async function claimChanges(
   decide: (fresh: KeyedChange[], known: KeyedChange[]) => Map<number, Decision>,
 ): Promise<{ changes: ClaimedChange[]; decisions: Map<number, Decision> }> {
   const { agent, token } = spec;
-  const decisions = await db.knex.transaction(async (trx) => {
+  const decisions = await writing(db.knex, async (trx) => {
     // PostgreSQL: one claimer per target group at a time, so two agents of a group never both take
-    // an equivalent change as the first. SQLite: the INSERT below is the first statement, so the
+    // an equivalent change as the first. SQLite: the UPDATE below is the first statement, so the
     // transaction starts as a writer and waits on busy_timeout instead of failing with SQLITE_BUSY.
     if (db.dialect === 'pg') {
       await trx.raw("SELECT pg_advisory_xact_lock(hashtext('portdelta:' || current_schema() || ':deliveries:' || ?))", [spec.targetGroup ?? `agent ${agent}`]);
     }
-    const { sql, bindings } = pending(trx, agent, spec.filter)
-      .select(
-        trx.raw('?', [agent]), 'c.id', trx.raw('?', [spec.targetGroup]), 'c.ip_key', 'c.proto', 'c.port', 'c.type', 'c.detected_at',
-        trx.raw("'claimed'"), trx.raw('?', [token]), trx.raw('CAST(? AS BIGINT)', [spec.leaseUntilMs]),
-      )
-      .toSQL();
-    await trx.raw(
-      `INSERT INTO deliveries (agent, change_id, target_group, ip_key, proto, port, type, detected_at, status, claim_token, lease_until) ${sql} ON CONFLICT (agent, change_id) DO NOTHING`,
-      bindings as Knex.RawBinding[],
-    );
+    const startMs = spec.now();
+    // Claims of a crashed run are taken over under a second token until the decisions are made:
+    // they were decided by their own run and stay origins for the new ones.
+    const oldToken = `${token}:old`;
+    const oldest = expiredClaims(trx, agent, startMs).select('change_id').orderBy('change_id').limit(spec.limit);
+    const took = await expiredClaims(trx, agent, startMs).whereIn('change_id', oldest).update({ claim_token: oldToken });
+    if (took < spec.limit) {
+      const { sql, bindings } = pending(trx, agent, spec.filter)
+        .select(
+          trx.raw('?', [agent]), 'c.id', trx.raw('?', [spec.targetGroup]), 'c.ip_key', 'c.proto', 'c.port', 'c.type', 'c.detected_at',
+          trx.raw("'claimed'"), trx.raw('?', [token]), trx.raw('CAST(? AS BIGINT)', [startMs + spec.leaseMs]),
+        )
+        .orderBy('c.id')
+        .limit(spec.limit - took)
+        .toSQL();
+      await trx.raw(
+        `INSERT INTO deliveries (agent, change_id, target_group, ip_key, proto, port, type, detected_at, status, claim_token, lease_until) ${sql} ON CONFLICT (agent, change_id) DO NOTHING`,
+        bindings as Knex.RawBinding[],
+      );
+    }
+    const mine = (t = token) => trx('deliveries as d').where({ 'd.claim_token': t, 'd.status': 'claimed' });
     const fresh = (
-      await trx('deliveries as d').join('changes as c', 'c.id', 'd.change_id').where('d.claim_token', token).orderBy('d.change_id')
+      await mine().join('changes as c', 'c.id', 'd.change_id').orderBy('d.change_id')
         .select('d.change_id', 'c.ip', 'd.ip_key', 'd.proto', 'd.port', 'd.type', 'd.detected_at')
     ).map(keyed);
-    const known = spec.targetGroup && fresh.length
-      ? await knownOrigins(trx, spec.targetGroup, trx('deliveries').select('ip_key').where('claim_token', token), token)
-      : [];
+    const freshKeys = mine().select('d.ip_key', 'd.proto', 'd.port', 'd.type', 'd.detected_at');
+    const known = spec.targetGroup && fresh.length ? await knownOrigins(trx, spec.targetGroup, freshKeys, spec.windowMs, { token }) : [];
     const decided = decide(fresh, known);
     await applyDecisions(trx, token, decided);
-    await trx('deliveries').where({ agent, status: 'claimed' }).where('lease_until', '<', spec.nowMs)
-      .update({ claim_token: token, lease_until: spec.leaseUntilMs });
+    if (took > 0) await mine(oldToken).update({ claim_token: token });
+    await mine().update({ lease_until: spec.now() + spec.leaseMs });
     return decided;
   });
   return { changes: await claimedChanges(db.knex, token), decisions };
@@ -143,34 +171,30 @@ function withScan(r: Record<string, unknown>): ClaimedChange {
   };
 }
 
-/** What a claim would take now, without writing: pending changes and the group's known origins. */
+/**
+ * What a claim would take now, without writing: pending changes (those with only an expired claim
+ * of the agent included), at most `limit`, and the group's known origins; the agent's own expired
+ * claims are not origins, since the claim would take them over and send them itself.
+ */
 export async function previewClaim(
   knex: Knex,
-  spec: Pick<ClaimSpec, 'agent' | 'targetGroup' | 'filter' | 'nowMs'>,
+  spec: Pick<ClaimSpec, 'agent' | 'targetGroup' | 'filter' | 'windowMs' | 'limit'> & { nowMs: number },
 ): Promise<{ changes: ClaimedChange[]; fresh: KeyedChange[]; known: KeyedChange[] }> {
-  const rows = await pending(knex, spec.agent, spec.filter, spec.nowMs)
+  const take = () => pending(knex, spec.agent, spec.filter, spec.nowMs).orderBy('c.id').limit(spec.limit);
+  const rows = await take()
     .leftJoin('scans as sc', 'sc.id', 'c.scan_id')
-    .select([...CHANGE_COLUMNS, 'c.ip_key', 'sc.started_at', 'sc.finished_at', knex.raw('NULL as confirms_change_id')])
-    .orderBy('c.id');
+    .select([...CHANGE_COLUMNS, 'c.ip_key', 'sc.started_at', 'sc.finished_at', knex.raw('NULL as confirms_change_id')]);
   const changes = rows.map(withScan);
   const fresh = rows.map((r: Record<string, unknown>) => keyed({ ...r, change_id: r.id }));
-  const keys = pending(knex, spec.agent, spec.filter, spec.nowMs).select('c.ip_key');
-  const known = spec.targetGroup && fresh.length ? await knownOrigins(knex, spec.targetGroup, keys) : [];
+  const keys = take().select('c.ip_key', 'c.proto', 'c.port', 'c.type', 'c.detected_at');
+  const known = spec.targetGroup && fresh.length
+    ? await knownOrigins(knex, spec.targetGroup, keys, spec.windowMs, { expiredOf: spec.agent, beforeMs: spec.nowMs })
+    : [];
   return { changes, fresh, known };
 }
 
-/** Keeps the claims alive while a long delivery runs; false when another run has taken them over. */
-export async function renewLease(knex: Knex, token: string, leaseUntilMs: number): Promise<boolean> {
-  return (await knex('deliveries').where({ claim_token: token, status: 'claimed' }).update({ lease_until: leaseUntilMs })) > 0;
-}
-
-/** Marks `ids` (all claimed ones when omitted) delivered and gives the other claims back for the next run. */
-export async function finishClaims(knex: Knex, token: string, nowMs: number, ids?: number[]): Promise<void> {
-  const mark = (q: Knex.QueryBuilder) => q.update({ status: 'delivered', delivered_at: nowMs, lease_until: null });
-  if (ids === undefined) {
-    await mark(knex('deliveries').where({ claim_token: token, status: 'claimed' }));
-    return;
-  }
-  for (const part of chunks(ids)) await mark(knex('deliveries').where({ claim_token: token, status: 'claimed' }).whereIn('change_id', part));
-  await knex('deliveries').where({ claim_token: token, status: 'claimed' }).del();
+/** Changes the agent would still take after this run: pending ones, and claims whose lease ran out. */
+export async function countWaiting(knex: Knex, agent: string, filter: DeliveryFilter, nowMs: number): Promise<number> {
+  const [{ n }] = await pending(knex, agent, filter, nowMs).count({ n: '*' });
+  return Number(n);
 }

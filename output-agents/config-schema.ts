@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration, listOf, parsed, portSpec, protoList, targetList } from '../common/config-fields';
 import { parseTypeMask } from '../common/change-mask';
+import { DURATION_HINT, parseDuration } from '../common/duration';
 import { listedGroups } from '../common/scanner-groups';
 import { PROTOS } from '../common/types';
 import type { DeliveryFilter } from '../db/delivery-repo';
@@ -27,8 +28,29 @@ const commonKeys = z.object({
   duplicate_window: duration.default('24h'),
   only_unexpected: z.boolean().default(false),
   include_disagreements: z.boolean().default(false),
+  max_changes: z.number().int().min(1).default(10_000),
+  // YAML 1.1 readers turn an unquoted 2025-03-01 into a date; take that as well as the text.
+  since: z.union([z.string(), z.date()]).transform(parsed(parseSince)).optional(),
 });
 const COMMON = Object.keys(commonKeys.shape);
+
+export type Since = { atMs: number } | { agoMs: number };
+
+/** `since`: an ISO date or time (2025-03-01, 2025-03-01T06:00Z), or a duration back from each run (7d). */
+function parseSince(v: string | Date): Since {
+  if (v instanceof Date) return { atMs: v.getTime() };
+  const agoMs = parseDuration(v);
+  if (agoMs !== null) return { agoMs };
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ]([\d:.]+)(Z|[+-]\d{2}:?\d{2})?)?$/.exec(v.trim());
+  // Without a zone the time is UTC, like every time portdelta prints.
+  const atMs = m ? Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`) : NaN;
+  if (Number.isNaN(atMs)) throw new TypeError(`'${v}' is neither a date (2025-03-01, 2025-03-01T06:00Z) nor a duration (${DURATION_HINT})`);
+  return { atMs };
+}
+
+/** The first detection time an agent takes in a run at `nowMs`; undefined: no limit. */
+export const sinceMs = (since: Since | null, nowMs: number): number | undefined =>
+  since === null ? undefined : 'atMs' in since ? since.atMs : nowMs - since.agoMs;
 
 /** One validated output agent. */
 export interface AgentConfig {
@@ -40,6 +62,10 @@ export interface AgentConfig {
   duplicateWindowMs: number;
   onlyUnexpected: boolean;
   includeDisagreements: boolean;
+  /** The most changes one run takes (lowest ids first); the rest wait for the next run. */
+  maxChanges: number;
+  /** Changes detected before this are not for the agent: a fixed time, or a time span back from each run. */
+  since: Since | null;
   /** The kind's own options, as its parseOptions returned them. */
   options: unknown;
 }
@@ -76,6 +102,8 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx, options
     duplicateWindowMs: c.duplicate_window,
     onlyUnexpected: c.only_unexpected,
     includeDisagreements: c.include_disagreements,
+    maxChanges: c.max_changes,
+    since: c.since ?? null,
     options: own.value,
   };
 }

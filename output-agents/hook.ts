@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { duration } from '../common/config-fields';
 import { parseWith } from './kind-options';
 import { runCommand } from './run-command';
-import type { ChangeBatch, OutputAgent, ReportChange } from './types';
+import type { ChangeBatch, DeliveryDeps, OutputAgent, ReportChange } from './types';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
@@ -77,7 +77,7 @@ export class PartialDeliveryError extends Error {
   }
 }
 
-async function perChange(batch: ChangeBatch, o: HookOptions): Promise<void> {
+async function perChange(batch: ChangeBatch, o: HookOptions, deps: DeliveryDeps): Promise<void> {
   const delivered: number[] = [];
   for (const c of batch.changes) {
     const values = { ...changeValues(c), agent: batch.agent };
@@ -87,14 +87,15 @@ async function perChange(batch: ChangeBatch, o: HookOptions): Promise<void> {
       throw new PartialDeliveryError(`change ${c.id}: ${(e as Error).message}`, delivered);
     }
     delivered.push(c.id);
+    await deps.progress?.([c.id]);
   }
 }
 
 export const hookAgent: OutputAgent<HookOptions> = {
   kind: 'hook',
   parseOptions: (raw) => parseWith(schema, raw),
-  async deliver(batch, options) {
-    if (options.per === 'change') return perChange(batch, options);
+  async deliver(batch, options, deps) {
+    if (options.per === 'change') return perChange(batch, options, deps);
     const values = { agent: batch.agent, count: String(batch.changes.length) };
     await runCommand({
       argv: options.command.map((a) => fill(a, values)),

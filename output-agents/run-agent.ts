@@ -2,18 +2,17 @@
 // held while it delivers; the claims carry a lease that is renewed while a long delivery runs.
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/connection';
-import { claimChanges, finishClaims, renewLease, type ClaimedChange, type Decision, type KeyedChange } from '../db/delivery-repo';
+import { claimChanges, countWaiting, type ClaimedChange, type Decision, type DeliveryFilter, type KeyedChange } from '../db/delivery-repo';
+import { databaseError, databaseReason, databaseRemedy } from '../db/db-errors';
 import { describeChange } from '../common/describe';
 import { groupOf, type ListedGroups } from '../common/scanner-groups';
+import type { PortdeltaError } from '../common/errors';
 import type { Proto } from '../common/types';
-import type { AgentConfig } from './config-schema';
+import { ClaimRecorder, LEASE_MS } from './claim-record';
+import { sinceMs, type AgentConfig } from './config-schema';
 import { decideDuplicates } from './duplicates';
 import { byKind } from './registry';
 import type { ChangeBatch, DeliveryDeps, Disagreement, Policy, PolicyVerdict, ReportChange } from './types';
-
-/** A crashed run's claims are taken over this long after their last renewal. */
-export const LEASE_MS = 5 * 60_000;
-const RENEW_MS = 60_000;
 
 export const NO_VERDICT: PolicyVerdict = Object.freeze({ expected: null, owner: null, note: null });
 
@@ -31,7 +30,13 @@ export interface AgentResult {
   expected: number;
   /** Claimed but not delivered because the delivery failed: the next run retries them. */
   retry: number;
+  /** Sent, but recording that failed: they stay claimed and may be sent again after the lease. */
+  unrecorded: number;
+  /** Changes this agent would take that are left for the next run (max_changes). */
+  waiting: number;
   error?: string;
+  /** What the operator can do about the error. */
+  remedy?: string;
   /** --dry-run: what the agent would take. */
   would?: DryRunItem[];
 }
@@ -57,7 +62,7 @@ export interface AgentRunEnv {
 }
 
 export const emptyResult = (agent: AgentConfig, status: AgentResult['status']): AgentResult => ({
-  agent: agent.name, kind: agent.kind, status, delivered: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0,
+  agent: agent.name, kind: agent.kind, status, delivered: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0, unrecorded: 0, waiting: 0,
 });
 
 export function verdictOf(policy: Policy | null, c: { ip: string; proto: string | null; port: number | null; type: number }): PolicyVerdict {
@@ -86,45 +91,73 @@ export function reportChange(c: ClaimedChange, policy: Policy | null, listed: Li
   return { ...c, group: groupOf(c.scanner, c.group, listed), text: describeChange(c), policy: verdictOf(policy, c) };
 }
 
+/** The agent's filter for a run at `nowMs`: its own filters and its `since`. */
+export const runFilter = (agent: AgentConfig, nowMs: number): DeliveryFilter => ({ ...agent.filter, detectedFrom: sinceMs(agent.since, nowMs) });
+
 export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<AgentResult> {
   const result = emptyResult(agent, 'ok');
   const kind = byKind(agent.kind)!;
   const token = randomBytes(16).toString('hex');
-  const nowMs = env.deps.now().getTime();
+  const clock = () => env.deps.now().getTime();
+  const filter = runFilter(agent, clock());
   const { changes, decisions } = await claimChanges(
     env.db,
-    { agent: agent.name, targetGroup: agent.targetGroup, filter: agent.filter, token, nowMs, leaseUntilMs: nowMs + LEASE_MS },
+    { agent: agent.name, targetGroup: agent.targetGroup, filter, token, windowMs: agent.duplicateWindowMs, limit: agent.maxChanges, now: clock, leaseMs: LEASE_MS },
     decider(agent, env.policy),
-  );
+  ).catch((e) => {
+    throw databaseError('could not claim changes', e);
+  });
   countDecisions(result, decisions);
+  // The lease is renewed from here on, whatever comes before the delivery.
+  const recorder = changes.length ? new ClaimRecorder(env.db.knex, token, clock, env.deps.log) : null;
+  if (changes.length + result.suppressed + result.expected >= agent.maxChanges) {
+    result.waiting = await countWaiting(env.db.knex, agent.name, filter, clock()).catch((e) => {
+      env.deps.log(`could not count the changes left for the next run: ${databaseReason(e)}`);
+      return 0;
+    });
+  }
   // Nothing new, nothing sent: disagreements alone are a standing condition, not news.
-  if (changes.length === 0) return result;
-  const batch: ChangeBatch = {
-    agent: agent.name,
-    targetGroup: agent.targetGroup,
-    changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
-    disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
-    generatedAt: env.deps.now(),
-  };
-  const renew = setInterval(() => {
-    renewLease(env.db.knex, token, env.deps.now().getTime() + LEASE_MS).catch((e: Error) => env.deps.log(`could not renew the claim: ${e.message}`));
-  }, RENEW_MS);
-  renew.unref();
+  if (!recorder) return result;
+  let sent: number[] | undefined;
+  let failure: unknown;
   try {
-    await kind.deliver(batch, agent.options, env.deps);
-    clearInterval(renew);
-    await finishClaims(env.db.knex, token, env.deps.now().getTime());
-    result.delivered = changes.length;
-    result.confirmed = changes.filter((c) => c.confirms !== null).length;
+    const batch: ChangeBatch = {
+      agent: agent.name,
+      targetGroup: agent.targetGroup,
+      changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
+      disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
+      generatedAt: env.deps.now(),
+    };
+    await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress });
   } catch (e) {
-    clearInterval(renew);
-    const done = new Set((e as { deliveredIds?: number[] }).deliveredIds ?? []);
-    await finishClaims(env.db.knex, token, env.deps.now().getTime(), [...done]);
+    failure = e;
+    sent = (e as { deliveredIds?: number[] }).deliveredIds ?? [];
+  }
+  const done = sent ? new Set(sent) : new Set(changes.map((c) => c.id));
+  result.delivered = changes.filter((c) => done.has(c.id)).length;
+  result.confirmed = changes.filter((c) => done.has(c.id) && c.confirms !== null).length;
+  result.retry = changes.length - result.delivered;
+  if (failure) {
     result.status = 'failed';
-    result.error = (e as Error).message;
-    result.delivered = changes.filter((c) => done.has(c.id)).length;
-    result.confirmed = changes.filter((c) => done.has(c.id) && c.confirms !== null).length;
-    result.retry = changes.length - result.delivered;
+    result.error = (failure as Error).message;
+    result.remedy = (failure as PortdeltaError).remedy;
+  }
+  try {
+    await recorder.finish(sent);
+  } catch (e) {
+    // Deleting these claims would send them all again on the next run; left as they are, they are
+    // sent again only if the lease runs out before anything else records them.
+    result.status = 'failed';
+    if (result.delivered === 0) {
+      result.error = `${result.error}; giving the claims back failed too (${databaseReason(e)}): they are retried once their lease has run out`;
+      result.remedy ??= databaseRemedy(e);
+      return result;
+    }
+    result.unrecorded = result.delivered;
+    const why = `sent, but not recorded: ${databaseReason(e)}`;
+    result.error = failure ? `${result.error}; what went out before it was ${why}` : why;
+    result.remedy = `${result.delivered} of the changes went out but are not recorded as delivered: they stay claimed, `
+      + `and after the lease runs out (${LEASE_MS / 60_000} minutes) the next run may send them again. ${databaseRemedy(e)}`;
   }
   return result;
 }

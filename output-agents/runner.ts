@@ -3,11 +3,12 @@
 import type { Config } from '../common/config';
 import { UsageError } from '../common/errors';
 import type { Db } from '../db/connection';
-import { previewClaim, type KeyedChange } from '../db/delivery-repo';
+import { countWaiting, previewClaim, type KeyedChange } from '../db/delivery-repo';
+import { databaseError } from '../db/db-errors';
 import { listDisagreements, scannerGroups } from '../db/disagreement-repo';
 import type { AgentConfig } from './config-schema';
 import { loadPolicy, policyPath } from './policy';
-import { countDecisions, decider, emptyResult, reportChange, runAgent, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
+import { countDecisions, decider, emptyResult, reportChange, runAgent, runFilter, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
 import type { DeliveryDeps, Disagreement, Policy, SmtpSettings } from './types';
 
 export type { AgentResult, DryRunItem } from './run-agent';
@@ -44,7 +45,7 @@ const smtpSettings = (config: Config): SmtpSettings | undefined => config.smtp;
 /**
  * What `report` and `run` both do: the configured policy (its file checked before anything is
  * claimed) and the scanner-group disagreements for agents that include them, within the agent's
- * own scanner_groups and networks.
+ * networks and the groups of its scanner_groups (else of its scanners, else all).
  */
 export async function runConfiguredAgents(
   ctx: { config: Config; configFile: string | null; db: Db },
@@ -53,11 +54,17 @@ export async function runConfiguredAgents(
   const file = policyPath(ctx.config.policy, ctx.configFile);
   const policy = file ? loadPolicy(file) : null;
   const disagreements = async (agent: AgentConfig): Promise<Disagreement[]> => {
-    const base = { networks: agent.filter.networks, config: ctx.config };
-    if (!agent.filter.scannerGroups?.length) return listDisagreements(ctx.db.knex, base);
-    const known = await scannerGroups(ctx.db.knex, ctx.config);
-    const groups = agent.filter.scannerGroups.filter((g) => known.has(g));
-    return (await Promise.all(groups.map((group) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
+    try {
+      const base = { networks: agent.filter.networks, config: ctx.config };
+      const { scannerGroups: named, scanners } = agent.filter;
+      if (!named?.length && !scanners?.length) return listDisagreements(ctx.db.knex, base);
+      const known = await scannerGroups(ctx.db.knex, ctx.config);
+      // The groups the agent's changes come from: those it names, else those of its scanners.
+      const groups = [...known].filter(([g, members]) => (named?.length ? named.includes(g) : members.some((m) => scanners!.includes(m.name))));
+      return (await Promise.all(groups.map(([group]) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
+    } catch (e) {
+      throw databaseError('could not read the scanner-group disagreements', e);
+    }
   };
   return runOutputAgents(ctx, { ...opts, policy, disagreements });
 }
@@ -75,7 +82,8 @@ export async function runOutputAgents(ctx: { config: Config; db: Db }, opts: Run
     try {
       results.push(opts.dryRun ? await dryRun(agent, env, wouldSend) : await runAgent(agent, env));
     } catch (e) {
-      results.push({ ...emptyResult(agent, 'failed'), error: (e as Error).message });
+      const err = databaseError(opts.dryRun ? 'could not read what it would take' : 'could not claim changes', e);
+      results.push({ ...emptyResult(agent, 'failed'), error: err.message, remedy: err.remedy });
     }
   }
   return results;
@@ -83,9 +91,12 @@ export async function runOutputAgents(ctx: { config: Config; db: Db }, opts: Run
 
 async function dryRun(agent: AgentConfig, env: AgentRunEnv, wouldSend: Map<string, KeyedChange[]>): Promise<AgentResult> {
   const result = emptyResult(agent, 'dry-run');
+  const nowMs = env.deps.now().getTime();
+  const filter = runFilter(agent, nowMs);
   const preview = await previewClaim(env.db.knex, {
-    agent: agent.name, targetGroup: agent.targetGroup, filter: agent.filter, nowMs: env.deps.now().getTime(),
+    agent: agent.name, targetGroup: agent.targetGroup, filter, windowMs: agent.duplicateWindowMs, limit: agent.maxChanges, nowMs,
   });
+  if (preview.changes.length >= agent.maxChanges) result.waiting = (await countWaiting(env.db.knex, agent.name, filter, nowMs)) - preview.changes.length;
   const group = agent.targetGroup;
   const decisions = decider(agent, env.policy)(preview.fresh, [...preview.known, ...(group ? wouldSend.get(group) ?? [] : [])]);
   countDecisions(result, decisions);

@@ -56,6 +56,12 @@ export interface DeliveryDeps {
   /** Lines for the run's log (stderr), already prefixed with the agent's name by the runner. */
   log(line: string): void;
   now(): Date;
+  /**
+   * A delivery that sends change by change (per-change hooks) reports each one that went out, and
+   * awaits it before the next: the runner records them in groups, so a run killed midway repeats at
+   * most the changes after the last group. It never throws. Absent in dry runs and tests.
+   */
+  progress?(ids: number[]): Promise<void>;
 }
 
 export interface SmtpSettings {

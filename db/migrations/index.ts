@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import * as m001 from './001_initial';
 import * as m002 from './002_deliveries';
+import * as m003 from './003_delivery_claims';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -12,6 +13,7 @@ interface Migration {
 const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['001_initial', m001],
   ['002_deliveries', m002],
+  ['003_delivery_claims', m003],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -136,7 +136,7 @@ forEachDb('report: email agents and a real SMTP server', (db) => {
     try {
       const r = await lab.report(mailConfig([agent], peer.port));
       expect(r.code).toBe(2);
-      expect(r.stdout).toMatch(new RegExp(`^${name} \\(email\\): FAILED: email agent ${name}: sending through 127\\.0\\.0\\.1:${peer.port} failed: .*; ${want.length} changes will be retried on the next run\\n$`));
+      expect(r.stdout).toMatch(new RegExp(`^${name} \\(email\\): FAILED: email agent ${name}: sending through 127\\.0\\.0\\.1:${peer.port} failed: .*; ${want.length} changes will be retried on the next run\\n  remedy: \\S.*\\n$`));
       expect(r.stdout).toMatch(answer);
     } finally {
       await peer.close();

@@ -120,7 +120,7 @@ forEachDb('output_agents configuration', (db) => {
       const config = lab.config([
         { name: 'a', kind: 'pager' },
         { name: 'a', kind: 'file', path: lab.path('x.jsonl'), types: ['new_port', 'new_bug'], networks: '10.0.0.0/33', ports: '1-70000' },
-        { name: 'h', kind: 'hook', command: [], per: 'always', timeout: 'soon' },
+        { name: 'h', kind: 'hook', command: [], per: 'always', timeout: 'soon', max_changes: 0, since: 'last week' },
         { name: 'hb', kind: 'hook', per: 'batch', command: ['/bin/true', '{{ip}}'], duplicates: 'maybe', protos: ['icmp'] },
         { name: 'w', kind: 'webhook', url: 'ftp://127.0.0.1/x', colour: 'red' },
         { name: 'f', kind: 'file', format: 'xml', types: 128, duplicate_window: 'a while' },
@@ -140,6 +140,8 @@ forEachDb('output_agents configuration', (db) => {
         ['output_agents.2.command', /give the program and its arguments as a list/],
         ['output_agents.2.per', /'change' \| 'batch'/],
         ['output_agents.2.timeout', /'soon' is not a duration/],
+        ['output_agents.2.max_changes', /greater than or equal to 1/],
+        ['output_agents.2.since', /'last week' is neither a date \(2025-03-01, 2025-03-01T06:00Z\) nor a duration/],
         ['output_agents.3.duplicates', /'suppress' \| 'confirm'/],
         ['output_agents.3.protos.0', /'tcp' \| 'udp' \| 'sctp', received 'icmp'/],
         ['output_agents.3.command.1', /unknown placeholder \{\{ip\}\} with per: batch/],
