@@ -10,7 +10,7 @@ import { canonicalIp } from '../common/ip';
 import { isProto } from '../common/ports';
 import type { InputAgent, ParseContext } from './types';
 import { firstLine } from './lines';
-import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
+import { recordTime } from './scan-time';
 import { TimeSpan, unmarkedEnd, unmarkedLines, type UnmarkedState } from './unmarked-lines';
 
 const REMEDY = "give the output of 'naabu -json' (one JSON object per line), or name the right format with --format";
@@ -75,12 +75,8 @@ function record(o: Record<string, unknown>, n: number, reject: (line: number, me
   if (typeof o.product === 'string' && o.product !== '') rec.ports[0].product = o.product;
   if (typeof o.version === 'string' && o.version !== '') rec.ports[0].version = o.version;
   if (typeof o.timestamp === 'string') {
-    const t = Date.parse(o.timestamp);
-    if (!Number.isNaN(t)) {
-      const seen = scanTime(t, `timestamp '${o.timestamp.slice(0, 40)}'`);
-      if (typeof seen === 'string') reject(n, seen, SCAN_TIME_REMEDY);
-      rec.seenAt = seen as Date;
-    }
+    const seen = recordTime(Date.parse(o.timestamp), o.timestamp, (m, r) => reject(n, m, r));
+    if (seen) rec.seenAt = seen;
   }
   return rec;
 }

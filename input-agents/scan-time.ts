@@ -19,3 +19,14 @@ export function scanTime(ms: number, what: string): Date | string {
   }
   return new Date(ms);
 }
+
+/**
+ * A record's own time (when the port was seen), for the line-per-record formats: undefined when the
+ * text is no date at all (the record simply has no time), a Date in range, else the record is
+ * rejected through the caller's `reject` (which names the line).
+ */
+export function recordTime(ms: number, text: string, reject: (message: string, remedy: string) => never): Date | undefined {
+  if (Number.isNaN(ms)) return undefined;
+  const t = scanTime(ms, `timestamp '${text.slice(0, 40)}'`);
+  return typeof t === 'string' ? reject(t, SCAN_TIME_REMEDY) : t;
+}

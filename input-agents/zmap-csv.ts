@@ -10,7 +10,7 @@ import { ScanRejectedError } from '../common/errors';
 import { canonicalIp } from '../common/ip';
 import type { InputAgent, ParseContext } from './types';
 import { firstLine } from './lines';
-import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
+import { recordTime } from './scan-time';
 import { TimeSpan, unmarkedEnd, unmarkedLines, type UnmarkedState } from './unmarked-lines';
 
 const REMEDY = "give the CSV file of a zmap run ('zmap … -o FILE', best with -f saddr,sport,classification,success,repeat,timestamp-str), or name the right format with --format";
@@ -94,11 +94,8 @@ function row(f: string[], col: Record<string, number>, n: number, given: { proto
   const ts = get('timestamp-str') ?? get('timestamp-ts');
   if (ts) {
     const t = /^\d+$/.test(ts) ? Number(ts) * 1000 : Date.parse(ts.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (!Number.isNaN(t)) {
-      const seen = scanTime(t, `timestamp '${ts.slice(0, 40)}'`);
-      if (typeof seen === 'string') reject(n, seen, SCAN_TIME_REMEDY);
-      rec.seenAt = seen as Date;
-    }
+    const seen = recordTime(t, ts, (m, r) => reject(n, m, r));
+    if (seen) rec.seenAt = seen;
   }
   return rec;
 }
