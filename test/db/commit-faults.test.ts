@@ -10,6 +10,11 @@ import { cli, SCANS, type CliResult } from '../helpers/cli';
 import { TempDir } from '../helpers/inbox';
 import { causeOf, commitFault, SmallDisk, type CommitFault } from '../helpers/commit-fault';
 import { openDb } from '../../db/connection';
+import { fetchIt } from '../helpers/http';
+import { startServe } from '../helpers/serve';
+import { makeTestPki, missingTool } from '../helpers/tls';
+
+const noOpenssl = missingTool('openssl', 'version');
 
 const XML = path.join(SCANS, 'lab-a', 'night1', 'scan-in', 'nmap-tcp.xml');
 const disk = new SmallDisk();
@@ -152,5 +157,31 @@ forEachDb('a COMMIT the database refuses', (db: TestDb) => {
     } finally {
       await db2.close();
     }
+  });
+
+  const serveIt = noOpenssl ? test.skip : it;
+  serveIt(`serve --ingest: 503 with the cause, nothing stored; the next upload is applied${skip}${noOpenssl ? ` (skipped: ${noOpenssl})` : ''}`, async () => {
+    const f = await fresh('serve');
+    const pki = await makeTestPki();
+    const token = 'tok-scan-in-0123456789abcdef';
+    const cfg = path.join(t.dir, 'serve.yaml');
+    fs.writeFileSync(cfg, YAML.stringify({ server: { tls: { cert: pki.cert, key: pki.key }, tokens: { [token]: 'scan-in' } } }));
+    const served = await startServe(['--db', f.url, '--config', cfg, 'serve', '--listen', '127.0.0.1:0', '--ingest']);
+    const post = () => fetchIt(`${served.url}/api/v1/scans`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: fs.readFileSync(XML), ca: pki.caCert });
+    try {
+      await f.arm('scans');
+      const refused = await post();
+      expect(refused.status).toBe(503);
+      expect(refused.text).toMatch(new RegExp(`could not store the scan in the database .+: ${cause.source}`));
+      expect(refused.text).not.toMatch(SQL);
+      await f.disarm('scans');
+      const applied = await post();
+      expect(applied.status).toBe(200);
+      expect(applied.json).toMatchObject({ status: 'applied', scanner: 'scan-in' });
+    } finally {
+      expect(await served.stop()).toBe(0);
+      fs.rmSync(pki.dir, { recursive: true, force: true });
+    }
+    expect(await rows(f.url, 'scans')).toBe(1);
   });
 });
