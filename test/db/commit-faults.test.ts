@@ -10,6 +10,10 @@ import { cli, SCANS, type CliResult } from '../helpers/cli';
 import { TempDir } from '../helpers/inbox';
 import { causeOf, commitFault, SmallDisk, type CommitFault } from '../helpers/commit-fault';
 import { openDb } from '../../db/connection';
+import { EMPTY_CONFIG } from '../../common/config';
+import { PortdeltaError } from '../../common/errors';
+import { ingestStream } from '../../delta-reporter/ingest';
+import { openInput } from '../../delta-reporter/open-input';
 import { fetchIt } from '../helpers/http';
 import { startServe } from '../helpers/serve';
 import { makeTestPki, missingTool } from '../helpers/tls';
@@ -183,5 +187,40 @@ forEachDb('a COMMIT the database refuses', (db: TestDb) => {
       fs.rmSync(pki.dir, { recursive: true, force: true });
     }
     expect(await rows(f.url, 'scans')).toBe(1);
+  });
+
+  it(`PORTDELTA_DEBUG=1 adds the database's own message before the one line${skip}`, async () => {
+    const f = await fresh('debug');
+    await f.arm('scans');
+    const r = await cli(['--db', f.url, 'ingest', '--scanner', 'scan-in', XML], { env: { PORTDELTA_DEBUG: '1' } });
+    await f.disarm('scans');
+    expect(r.code).toBe(2);
+    const raw = db.kind === 'sqlite' ? /SQLITE_FULL: database or disk is full/ : /refused at commit by the test's trigger on scans/;
+    expect(r.stderr).toMatch(new RegExp(`portdelta: database: .*${raw.source}[^]*portdelta: .*could not store the scan in the database`));
+  });
+});
+
+// The watcher keeps its database open between files: a write that failed on a full disk must not
+// keep the space its write-ahead log took, or freeing the disk would not be enough.
+describe('a long-running process after a refused commit on a full disk [sqlite]', () => {
+  const it = disk.problem ? test.skip : test;
+  it(`gives the write-ahead log back and applies the file once space is freed, on the same connection${disk.problem ? ` (skipped: ${disk.problem})` : ''}`, async () => {
+    const file = path.join(disk.dir, 'daemon.sqlite');
+    await (await openDb(`sqlite:${file}`)).close(); // migrated and checkpointed, as a watcher finds it
+    const db = await openDb(`sqlite:${file}`);
+    const ingest = async () => {
+      const { head, rest } = await openInput(XML);
+      return ingestStream(db, head, rest, { source: XML, scanner: 'scan-in', config: EMPTY_CONFIG });
+    };
+    try {
+      disk.fill();
+      await expect(ingest()).rejects.toThrow(PortdeltaError);
+      expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
+      disk.free();
+      expect(await ingest()).toMatchObject({ status: 'applied' });
+    } finally {
+      disk.free();
+      await db.close();
+    }
   });
 });
