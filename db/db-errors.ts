@@ -26,7 +26,8 @@ export type DatabaseFault = 'disk-full' | 'io' | 'locked' | 'unreachable' | 'dat
 const codeOf = (err: unknown): string => String((err as { code?: unknown } | undefined)?.code ?? '');
 
 export function databaseFault(err: unknown): DatabaseFault | null {
-  if (err instanceof PortdeltaError) return err.code === 'DATABASE' ? databaseFault(err.cause) ?? 'database' : null;
+  // Ours: a database error, or another whose cause is one (a reader's error wrapping a failed write).
+  if (err instanceof PortdeltaError) return err.code === 'DATABASE' ? databaseFault(err.cause) ?? 'database' : databaseFault(err.cause);
   const code = codeOf(err);
   if (FULL.test(code)) return 'disk-full';
   if (IO.test(code)) return 'io';
