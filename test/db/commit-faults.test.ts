@@ -223,4 +223,24 @@ describe('a long-running process after a refused commit on a full disk [sqlite]'
       await db.close();
     }
   });
+
+  it(`a disk with no byte free: watch --once cannot open the database, says so in one line, exit 2, the file stays${disk.problem ? ` (skipped: ${disk.problem})` : ''}`, async () => {
+    const url = `sqlite:${path.join(disk.dir, 'full.sqlite')}`;
+    expect((await cli(['--db', url, 'migrate'])).code).toBe(0);
+    const t = new TempDir();
+    try {
+      const file = t.write('scan-in/night1-tcp.xml', fs.readFileSync(XML), 60);
+      disk.fill(0);
+      const r = await cli(['--db', url, 'watch', t.inbox, '--once', '--settle', '0s']);
+      expectOneLineFault(r, /cannot open the database at .+: /, /disk full: 0 bytes free on the file system of /);
+      expect(fs.existsSync(file)).toBe(true);
+      disk.free();
+      const again = await cli(['--db', url, 'watch', t.inbox, '--once', '--settle', '0s']);
+      expect(again.code).toBe(0);
+      expect(fs.existsSync(file)).toBe(false);
+    } finally {
+      disk.free();
+      fs.rmSync(t.dir, { recursive: true, force: true });
+    }
+  });
 });

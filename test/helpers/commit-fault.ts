@@ -29,8 +29,8 @@ export class SmallDisk {
     this.problem = problem;
   }
 
-  /** Fills the file system, then gives back LEFT_FREE bytes. */
-  fill(): void {
+  /** Fills the file system, then gives back `leave` bytes. */
+  fill(leave = LEFT_FREE): void {
     const fd = fs.openSync(this.filler, 'a');
     const block = Buffer.alloc(64 * 1024);
     try {
@@ -45,7 +45,7 @@ export class SmallDisk {
     } finally {
       fs.closeSync(fd);
     }
-    fs.truncateSync(this.filler, Math.max(0, fs.statSync(this.filler).size - LEFT_FREE));
+    fs.truncateSync(this.filler, Math.max(0, fs.statSync(this.filler).size - leave));
   }
 
   free(): void {
