@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeError, PortdeltaError } from '../common/errors';
 import { COMMANDS } from './commands';
 import { EXIT, type GlobalOptions, type Io } from './io';
+import { databaseError, databaseFault } from '../db/db-errors';
 
 const VERSION = '0.1.0';
 
@@ -47,7 +48,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
       return EXIT.error;
     }
-    io.err(`portdelta: ${describeError(err)}\n`);
+    // A database error no command put into words: its reason and a remedy, never knex's SQL.
+    const said = !(err instanceof PortdeltaError) && databaseFault(err) !== null ? databaseError('the database failed', err) : err;
+    io.err(`portdelta: ${describeError(said)}\n`);
     if (!(err instanceof PortdeltaError) && process.env.PORTDELTA_DEBUG) io.err(`${(err as Error).stack}\n`);
     return EXIT.error;
   }

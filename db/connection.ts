@@ -4,7 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import path from 'node:path';
 import { types as pgTypes } from 'pg';
 import { PortdeltaError, UsageError } from '../common/errors';
-import { databaseReason, databaseRemedy, LOCKED } from './db-errors';
+import { databaseFault, databaseReason, databaseRemedy, diskCause } from './db-errors';
 import { lockWaitMs } from './lock-wait';
 import { migrationSource } from './migrations';
 
@@ -73,8 +73,16 @@ export function knexConfig(url: string): { config: Knex.Config; dialect: Dialect
         max: 1,
         // WAL lets readers (report, serve) work while an ingest writes; NORMAL is durable at each
         // checkpoint and several times faster than FULL; the busy timeout makes a second process wait.
+        // A write-ahead log left behind by a write that failed (a full disk) is given back first: a
+        // checkpoint that truncates it, before the busy timeout is set, so it never waits for anyone;
+        // it fails harmlessly when others are reading or the disk is still full.
         afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) {
-          conn.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=${lockWaitMs()}; PRAGMA foreign_keys=ON;`, (err) => done(err, conn));
+          conn.exec('PRAGMA journal_mode=WAL', (walErr) => {
+            if (walErr) return done(walErr, conn);
+            conn.exec('PRAGMA wal_checkpoint(TRUNCATE)', () => {
+              conn.exec(`PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=${lockWaitMs()}; PRAGMA foreign_keys=ON;`, (err) => done(err, conn));
+            });
+          });
         },
       },
       migrations: { migrationSource, tableName: 'knex_migrations' },
@@ -95,10 +103,11 @@ export async function openDb(url: string = DEFAULT_DB, opts: { migrate?: boolean
     if (opts.migrate !== false && (await knex.migrate.list())[1].length > 0) await knex.migrate.latest();
   } catch (err) {
     await knex.destroy().catch(() => undefined);
-    const locked = LOCKED.has(String((err as { code?: unknown }).code));
-    throw new PortdeltaError('DATABASE', `cannot open the database at ${where}: ${databaseReason(err)}`, {
+    const at = { dialect, where };
+    const own = databaseFault(err) === 'locked' || databaseFault(err) === 'disk-full' || diskCause(err, at) !== null;
+    throw new PortdeltaError('DATABASE', `cannot open the database at ${where}: ${databaseReason(err, at)}`, {
       cause: err,
-      remedy: locked ? databaseRemedy(err) : dialect === 'pg' ? 'check that PostgreSQL runs and the URL (user, host, database) is right' : 'check that the directory exists and is writable',
+      remedy: own ? databaseRemedy(err, at) : dialect === 'pg' ? 'check that PostgreSQL runs and the URL (user, host, database) is right' : 'check that the directory exists and is writable',
     });
   }
   return { knex, dialect, where, close: () => knex.destroy() };

@@ -19,6 +19,8 @@ import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
 import { timer } from '../common/timing';
 import type { Knex } from 'knex';
+import { databaseError, databaseFault } from '../db/db-errors';
+import { endTransaction, recoverConnection } from '../db/transaction';
 
 export interface IngestOptions {
   source: string;
@@ -85,6 +87,8 @@ function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
   for (const [k, v] of Object.entries(ev)) if (v !== undefined) (into as unknown as Record<string, unknown>)[k] = v;
 }
 
+const storing = (db: Db) => `could not store the scan in the database ${db.where}`;
+
 /** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
   let agent: InputAgent;
@@ -123,13 +127,15 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
   const now = Date.now();
   // The transaction runs on a connection of our own, so the bulk loader can use the driver directly
   // (prepared statements on SQLite, COPY on PostgreSQL) inside the same transaction.
-  const conn = await db.knex.client.acquireConnection();
+  const conn = await db.knex.client.acquireConnection().catch((err: unknown) => {
+    throw databaseError(storing(db), err, db);
+  });
   let trx: Knex.Transaction;
   try {
     trx = await db.knex.transaction({ connection: conn });
   } catch (err) {
     await db.knex.client.releaseConnection(conn);
-    throw err;
+    throw databaseError(storing(db), err, db);
   }
   let state: { scannerName: string; scannerId: number; scanId: number; scope: ResolvedScope; stager: Stager } | null = null;
 
@@ -189,7 +195,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     };
     const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
     if (dup) {
-      await trx.rollback();
+      await endTransaction(db, trx, 'rollback', storing(db));
       return { ...base, scan_id: dup.id, status: 'duplicate', hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
     }
     // A file without any time (Dr. Portscan lines) has no place in the scanner's timeline: it is
@@ -204,7 +210,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
       warnings.push(`older than this scanner's newest applied scan (${new Date(newest).toISOString()}): recorded as stale, state unchanged`);
       await repo.updateScan(trx, st.scanId, { ...finish, status: 'stale', warnings: JSON.stringify(warnings) });
       await dropStaging(trx, db.dialect);
-      await trx.commit();
+      await endTransaction(db, trx, 'commit', storing(db));
       return { ...base, status: 'stale', hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
     }
     await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
@@ -223,14 +229,16 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     await repo.updateScan(trx, st.scanId, { ...finish, status: 'applied', change_count: total, warnings: JSON.stringify(warnings) });
     await dropStaging(trx, db.dialect);
     t.mark('drop staging');
-    await trx.commit();
+    await endTransaction(db, trx, 'commit', storing(db));
     t.mark('commit');
     return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
   } catch (err) {
     input.destroy();
     rest.destroy();
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
-    throw err;
+    if (databaseFault(err) === null) throw err;
+    await recoverConnection(db, conn);
+    throw databaseError(storing(db), err, db);
   } finally {
     await db.knex.client.releaseConnection(conn);
   }

@@ -105,7 +105,7 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
     { agent: agent.name, targetGroup: agent.targetGroup, filter, token, windowMs: agent.duplicateWindowMs, limit: agent.maxChanges, now: clock, leaseMs: LEASE_MS },
     decider(agent, env.policy),
   ).catch((e) => {
-    throw databaseError('could not claim changes', e);
+    throw databaseError(`could not claim changes in the database ${env.db.where}`, e, env.db);
   });
   countDecisions(result, decisions);
   // The lease is renewed from here on, whatever comes before the delivery.
@@ -149,15 +149,15 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
     // sent again only if the lease runs out before anything else records them.
     result.status = 'failed';
     if (result.delivered === 0) {
-      result.error = `${result.error}; giving the claims back failed too (${databaseReason(e)}): they are retried once their lease has run out`;
-      result.remedy ??= databaseRemedy(e);
+      result.error = `${result.error}; giving the claims back failed too (${env.db.where}: ${databaseReason(e, env.db)}): they are retried once their lease has run out`;
+      result.remedy ??= databaseRemedy(e, env.db);
       return result;
     }
     result.unrecorded = result.delivered;
-    const why = `sent, but not recorded: ${databaseReason(e)}`;
+    const why = `sent, but not recorded in the database ${env.db.where}: ${databaseReason(e, env.db)}`;
     result.error = failure ? `${result.error}; what went out before it was ${why}` : why;
     result.remedy = `${result.delivered} of the changes went out but are not recorded as delivered: they stay claimed, `
-      + `and after the lease runs out (${LEASE_MS / 60_000} minutes) the next run may send them again. ${databaseRemedy(e)}`;
+      + `and after the lease runs out (${LEASE_MS / 60_000} minutes) the next run may send them again. ${databaseRemedy(e, env.db)}`;
   }
   return result;
 }

@@ -13,6 +13,8 @@ import type { IpRange } from '../common/types';
 import { UsageError } from '../common/errors';
 import { lockScanner } from '../db/ingest-repo';
 import * as repo from '../db/cleanup-repo';
+import { databaseError } from '../db/db-errors';
+import { endTransaction } from '../db/transaction';
 
 export interface CleanupSelection {
   scanner?: string;
@@ -24,12 +26,16 @@ export interface CleanupSelection {
 export const TABLES = ['deliveries', 'changes', 'port_state', 'host_state', 'scan_host_scope', 'scan_port_scope', 'scans', 'scanners'] as const;
 export type CleanupCounts = Record<(typeof TABLES)[number], number>;
 
+const deleting = (db: Db) => `could not delete from the database ${db.where}`;
+
 export async function cleanup(db: Db, sel: CleanupSelection, dryRun: boolean): Promise<CleanupCounts> {
   if (sel.scanner === undefined && !sel.ranges?.length && sel.before === undefined) {
     throw new UsageError('cleanup needs a selector', 'give --older-than DUR, --scanner NAME, --range CIDR or --ip IP (add --dry-run to see the counts first)');
   }
   const counts = Object.fromEntries(TABLES.map((t) => [t, 0])) as CleanupCounts;
-  const trx = await db.knex.transaction();
+  const trx = await db.knex.transaction().catch((err: unknown) => {
+    throw databaseError(deleting(db), err, db);
+  });
   try {
     let scannerId: number | undefined;
     if (sel.scanner !== undefined) {
@@ -51,11 +57,10 @@ export async function cleanup(db: Db, sel: CleanupSelection, dryRun: boolean): P
     } else if (sel.before !== undefined && !sel.ranges?.length) {
       Object.assign(counts, await repo.deleteScans(trx, await repo.unneededScanIds(trx, sel.before, scannerId)));
     }
-    if (dryRun) await trx.rollback();
-    else await trx.commit();
+    await endTransaction(db, trx, dryRun ? 'rollback' : 'commit', deleting(db));
     return counts;
   } catch (err) {
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
-    throw err;
+    throw databaseError(deleting(db), err, db);
   }
 }

@@ -11,6 +11,7 @@ import { formatNames } from '../input-agents/registry';
 import type { InboxEntry } from './inbox-files';
 import type { Peek } from './inbox-peek';
 import { archive, fail } from './inbox-move';
+import { databaseFault } from '../db/db-errors';
 
 export interface InboxResult {
   /** Path relative to the inbox. */
@@ -30,9 +31,12 @@ export interface InboxResult {
   at: string;
 }
 
-/** Errors that are the file's fault: moving it away is right. Anything else may pass; the file waits. */
+/**
+ * Errors that are the file's fault: moving it away is right. Anything else may pass; the file waits.
+ * A fault of the database (a full disk, a refused commit) never is, whatever wraps it.
+ */
 function fileIsBad(err: unknown): boolean {
-  return err instanceof ScanRejectedError || err instanceof UsageError;
+  return (err instanceof ScanRejectedError || err instanceof UsageError) && databaseFault(err) === null;
 }
 
 function vanished(err: unknown): boolean {

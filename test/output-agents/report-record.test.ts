@@ -63,7 +63,7 @@ forEachDb('report: recording deliveries when it fails', (db) => {
       fs.writeFileSync(path.join(dir, 'no-lock'), '');
     }
     expect(first.code).toBe(2);
-    expect(first.stdout).toMatch(new RegExp('^locked \\(hook\\): FAILED: sent, but not recorded: (database is locked|canceling statement due to lock timeout)\\n'
+    expect(first.stdout).toMatch(new RegExp('^locked \\(hook\\): FAILED: sent, but not recorded in the database .+: (database is locked|canceling statement due to lock timeout)\\n'
       + `  remedy: ${all.length} of the changes went out but are not recorded as delivered: they stay claimed, `
       + 'and after the lease runs out \\(5 minutes\\) the next run may send them again\\. .+\\n$'));
     expect(first.stdout).not.toMatch(/insert|update|select/i);
@@ -126,10 +126,10 @@ forEachDb('report: when the database stays locked', (db) => {
         const json = await cli(['--db', url, '--config', cfg, 'report', '--json'], { env });
         expect([text.code, text.stderr]).toEqual([2, ""]);
         const reason = '(database is locked|canceling statement due to lock timeout)';
-        expect(text.stdout).toMatch(new RegExp(`^blocked \\(file\\): FAILED: could not claim changes: ${reason}; it will be retried on the next run\\n  remedy: another process .+\\n$`));
+        expect(text.stdout).toMatch(new RegExp(`^blocked \\(file\\): FAILED: could not claim changes in the database .+: ${reason}; it will be retried on the next run\\n  remedy: another process .+\\n$`));
         expect(json.code).toBe(2);
         const [result] = JSON.parse(json.stdout);
-        expect(result).toMatchObject({ agent: 'blocked', status: 'failed', error: expect.stringMatching(new RegExp(`^could not claim changes: ${reason}$`)), remedy: expect.stringMatching(/^another process/) });
+        expect(result).toMatchObject({ agent: 'blocked', status: 'failed', error: expect.stringMatching(new RegExp(`^could not claim changes in the database .+: ${reason}$`)), remedy: expect.stringMatching(/^another process/) });
       } finally {
         locker.kill('SIGKILL');
       }
