@@ -7,3 +7,5 @@ for (const [from, to] of assets) {
   const src = path.join(root, from);
   if (fs.existsSync(src)) fs.cpSync(src, path.join(root, to), { recursive: true });
 }
+// The bin must be executable where npm does not link it (npx in a clone runs it directly).
+fs.chmodSync(path.join(root, 'dist/bin/portdelta.js'), 0o755);
