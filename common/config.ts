@@ -37,14 +37,15 @@ export const scannerSchema = z
 export type ScannerConfig = z.output<typeof scannerSchema>;
 
 /**
- * The schema for a configuration file in `baseDir`: relative paths in it (output agents' files and
- * templates) count from that folder, as `policy` does, not from wherever portdelta runs.
+ * The schema for a configuration file in `baseDir`: relative paths in it (the inbox, output agents'
+ * files and templates) count from that folder, as `policy` does, not from wherever portdelta runs.
  */
 export const configSchemaIn = (baseDir: string) => z
   .object({
     database: z.string().min(1).optional(),
     scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),
-    inbox: z.string().min(1).optional(),
+    // Relative to the configuration file, as the output agents' files are.
+    inbox: z.string().min(1).transform((p) => path.resolve(baseDir, p)).optional(),
     // How long an inbox file must stay unchanged (size, mtime) before the watcher takes it.
     inbox_settle: duration.default('5s'),
     smtp: smtpSchema.optional(),

@@ -13,7 +13,7 @@ const fs = require('fs'), path = require('path');
 const [dir, url] = process.argv.slice(2);
 const held = () => { fs.writeFileSync(path.join(dir, 'locked'), ''); setInterval(() => {}, 1000); };
 fs.writeFileSync(path.join(dir, 'locker.pid'), String(process.pid));
-setTimeout(() => process.exit(0), 120000);
+setTimeout(() => process.exit(0), 300000);
 if (/^postgres/.test(url)) {
   const { Client } = require(path.join(${MODULES}, 'pg'));
   const u = new URL(url);
@@ -41,7 +41,8 @@ fs.writeFileSync(path.join(dir, 'call-' + n + '.json'), fs.readFileSync(0, 'utf8
 if (fs.existsSync(path.join(dir, 'no-lock'))) process.exit(0);
 // Its own process group, so nothing that ends the hook's group ends the lock too.
 spawn(process.execPath, [locker, dir, url], { detached: true, stdio: 'ignore' }).unref();
-const deadline = Date.now() + 20000;
+// A hang guard only: starting node and connecting can take seconds on a busy machine.
+const deadline = Date.now() + 100000;
 const wait = () => {
   if (fs.existsSync(path.join(dir, 'locked'))) process.exit(0);
   if (fs.existsSync(path.join(dir, 'locker.err')) || Date.now() > deadline) { process.stderr.write('no lock\\n'); process.exit(1); }

@@ -1,5 +1,6 @@
 // Probes PostgreSQL once for the whole run. Outside CI a missing server skips the PostgreSQL half
-// of the database tests with a printed reason; with PORTDELTA_TEST_PG=required it fails the run.
+// of the database tests (a jest skip whose title gives the reason, helpers/db.ts); with
+// PORTDELTA_TEST_PG=required or CI=true it fails the run.
 const { Client } = require('pg');
 
 module.exports = async function globalSetup() {
@@ -12,8 +13,8 @@ module.exports = async function globalSetup() {
     process.env.PORTDELTA_TEST_PG_OK = '1';
   } catch (err) {
     const reason = `PostgreSQL is not reachable at ${url} (${err.message})`;
-    if (process.env.PORTDELTA_TEST_PG === 'required') {
-      throw new Error(`${reason}; PORTDELTA_TEST_PG=required, so the run fails`);
+    if (process.env.PORTDELTA_TEST_PG === 'required' || process.env.CI === 'true') {
+      throw new Error(`${reason}; PORTDELTA_TEST_PG=required / CI=true, so the run fails`);
     }
     process.env.PORTDELTA_TEST_PG_OK = '';
     process.env.PORTDELTA_TEST_PG_SKIP_REASON = reason;

@@ -30,8 +30,10 @@ export function fetchIt(url: string, opts: { method?: string; headers?: Record<s
       });
     });
     // A server may answer (413, 401) and close before the whole body is sent: that answer counts.
+    // It may still be on its way when the write fails, by seconds on a busy machine: the error
+    // counts only when no answer came within a generous grace.
     req.on('error', (err) => {
-      if (!settled) setTimeout(() => (settled ? undefined : reject(err)), 200);
+      if (!settled) setTimeout(() => (settled ? undefined : reject(err)), 10_000);
     });
     if (opts.chunks) {
       for (const c of opts.chunks) req.write(c);

@@ -37,8 +37,12 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-/** Waits until the server's log satisfies `ok` (its lines may trail the HTTP answer by a moment). */
-export async function logWhen(s: Served, ok: (log: string) => boolean, tries = 100): Promise<string> {
-  for (let i = 0; i < tries && !ok(s.log()); i++) await new Promise((r) => setTimeout(r, 50));
+/**
+ * Waits until the server's log satisfies `ok` (its lines may trail the HTTP answer by a moment, and
+ * by seconds on a busy machine); after `ms`, a hang guard, it returns the log as it is.
+ */
+export async function logWhen(s: Served, ok: (log: string) => boolean, ms = 30_000): Promise<string> {
+  const end = Date.now() + ms;
+  while (!ok(s.log()) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   return s.log();
 }

@@ -1,6 +1,6 @@
 // A private CA and a server certificate for 127.0.0.1 / localhost / ::1, made at test time with the
-// openssl CLI (execFile, no shell). Without openssl the caller skips, except in CI.
-import { execFile, execFileSync } from 'node:child_process';
+// openssl CLI (execFile, no shell). Without openssl the caller skips (helpers/needs.ts), except in CI.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,13 +48,4 @@ export async function makeTestPki(): Promise<TestPki> {
   return { dir, caCert: ca.cert, cert, key, otherCaCert: other.cert };
 }
 
-/** Why a tool-dependent suite cannot run here, or null; in CI (PORTDELTA_TEST_PG=required) a missing tool is a failure, not a skip. */
-export function missingTool(tool: string, versionArg = '--version'): string | null {
-  try {
-    execFileSync(tool, [versionArg], { stdio: 'ignore' });
-    return null;
-  } catch {
-    if (process.env.PORTDELTA_TEST_PG === 'required') return null; // let the suite run and fail loudly
-    return `${tool} is not installed (apt-get install ${tool}); CI installs it and runs these tests`;
-  }
-}
+export { missingTool } from './needs';

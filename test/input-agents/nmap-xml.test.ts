@@ -316,8 +316,8 @@ describe('nmap-xml on synthetic documents', () => {
     }
     const it = nmapXml.parse(Readable.from(source()), { source: 't' })[Symbol.asyncIterator]();
     const stalled = (ms: number) => new Promise((r) => setTimeout(() => r('stalled'), ms));
-    expect(await Promise.race([it.next(), stalled(5000)])).toMatchObject({ value: { kind: 'meta' } });
-    expect(await Promise.race([it.next(), stalled(5000)])).toMatchObject({ value: { kind: 'host', ip: '10.0.0.1' } });
+    expect(await Promise.race([it.next(), stalled(20_000)])).toMatchObject({ value: { kind: 'meta' } });
+    expect(await Promise.race([it.next(), stalled(20_000)])).toMatchObject({ value: { kind: 'host', ip: '10.0.0.1' } });
     release();
     const rest: ScanEvent[] = [];
     for (let r = await it.next(); !r.done; r = await it.next()) rest.push(r.value);

@@ -4,23 +4,19 @@
 // write(2) at most a few bytes at a time: a short write that later succeeds cannot be provoked here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { appendAll } from '../../output-agents/append-all';
 import { Scratch } from '../helpers/csv-scan';
 import { forEachDb } from '../helpers/db';
+import { missingTool, testUnless } from '../helpers/needs';
 import { ids, jsonl, sharedLab } from '../helpers/report';
 
-const HAS_PRLIMIT = spawnSync('prlimit', ['--version']).status === 0;
+const NO_PRLIMIT = missingTool('prlimit', '--version', 'util-linux');
 const LIMIT = 8 * 1024 * 1024;
 
 forEachDb('file output agent: whole lines or nothing', (db) => {
   const shared = sharedLab(() => db.fresh(), [1, 2]);
 
-  test('a file that hits its size limit mid-write: exit 2, the file cut back to what it was, the next run delivers every line', async () => {
-    if (!HAS_PRLIMIT) {
-      console.warn('[portdelta tests] the size-limit test of the file agent is not run: prlimit (util-linux) is not installed');
-      return;
-    }
+  testUnless(NO_PRLIMIT, 'a file that hits its size limit mid-write: exit 2, the file cut back to what it was, the next run delivers every line', async () => {
     const { lab, all } = shared;
     const out = lab.path('limited.jsonl');
     // Earlier lines up to 300 bytes below the limit: this run's lines (many KiB) cannot fit.

@@ -52,7 +52,8 @@ forEachDb('report: recording deliveries when it fails', (db) => {
     const dir = fs.mkdtempSync(path.join(lab.scratch.dir, 'lock-'));
     const locker = lab.scratch.write('locker.js', LOCKER_SCRIPT);
     const hook = lab.scratch.write('locking-hook.js', LOCKING_HOOK_SCRIPT);
-    const cfg = config([{ name: 'locked', kind: 'hook', per: 'batch', command: [process.execPath, hook, dir, url, locker] }]);
+    // The hook waits for the locker to hold its lock: seconds on a busy machine, so a long timeout.
+    const cfg = config([{ name: 'locked', kind: 'hook', per: 'batch', timeout: '150s', command: [process.execPath, hook, dir, url, locker] }]);
     const report = () => cli(['--db', url, '--config', cfg, 'report'], { env: { PORTDELTA_LOCK_WAIT_MS: '200' } });
     let first;
     try {
@@ -81,7 +82,7 @@ forEachDb('report: recording deliveries when it fails', (db) => {
     expect([third.code, third.stdout]).toEqual([0, `locked (hook): ${all.length} changes delivered\n`]);
     expect(calls(dir)).toHaveLength(2);
     expect(await statuses(url, 'locked')).toEqual(all.map((id) => ({ id, status: 'delivered' })));
-  });
+   }, 300_000);
 
   test('a per-change hook whose report is killed midway: the next run repeats only what came after the last recorded group', async () => {
     const K = 45;

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runAgent } from '../helpers/agent';
-import { makeTestPki, missingTool, type TestPki } from '../helpers/tls';
+import { makeTestPki, type TestPki } from '../helpers/tls';
+import { describeUnless, missingTool } from '../helpers/needs';
 import { startStandin, type Standin } from '../helpers/phpipam-standin';
 
 const skip = missingTool('openssl', 'version');
@@ -62,9 +63,7 @@ describe('agent config', () => {
   });
 });
 
-if (skip) {
-  test('the agent against a phpIPAM stand-in over HTTPS is not tested here', () => console.warn(`[portdelta tests] agent TLS tests skipped: ${skip}`));
-} else {
+describeUnless(skip, 'the agent against a phpIPAM stand-in over HTTPS', () => {
   describe('agent against phpIPAM over HTTPS', () => {
     let pki: TestPki;
     let dir: string;
@@ -127,4 +126,4 @@ if (skip) {
       expect(ipam.requests.at(-1)).toBe('/api/portdelta/subnets/?filter_by=scanAgent&filter_value=4');
     });
   });
-}
+});

@@ -11,7 +11,8 @@ import { forEachDb } from '../helpers/db';
 import { cliJson } from '../helpers/cli';
 import { runAgent } from '../helpers/agent';
 import { logWhen, startServe, type Served } from '../helpers/serve';
-import { makeTestPki, missingTool, type TestPki } from '../helpers/tls';
+import { makeTestPki, type TestPki } from '../helpers/tls';
+import { describeUnless, missingTool } from '../helpers/needs';
 import { phpipamSubnet, startStandin, type Standin } from '../helpers/phpipam-standin';
 import type { ChangeRow } from '../../common/types';
 
@@ -28,9 +29,7 @@ function listen(): Promise<net.Server> {
 const portOf = (s: net.Server): number => (s.address() as AddressInfo).port;
 const posts = (log: string): number => (log.match(/POST \/api\/v1\/scans 2\d\d/g) ?? []).length;
 
-if (skip) {
-  test('the agent with real nmap is not tested here', () => console.warn(`[portdelta tests] agent nmap tests skipped: ${skip}`));
-} else {
+describeUnless(skip, 'the agent with real nmap', () => {
   forEachDb('agent', (tdb) => {
     let pki: TestPki;
     let dir: string;
@@ -190,4 +189,4 @@ if (skip) {
       for (const k of kept) expect(next.stderr).not.toContain(k);
     });
   });
-}
+});

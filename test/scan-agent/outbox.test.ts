@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { runAgent } from '../helpers/agent';
-import { missingTool } from '../helpers/tls';
+import { missingTool, testUnless } from '../helpers/needs';
 import { Outbox } from '../../scan-agent/outbox';
 import { flushOutbox } from '../../scan-agent/uploader';
 import { HttpClient } from '../../scan-agent/http-client';
@@ -49,27 +49,23 @@ describe('the outbox lock', () => {
     expect(fs.readFileSync(path.join(outbox, '.lock'), 'utf8')).toBe(`${process.pid}\n`);
   });
 
-  if (skip) {
-    test('a stale lock and .part files are not tested here', () => console.warn(`[portdelta tests] outbox tests skipped: ${skip}`));
-  } else {
-    test('a run takes over the lock of a killed run, removes its .part files, and releases the lock at the end', async () => {
-      const outbox = path.join(dir, 'outbox');
-      fs.mkdirSync(outbox);
-      const dead = await deadPid();
-      fs.writeFileSync(path.join(outbox, '.lock'), `${dead}\n`);
-      const part = '.20260101T011700000Z-000-127.0.0.1_32.xml.gz.part';
-      fs.writeFileSync(path.join(outbox, part), Buffer.from([0x1f, 0x8b, 0x08, 0]));
-      const port = await closedPort();
-      const r = await runAgent(dir, { subnets: ['127.0.0.1/32'], nmap_args: ['-sT', '-p', String(port)], http_server: 'http://127.0.0.1', http_port: port, outbox_dir: outbox, cache_dir: path.join(dir, 'cache') });
-      expect(r.stderr).toContain(`outbox: taking over the lock of a run that ended without releasing it (pid ${dead})`);
-      expect(r.stderr).toContain(`outbox: removed 1 unfinished report(s) of a killed run: ${part}`);
-      // The server is down: tonight's report is kept (exit 2), the killed run's .part is gone.
-      expect(r.code).toBe(2);
-      const left = fs.readdirSync(outbox).sort();
-      expect(left).toHaveLength(1);
-      expect(left[0]).toMatch(/^\d{8}T\d{9}Z-000-127\.0\.0\.1_32\.xml\.gz$/);
-    });
-  }
+  testUnless(skip, 'a run takes over the lock of a killed run, removes its .part files, and releases the lock at the end', async () => {
+    const outbox = path.join(dir, 'outbox');
+    fs.mkdirSync(outbox);
+    const dead = await deadPid();
+    fs.writeFileSync(path.join(outbox, '.lock'), `${dead}\n`);
+    const part = '.20260101T011700000Z-000-127.0.0.1_32.xml.gz.part';
+    fs.writeFileSync(path.join(outbox, part), Buffer.from([0x1f, 0x8b, 0x08, 0]));
+    const port = await closedPort();
+    const r = await runAgent(dir, { subnets: ['127.0.0.1/32'], nmap_args: ['-sT', '-p', String(port)], http_server: 'http://127.0.0.1', http_port: port, outbox_dir: outbox, cache_dir: path.join(dir, 'cache') });
+    expect(r.stderr).toContain(`outbox: taking over the lock of a run that ended without releasing it (pid ${dead})`);
+    expect(r.stderr).toContain(`outbox: removed 1 unfinished report(s) of a killed run: ${part}`);
+    // The server is down: tonight's report is kept (exit 2), the killed run's .part is gone.
+    expect(r.code).toBe(2);
+    const left = fs.readdirSync(outbox).sort();
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^\d{8}T\d{9}Z-000-127\.0\.0\.1_32\.xml\.gz$/);
+  });
 });
 
 test('a report that another run sent meanwhile is skipped, and the rest is sent', async () => {

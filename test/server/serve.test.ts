@@ -10,7 +10,8 @@ import { forEachDb } from '../helpers/db';
 import { cli, cliJson, SCANS } from '../helpers/cli';
 import { fetchIt } from '../helpers/http';
 import { logWhen, startServe, type Served } from '../helpers/serve';
-import { makeTestPki, missingTool, type TestPki } from '../helpers/tls';
+import { makeTestPki, type TestPki } from '../helpers/tls';
+import { describeUnless, missingTool } from '../helpers/needs';
 
 const TOK_IN = 'tok-scan-in-0123456789abcdef';
 const TOK_OUT = 'tok-scan-out-0123456789abcdef';
@@ -26,9 +27,7 @@ function files(dir: string): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
 }
 
-if (skip) {
-  test('serve over HTTPS is not tested here', () => console.warn(`[portdelta tests] serve tests skipped: ${skip}`));
-} else {
+describeUnless(skip, 'serve over HTTPS', () => {
   forEachDb('serve', (tdb) => {
     let pki: TestPki;
     let work: string;
@@ -267,4 +266,4 @@ if (skip) {
       expect((await fetchIt(`${ingest.url}/api/v1/changes`, { method: 'DELETE', headers: bearer(TOK_IN), ca: pki.caCert })).status).toBe(405);
     });
   });
-}
+});
