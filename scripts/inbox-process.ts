@@ -11,6 +11,7 @@ import { formatNames } from '../input-agents/registry';
 import type { InboxEntry } from './inbox-files';
 import type { Peek } from './inbox-peek';
 import { archive, fail } from './inbox-move';
+import { safeText } from '../common/safe-text';
 
 export interface InboxResult {
   /** Path relative to the inbox. */
@@ -43,7 +44,7 @@ function vanished(err: unknown): boolean {
 function errorReport(e: InboxEntry, scanner: string | null, message: string, at: Date): string {
   return [
     'portdelta could not ingest this file; nothing of it was stored.',
-    `file:    ${e.abs}`,
+    `file:    ${safeText(e.abs)}`,
     `scanner: ${scanner ?? '(none)'}`,
     `time:    ${at.toISOString()}`,
     '',
