@@ -1,7 +1,8 @@
 // `portdelta agent --config agent.yaml`: one run of the remote scan agent (cron runs it).
 import type { Action } from './commands';
 import { EXIT } from './io';
-import { json, safeText } from './render';
+import { json } from './render';
+import { safeText } from '../common/safe-text';
 import { DEFAULT_AGENT_CONFIG, loadAgentConfig } from '../scan-agent/config';
 import { runAgent } from '../scan-agent/run-agent';
 import { CREDENTIALS_REMEDY } from '../scan-agent/uploader';

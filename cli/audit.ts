@@ -6,7 +6,8 @@ import { UsageError } from '../common/errors';
 import { audit } from '../output-agents/audit';
 import { loadPolicy, policyPath } from '../output-agents/policy';
 import { networksOption } from './parse-options';
-import { json, safeText, table } from './render';
+import { json, table } from './render';
+import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
   const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };

@@ -4,7 +4,8 @@ import { withContext } from './context';
 import { listChanges } from '../db/query-repo';
 import { changeFilter, type ChangeQuery } from './parse-options';
 import { describeChange } from '../common/describe';
-import { json, safeText, shortTime, table } from './render';
+import { json, shortTime, table } from './render';
+import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
   const filter = changeFilter(opts as ChangeQuery);

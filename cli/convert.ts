@@ -6,7 +6,7 @@ import type { Action } from './commands';
 import { EXIT } from './io';
 import { networksOption, portsOption } from './parse-options';
 import { Spool } from './spool';
-import { safeText } from './render';
+import { safeText } from '../common/safe-text';
 import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/ingest';
 import { openInput } from '../delta-reporter/open-input';
 import { scanEventsToUniformCsv } from '../input-agents/portdelta-csv';

@@ -11,7 +11,7 @@ import { openInput } from '../delta-reporter/open-input';
 import { listChanges } from '../db/query-repo';
 import { describeChange } from '../common/describe';
 import { ChangeType, type ChangeRow } from '../common/types';
-import { safeText } from './render';
+import { safeText } from '../common/safe-text';
 import { ipKey } from '../common/ip';
 
 const SCANNERS = { 'scan-in': 'inside the LAN', 'scan-out': 'from outside, through the router firewall' } as const;

@@ -5,7 +5,8 @@ import { EXIT, type Io } from './io';
 import { withContext } from './context';
 import { listDisagreements, scannerGroups, type GroupMember } from '../db/disagreement-repo';
 import { networksOption } from './parse-options';
-import { json, safeText, shortTime, table } from './render';
+import { json, shortTime, table } from './render';
+import { safeText } from '../common/safe-text';
 import { UsageError } from '../common/errors';
 import type { Disagreement, DisagreementView } from '../output-agents/types';
 

@@ -3,7 +3,8 @@ import { EXIT } from './io';
 import { withContext } from './context';
 import { listHosts } from '../db/query-repo';
 import { scannerNetFilter } from './parse-options';
-import { json, safeText, shortTime, table } from './render';
+import { json, shortTime, table } from './render';
+import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
   const filter = scannerNetFilter(opts as { scanner?: string; network?: string[] });

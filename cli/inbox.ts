@@ -7,7 +7,7 @@ import { UsageError } from '../common/errors';
 import { DURATION_HINT, parseDuration } from '../common/duration';
 import type { InboxResult } from '../scripts/inbox-process';
 import { summaryLine } from './ingest';
-import { safeText } from './render';
+import { safeText } from '../common/safe-text';
 import type { Io } from './io';
 
 export function inboxOption(given: string | undefined, config: Config, how: string): string {

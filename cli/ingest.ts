@@ -5,7 +5,7 @@ import { networksOption, portsOption } from './parse-options';
 import { agentByName, checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
 import { openInput } from '../delta-reporter/open-input';
 import { describeError, UsageError } from '../common/errors';
-import { safeText } from './render';
+import { safeText } from '../common/safe-text';
 import { progress } from './progress';
 
 export function summaryLine(s: IngestSummary): string {
@@ -45,7 +45,7 @@ export const run: Action = async (files, opts, global, io) => {
       } catch (err) {
         const message = describeError(err);
         results.push({ source, status: 'failed', error: message });
-        io.err(`portdelta: ${message.startsWith(source) ? '' : `${source}: `}${message}\n  nothing of this file was stored\n`);
+        io.err(`portdelta: ${message.startsWith(safeText(source)) ? '' : `${safeText(source)}: `}${message}\n  nothing of this file was stored\n`);
       }
     }
     if (global.json) io.out(JSON.stringify(results, null, 2) + '\n');

@@ -1,11 +1,6 @@
 // Text output for people: aligned columns, nothing the network sent is printed unquoted-raw
-// (control characters are escaped so a hostile hostname cannot move the terminal cursor).
+// (common/safe-text.ts escapes control characters so a hostile hostname cannot move the terminal cursor).
 import type { Io } from './io';
-
-export function safeText(s: string | null | undefined): string {
-  // eslint-disable-next-line no-control-regex
-  return (s ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 export function table(io: Io, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

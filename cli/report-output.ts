@@ -1,7 +1,7 @@
 // What `report` (and `run`) print about each output agent: one line each, or the dry run's list.
 import type { AgentResult } from '../output-agents/runner';
 import type { Io } from './io';
-import { safeText } from './render';
+import { safeText } from '../common/safe-text';
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

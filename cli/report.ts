@@ -5,6 +5,7 @@ import { withContext } from './context';
 import { json } from './render';
 import { printAgentResults } from './report-output';
 import { runConfiguredAgents } from '../output-agents/runner';
+import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) =>
   withContext(global, async (ctx) => {
@@ -14,7 +15,7 @@ export const run: Action = async (_args, opts, global, io) =>
     const results = await runConfiguredAgents(ctx, {
       agents: opts.agent as string[] | undefined,
       dryRun: !!opts.dryRun,
-      log: (line) => io.err(`portdelta: ${line}\n`),
+      log: (line) => io.err(`portdelta: ${safeText(line)}\n`),
     });
     if (global.json) json(io, results);
     else printAgentResults(io, results);

@@ -9,6 +9,7 @@ import { watchInbox } from '../scripts/watch';
 import type { InboxResult } from '../scripts/inbox-process';
 import { agentLine, remedyLine } from './report-output';
 import { runConfiguredAgents, type AgentResult } from '../output-agents/runner';
+import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) =>
   withContext(global, async (ctx) => {
@@ -25,7 +26,7 @@ export const run: Action = async (_args, opts, global, io) =>
           if (!global.json) printResult(io, false, r);
         },
       });
-      if (!stop.signal.aborted) agents = await runConfiguredAgents(ctx, { log: (line) => io.err(`${stamp()} ${line}\n`) });
+      if (!stop.signal.aborted) agents = await runConfiguredAgents(ctx, { log: (line) => io.err(`${stamp()} ${safeText(line)}\n`) });
       const agentsFailed = agents.filter((a) => a.status === 'failed').length;
       const failed = counts.failed + counts.deferred + agentsFailed > 0 || stop.signal.aborted;
       if (global.json) {

@@ -9,6 +9,7 @@ import { PortdeltaError, UsageError } from '../common/errors';
 import { isLoopbackHost, splitHostPort } from '../common/loopback';
 import { TokenTable } from '../server/auth';
 import { startServer } from '../server/http-server';
+import { safeLines } from '../common/safe-text';
 
 function readTlsFile(file: string, what: string): Buffer {
   try {
@@ -89,7 +90,7 @@ export const run: Action = async (_args, opts, global, io) =>
     if (!ingest) checkInbox(path.resolve(inbox!), inboxFrom);
     if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request will be refused (401)\n');
     const spool = ingest ? makeSpool() : null;
-    const log = (line: string) => io.err(line + '\n');
+    const log = (line: string) => io.err(safeLines(line) + '\n');
     try {
       const server = await startServer(
         { db, config, tokens, maxBody: config.server.max_body, ingest, inbox: inbox && path.resolve(inbox), spool },

@@ -1,4 +1,5 @@
 // One base error with a code; subclasses only where a caller branches on them (STYLE.md).
+import { safeLines, safeText } from './safe-text';
 
 export type ErrorCode =
   | 'BAD_INPUT'
@@ -58,15 +59,19 @@ export class UsageError extends PortdeltaError {
   }
 }
 
-/** Formats any error for a person: message, where, and what to do. */
+/**
+ * Formats any error for a person: message, where, and what to do. Messages quote what a file or a
+ * peer sent, so control and bidi characters are shown escaped; only a ConfigError's own line
+ * breaks (one problem a line) stay.
+ */
 export function describeError(err: unknown): string {
+  const remedy = (r?: string): string => (r ? `\n  remedy: ${safeText(r)}` : '');
   if (err instanceof ScanRejectedError) {
-    const where = [err.file, err.position].filter(Boolean).join(': ');
-    return `${where ? where + ': ' : ''}${err.message}${err.remedy ? `\n  remedy: ${err.remedy}` : ''}`;
+    const where = [err.file, err.position].filter(Boolean).map(safeText).join(': ');
+    return `${where ? where + ': ' : ''}${safeText(err.message)}${remedy(err.remedy)}`;
   }
-  if (err instanceof PortdeltaError) {
-    return `${err.message}${err.remedy ? `\n  remedy: ${err.remedy}` : ''}`;
-  }
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (err instanceof ConfigError) return `${safeLines(err.message)}${remedy(err.remedy)}`;
+  if (err instanceof PortdeltaError) return `${safeText(err.message)}${remedy(err.remedy)}`;
+  if (err instanceof Error) return safeText(err.message);
+  return safeText(String(err));
 }

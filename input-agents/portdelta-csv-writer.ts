@@ -15,8 +15,14 @@ export function csvField(value: string): string {
   return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** Single-line text from a scan: control characters (CR/LF included) go, so no value can forge a row or header. */
+/** A '#key=value' line has no quoting: control characters (CR/LF included) go, so no value can forge a line. */
 const oneLine = (s: string | undefined): string => (s ?? '').replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+/**
+ * A row field keeps its value exactly (csvField quotes line breaks, quotes and edge blanks), so the
+ * CSV ingests as the native file does. Only NUL goes: no database column can hold it, and ingest
+ * drops it from a native file's values too (db/column-limits.ts).
+ */
+const exact = (s: string | undefined): string => (s ?? '').replace(/\0/g, '');
 const iso = (d: Date): string => d.toISOString().replace('.000Z', 'Z');
 
 function headerLines(meta: Omit<ScanMetaEvent, 'kind'>, complete: boolean, finishedAt?: Date): string[] {
@@ -48,15 +54,15 @@ function row(fields: string[]): string {
 /** The rows of one host: a host row when the port rows alone would not say everything, then a row per port. */
 export function hostRows(h: HostRecord): string[] {
   const ip = h.ip;
-  const name = oneLine(h.hostnames.find((n) => n.type === 'PTR')?.name);
+  const name = exact(h.hostnames.find((n) => n.type === 'PTR')?.name);
   const seen = h.seenAt ? iso(h.seenAt) : '';
   const out: string[] = [];
   if (h.ports.length === 0 || h.status === 'down' || h.mac || h.timedOut || h.unknownPorts) {
     const unknown = h.unknownPorts ? formatPortScope(h.unknownPorts) : '';
-    out.push(row([ip, '', '', h.status, name, seen, '', '', '', '', oneLine(h.mac), h.timedOut ? 'true' : '', unknown]));
+    out.push(row([ip, '', '', h.status, name, seen, '', '', '', '', exact(h.mac), h.timedOut ? 'true' : '', unknown]));
   }
   for (const p of h.ports) {
-    out.push(row([ip, p.proto, String(p.port), p.state, name, seen, oneLine(p.service), oneLine(p.product), oneLine(p.version), p.banner ?? '']));
+    out.push(row([ip, p.proto, String(p.port), p.state, name, seen, exact(p.service), exact(p.product), exact(p.version), exact(p.banner)]));
   }
   return out;
 }

@@ -122,6 +122,8 @@ async function* rows(pre: Preamble, it: AsyncIterator<Buffer | string>, h: Heade
   }
   const parser = csvParse({
     bom: true, raw: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, max_record_size: MAX_RECORD,
+    // A quoted field is kept exactly (a name may hold edge blanks, CR/LF, control characters); an unquoted one is trimmed.
+    cast: (value: string, ctx: { quoting: boolean }) => (ctx.quoting ? value : value.trim()),
   });
   const src = Readable.from(rest());
   src.on('error', (err) => parser.destroy(err));
@@ -138,9 +140,8 @@ async function* rows(pre: Preamble, it: AsyncIterator<Buffer | string>, h: Heade
     return h.meta;
   };
   try {
-    for await (const { record, raw, info } of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
+    for await (const { record: f, raw, info } of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
       const line = offset + info.lines - (raw.replace(/\r?\n$/, '').match(/\n/g)?.length ?? 0);
-      const f = record.map((s, i) => (i === record.length - 1 ? s.replace(/\r$/, '') : s));
       if (f[0].startsWith('#')) {
         const w = applyHeaderLine(raw.replace(/\r?\n$/, ''), line, variant ? trailer : h, reject);
         if (w) yield w;
@@ -209,7 +210,9 @@ interface Row {
 }
 
 function readRow(f: string[], col: Record<string, number>, line: number, drPortscan: boolean, reject: Reject): Row {
-  const get = (name: string): string => (col[name] === undefined ? '' : (f[col[name]] ?? '').trim());
+  // Text a scan reported is taken exactly (see cast above); codes, numbers and times without edge blanks.
+  const text = (name: string): string => (col[name] === undefined ? '' : (f[col[name]] ?? ''));
+  const get = (name: string): string => text(name).trim();
   const ipText = get('ip');
   const ip = canonicalIp(ipText);
   if (ip === null) reject(line, `'${ipText.slice(0, 60)}' is not an IP address`);
@@ -227,10 +230,10 @@ function readRow(f: string[], col: Record<string, number>, line: number, drPorts
     if (!(port >= 0 && port <= 65535)) reject(line, `port '${portText.slice(0, 20)}' is outside 0-65535`);
     if (state !== '' && !PORT_STATES.has(state)) reject(line, `unknown port state '${state.slice(0, 20)}'`);
     row.port = { proto: protoText as Proto, port, state: (state || 'open') as PortState };
-    for (const k of ['service', 'product', 'version'] as const) if (get(k)) row.port[k] = get(k);
+    for (const k of ['service', 'product', 'version'] as const) if (text(k)) row.port[k] = text(k);
     if (col.banner !== undefined && f[col.banner]) row.port.banner = f[col.banner];
   }
-  if (get('hostname')) row.hostname = get('hostname');
+  if (text('hostname')) row.hostname = text('hostname');
   const seen = get('seen_at');
   if (seen) {
     try {
@@ -239,7 +242,7 @@ function readRow(f: string[], col: Record<string, number>, line: number, drPorts
       reject(line, `seen_at: ${(err as Error).message}`, timeRemedy(err));
     }
   }
-  if (get('mac')) row.mac = get('mac');
+  if (text('mac')) row.mac = text('mac');
   if (get('timed_out')) row.timedOut = /^(true|yes|1)$/i.test(get('timed_out'));
   if (get('unknown_ports')) row.unknownPorts = get('unknown_ports');
   if (row.unknownPorts) {

@@ -1,7 +1,8 @@
 // The data a report template sees (docs/output-agents.md lists every field). Built once per batch
 // and shared by the subject, the text and the HTML part. Everything a scanner or the network could
 // have put into a string goes through `clean`, so no template can emit a raw control character.
-import { safeText, shortTime } from '../cli/render';
+import { shortTime } from '../cli/render';
+import { safeText } from '../common/safe-text';
 import { ipKey } from '../common/ip';
 import { CHANGE_TYPE_NAMES, ChangeType, typeNames, type ChangeTypeName } from '../common/types';
 import type { ChangeBatch, Disagreement, ReportChange } from './types';

@@ -1,4 +1,5 @@
-// Kind `webhook`: one HTTP(S) POST of JSON per run: a Slack-compatible `text` plus the changes.
+// Kind `webhook`: one HTTP(S) POST of JSON per run: a Slack-compatible `text` (network text in it
+// escaped for chat: no control character, no `<!channel>`) plus the changes with their exact values.
 // Anything but a 2xx answer (or no answer within the timeout) is a failed delivery, retried next run.
 // Slack-style URLs carry their secret in the path or the query, so messages name only
 // scheme://host:port, and headers (tokens) travel in clear only to this machine.
@@ -7,6 +8,7 @@ import { duration } from '../common/config-fields';
 import { isLoopbackHost } from '../common/loopback';
 import { parseWith } from './kind-options';
 import { changeLine } from './change-line';
+import { chatText } from '../common/safe-text';
 import type { ChangeBatch, OutputAgent } from './types';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -60,7 +62,9 @@ function answerText(raw: string, options: WebhookOptions): string {
 
 function body(batch: ChangeBatch): string {
   const n = batch.changes.length;
-  const text = [`portdelta ${batch.agent}: ${n} change${n === 1 ? '' : 's'}`, ...batch.changes.map((c) => `• ${changeLine(c)}`)].join('\n');
+  // Each line escaped for chat on its own: the line breaks between them are ours, any inside a value are not.
+  const lines = [`portdelta ${batch.agent}: ${n} change${n === 1 ? '' : 's'}`, ...batch.changes.map((c) => `• ${changeLine(c)}`)];
+  const text = lines.map(chatText).join('\n');
   return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, disagreements: batch.disagreements });
 }
 

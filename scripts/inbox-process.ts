@@ -12,6 +12,7 @@ import type { InboxEntry } from './inbox-files';
 import type { Peek } from './inbox-peek';
 import { archive, fail } from './inbox-move';
 import { databaseFault } from '../db/db-errors';
+import { safeText } from '../common/safe-text';
 
 export interface InboxResult {
   /** Path relative to the inbox. */
@@ -47,7 +48,7 @@ function vanished(err: unknown): boolean {
 function errorReport(e: InboxEntry, scanner: string | null, message: string, at: Date): string {
   return [
     'portdelta could not ingest this file; nothing of it was stored.',
-    `file:    ${e.abs}`,
+    `file:    ${safeText(e.abs)}`,
     `scanner: ${scanner ?? '(none)'}`,
     `time:    ${at.toISOString()}`,
     '',

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PortdeltaError, UsageError } from '../common/errors';
-import { safeText } from '../cli/render';
+import { safeText } from '../common/safe-text';
 import { ClientClosedError, HttpError } from './http-error';
 import { uploadScanner, type Access } from './auth';
 import { postScan, type Answer } from './routes-scans';

@@ -301,16 +301,19 @@ describe('portdelta-csv writer', () => {
     expect(metaOf(back)).toEqual({ ...meta, finishedAt: new Date('2026-11-21T02:41:13Z') });
   });
 
-  test('hostile values cannot forge rows or header lines', async () => {
+  test('hostile values cannot forge rows or header lines, and read back exactly', async () => {
     const hosts: HostRecord[] = [
       { kind: 'host', ip: '10.0.0.1', status: 'up', hostnames: [{ name: 'evil\r\n#complete=false\n10.6.6.6,tcp,1,open', type: 'PTR' }], ports: [{ proto: 'tcp', port: 22, state: 'open', version: 'v1\n#x=1' }] },
     ];
     const csv = await text(formatUniformCsv({ args: 'nmap\n#complete=false' }, hosts, true));
     const ev = await collect(csv);
     expect(hostsOf(ev).map((h) => h.ip)).toEqual(['10.0.0.1']);
-    expect(hostsOf(ev)[0].hostnames[0].name).not.toMatch(/[\r\n]/);
+    expect(hostsOf(ev)[0].hostnames[0].name).toBe('evil\r\n#complete=false\n10.6.6.6,tcp,1,open');
+    expect(hostsOf(ev)[0].ports[0].version).toBe('v1\n#x=1');
     expect(endOf(ev).complete).toBe(true);
-    expect(csv.split('\n').filter((l) => l.startsWith('#complete'))).toEqual(['#complete=true']);
+    // The name's own '#complete=false' stands inside a quoted field, after the column line.
+    const header = csv.slice(0, csv.indexOf('\nip,'));
+    expect(header.split('\n').filter((l) => l.startsWith('#complete'))).toEqual(['#complete=true']);
   });
 
   test('csvField quotes only what needs it', () => {
