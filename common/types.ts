@@ -94,6 +94,8 @@ export interface ScanWarningEvent {
   kind: 'warning';
   message: string;
   position?: string;
+  /** A record that could not be read was skipped: the scan then proves nothing by absence (DESIGN §3). */
+  skippedRecord?: boolean;
 }
 
 export type ScanEvent = ScanMetaEvent | HostRecord | ScanEndEvent | ScanWarningEvent;

@@ -49,6 +49,8 @@ export interface IngestSummary {
   port_scope: string;
   /** Whether hosts / ports the file does not list were taken as gone (false: scope unknown, or the scan incomplete). */
   absence: { hosts: boolean; ports: boolean };
+  /** Records that could not be read and were skipped (each has a warning); any makes the scan incomplete. */
+  skipped_records: number;
   warnings: string[];
 }
 
@@ -100,6 +102,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
   }
   const hash = createHash('sha256');
   let hostRecords = 0;
+  let skippedRecords = 0;
   let bytes = 0;
   const input = new PassThrough({ highWaterMark: 1 << 20 });
   const feed = (async () => {
@@ -164,7 +167,12 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     const portScope = opts.ports ?? cliScannerCfg.ports;
     for await (const ev of guardedParse(agent, input, { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
       if (ev.kind === 'meta') mergeMeta(meta, ev);
-      else if (ev.kind === 'warning') warnings.push(ev.position ? `${ev.position}: ${ev.message}` : ev.message);
+      else if (ev.kind === 'warning') {
+        if (ev.skippedRecord) skippedRecords++;
+        // A skipped record names its file: the warning may be read far from the summary line.
+        const where = ev.skippedRecord ? [opts.source, ev.position].filter(Boolean).join(', ') : ev.position;
+        warnings.push(where ? `${where}: ${ev.message}` : ev.message);
+      }
       else if (ev.kind === 'host') {
         hostRecords++;
         await (await start()).stager.add(ev as HostRecord);
@@ -191,7 +199,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     const base = {
       source: opts.source, scanner: st.scannerName, format: agent.name, scan_id: st.scanId, complete,
       started_at: meta.startedAt?.toISOString() ?? null, host_scope: st.scope.hostsSource, port_scope: st.scope.portsSource,
-      absence: absence(st.scope, complete),
+      absence: absence(st.scope, complete), skipped_records: skippedRecords,
     };
     const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
     if (dup) {

@@ -8,7 +8,8 @@ import type { ScanEvent } from '../common/types';
 import { ScanRejectedError } from '../common/errors';
 import type { InputAgent, ParseContext } from './types';
 import { jsonRecords, JsonShapeError, parseLooseObject, type JsonShape } from './json-records';
-import { MASSCAN_META, masscanHost, TimeSpan, type MasscanFields } from './masscan-record';
+import { MASSCAN_META, masscanEvents, TimeSpan, type MasscanFields } from './masscan-record';
+import { skipped, withSkippedRecords } from './damaged-records';
 
 const REMEDY = "give the file of a 'masscan -oJ' or '-oD' run, or name the right format with --format";
 const EDITED = 'masscan never writes this record: copy the file again from the scanner, or fix the record by hand';
@@ -53,21 +54,22 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
     for await (const batch of jsonRecords(input, shape, 4 << 20)) {
       for (const r of batch) {
         const o = parseLooseObject(r.text);
-        if (o === null) reject(r.line, `unreadable JSON record '${r.text.slice(0, 80)}'`);
-        if (o!.finished !== undefined && o!.ip === undefined) {
+        if (o !== null && o.finished !== undefined && o.ip === undefined) {
           finished = true;
           continue;
         }
         if (finished) reject(r.line, "a record after '{finished: 1}'");
-        const list = fields(o!);
-        if (typeof list === 'string') reject(r.line, list);
-        for (const f of list as MasscanFields[]) {
-          const rec = masscanHost(f, `line ${r.line}`);
-          if ('problem' in rec) reject(r.line, rec.problem, rec.remedy);
-          else {
-            span.add(rec.seenAt);
+        const list = o === null ? `unreadable JSON record '${r.text.slice(0, 80)}'` : fields(o);
+        if (typeof list === 'string') {
+          records++;
+          yield skipped(list, `line ${r.line}`);
+          continue;
+        }
+        for (const f of list) {
+          for (const ev of masscanEvents(f, `line ${r.line}`, (message, remedy) => reject(r.line, message, remedy))) {
+            if (ev.kind === 'host') span.add(ev.seenAt);
             records++;
-            yield rec;
+            yield ev;
           }
         }
       }
@@ -94,4 +96,4 @@ function incomplete(shape: JsonShape, finished: boolean): string | undefined {
   return shape.endsWithNewline ? undefined : `the last line has no newline: the file may be cut short, ${unproven}`;
 }
 
-export const masscanJson = { name: 'masscan-json', aliases: ['masscan-ndjson', 'masscan-oJ', 'masscan-oD', 'oJ', 'oD'], sniff, parse } satisfies InputAgent;
+export const masscanJson = { name: 'masscan-json', aliases: ['masscan-ndjson', 'masscan-oJ', 'masscan-oD', 'oJ', 'oD'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;

@@ -7,7 +7,8 @@ import type { ScanEvent } from '../common/types';
 import { ScanRejectedError } from '../common/errors';
 import type { InputAgent, ParseContext } from './types';
 import { firstLine, lineBatches } from './lines';
-import { MASSCAN_META, masscanHost, TimeSpan } from './masscan-record';
+import { MASSCAN_META, masscanEvents, TimeSpan } from './masscan-record';
+import { skipped, withSkippedRecords } from './damaged-records';
 
 const REMEDY = "give the file of a 'masscan -oL' run, or name the right format with --format";
 const EDITED = 'masscan never writes this line: copy the file again from the scanner, or fix the line by hand';
@@ -46,13 +47,15 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
       }
       if (ended) reject(n, "a record after '# end'");
       const m = LINE.exec(text);
-      if (!m) reject(n, `unreadable line '${text.slice(0, 80)}'`);
-      const [, kind, proto, port, ip, ts, service, banner] = m!;
-      const rec = masscanHost({ ip, proto, port, timestamp: ts, status: kind === 'banner' ? undefined : kind, service, banner: banner || undefined }, `line ${n}`);
-      if ('problem' in rec) reject(n, rec.problem, rec.remedy);
-      else {
-        span.add(rec.seenAt);
-        yield rec;
+      if (!m) {
+        yield skipped(`unreadable line '${text.slice(0, 80)}'`, `line ${n}`);
+        continue;
+      }
+      const [, kind, proto, port, ip, ts, service, banner] = m;
+      const fields = { ip, proto, port, timestamp: ts, status: kind === 'banner' ? undefined : kind, service, banner: banner || undefined };
+      for (const ev of masscanEvents(fields, `line ${n}`, (message, remedy) => reject(n, message, remedy))) {
+        if (ev.kind === 'host') span.add(ev.seenAt);
+        yield ev;
       }
     }
   }
@@ -64,4 +67,4 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
   yield { kind: 'end', complete: reason === undefined, ...(times?.finishedAt ? { finishedAt: times.finishedAt } : {}), ...(reason ? { reason } : {}) };
 }
 
-export const masscanList = { name: 'masscan-list', aliases: ['masscan-oL', 'oL'], sniff, parse } satisfies InputAgent;
+export const masscanList = { name: 'masscan-list', aliases: ['masscan-oL', 'oL'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;

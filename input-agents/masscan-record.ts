@@ -4,10 +4,11 @@
 // With --ping (ICMP echo) and ARP, masscan writes a record of the same layout whose "port" is 0 and
 // whose protocol is 'icmp' or 'arp' (status 'open', or 'up' for ARP; masscan's output.c): the host
 // answered, and that says nothing about any port.
-import type { HostRecord, PortState, Proto, ScanMetaEvent } from '../common/types';
+import type { HostRecord, PortState, Proto, ScanEvent, ScanMetaEvent } from '../common/types';
 import { canonicalIp } from '../common/ip';
 import { isProto } from '../common/ports';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
+import { skipped, zoneDropped } from './damaged-records';
 export { TimeSpan } from './unmarked-lines';
 
 export const MASSCAN_META: ScanMetaEvent = Object.freeze({ kind: 'meta', tool: 'masscan', resolvesNames: false });
@@ -56,6 +57,20 @@ export function masscanHost(f: MasscanFields, position: string): HostRecord | Re
   if (f.banner) fact.banner = f.banner;
   rec.ports.push(fact);
   return rec;
+}
+
+/**
+ * A masscan record's events: the host (with a warning for a dropped zone id), or the skipped-record
+ * warning of a record masscan never writes. A time no scan can have rejects the file (`reject`).
+ */
+export function masscanEvents(f: MasscanFields, position: string, reject: (message: string, remedy: string) => never): ScanEvent[] {
+  const rec = masscanHost(f, position);
+  if (!('problem' in rec)) {
+    const zone = zoneDropped(String(f.ip), rec.ip, position);
+    return zone ? [zone, rec] : [rec];
+  }
+  if (rec.remedy === SCAN_TIME_REMEDY) return reject(rec.problem, rec.remedy);
+  return [skipped(rec.problem, position)];
 }
 
 /** masscan's timestamp: undefined when absent or 0 (no time), the reason when no scan can have run then. */

@@ -12,6 +12,7 @@ import type { InputAgent, ParseContext } from './types';
 import { firstLine } from './lines';
 import { recordTime } from './scan-time';
 import { TimeSpan, unmarkedEnd, unmarkedLines, type UnmarkedState } from './unmarked-lines';
+import { DamagedRecord, skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 
 const REMEDY = "give the output of 'naabu -json' (one JSON object per line), or name the right format with --format";
 const EDITED = 'naabu never writes this line: copy the file again, or fix the line by hand';
@@ -40,7 +41,6 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
   yield { kind: 'meta', tool: 'naabu', resolvesNames: false };
   const span = new TimeSpan();
   const state: UnmarkedState = { lines: 0, cut: false };
-  let records = 0;
   for await (const l of unmarkedLines(input, ctx.source, { max: 1 << 20, what: 'this is not naabu JSON output', remedy: REMEDY }, state)) {
     if ('kind' in l) {
       yield l;
@@ -50,13 +50,23 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
     try {
       o = JSON.parse(l.text);
     } catch {
-      return reject(l.n, `unreadable JSON line '${l.text.slice(0, 80)}'`, records === 0 ? REMEDY : EDITED);
+      yield skipped(`unreadable JSON line '${l.text.slice(0, 80)}'`, `line ${l.n}`);
+      continue;
     }
-    if (!looksLikeNaabu(o)) reject(l.n, "a line without 'ip' (or 'host') and a numeric 'port'", records === 0 ? REMEDY : EDITED);
-    const rec = record(o as Record<string, unknown>, l.n, reject);
-    span.add(rec.seenAt);
-    records++;
-    yield rec;
+    if (!looksLikeNaabu(o)) {
+      yield skipped("a line without 'ip' (or 'host') and a numeric 'port'", `line ${l.n}`);
+      continue;
+    }
+    try {
+      const rec = record(o as Record<string, unknown>, l.n, reject);
+      span.add(rec.seenAt);
+      const zone = zoneDropped(String((o as Record<string, unknown>).ip ?? (o as Record<string, unknown>).host), rec.ip, rec.position);
+      if (zone) yield zone;
+      yield rec;
+    } catch (err) {
+      if (!(err instanceof DamagedRecord)) throw err;
+      yield skipped(err.message, `line ${l.n}`);
+    }
   }
   if (state.lines === 0) reject(1, 'the file is empty', REMEDY);
   yield* unmarkedEnd(span, state);
@@ -65,12 +75,12 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
 function record(o: Record<string, unknown>, n: number, reject: (line: number, message: string, remedy?: string) => never): HostRecord {
   const given = String(o.ip ?? o.host);
   const ip = canonicalIp(given);
-  if (ip === null) reject(n, `'${given.slice(0, 60)}' is not an IP address`);
+  if (ip === null) throw new DamagedRecord(`'${given.slice(0, 60)}' is not an IP address`);
   const port = o.port as number;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) reject(n, `port ${port} is not 0-65535`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DamagedRecord(`port ${port} is not 0-65535`);
   const proto = typeof o.protocol === 'string' && o.protocol !== '' ? o.protocol.toLowerCase() : 'tcp';
-  if (!isProto(proto)) reject(n, `unknown protocol '${proto.slice(0, 20)}'`);
-  const rec: HostRecord = { kind: 'host', ip: ip!, status: 'up', hostnames: [], ports: [{ proto: proto as 'tcp', port, state: 'open' }], position: `line ${n}` };
+  if (!isProto(proto)) throw new DamagedRecord(`unknown protocol '${proto.slice(0, 20)}'`);
+  const rec: HostRecord = { kind: 'host', ip, status: 'up', hostnames: [], ports: [{ proto: proto as 'tcp', port, state: 'open' }], position: `line ${n}` };
   if (typeof o.name === 'string' && o.name !== '') rec.ports[0].service = o.name;
   if (typeof o.product === 'string' && o.product !== '') rec.ports[0].product = o.product;
   if (typeof o.version === 'string' && o.version !== '') rec.ports[0].version = o.version;
@@ -81,4 +91,4 @@ function record(o: Record<string, unknown>, n: number, reject: (line: number, me
   return rec;
 }
 
-export const naabuJson = { name: 'naabu-json', aliases: ['naabu'], sniff, parse } satisfies InputAgent;
+export const naabuJson = { name: 'naabu-json', aliases: ['naabu'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;

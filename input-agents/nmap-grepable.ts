@@ -12,6 +12,7 @@ import type { InputAgent, ParseContext } from './types';
 import { lineBatches } from './lines';
 import { checkZone, parseNmapDate } from '../common/local-time';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
+import { DamagedRecord, skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 export { localTimeToUtc, parseNmapDate } from '../common/local-time';
 
 const HEADER = /^# Nmap (\S+) scan initiated (.+?) as: (.*)$/;
@@ -29,7 +30,7 @@ function sniff(head: Buffer): boolean {
     // -oN (normal output) starts with the very same line; it has no 'Host: ' lines.
     return !/^(Nmap scan report for|Starting Nmap|Not shown: |PORT +STATE)/m.test(text);
   }
-  return /^Host: [0-9A-Fa-f.:]+(%\S+)? \([^\t\n]*\)\t/m.test(text);
+  return /^Host: [0-9A-Fa-f.:]+(%\S+)? \([^\t\n]*\)(\t| +(Status|Ports): )/m.test(text);
 }
 
 async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEvent> {
@@ -92,22 +93,35 @@ class GrepableReader {
     }
     this.flushMeta();
     this.sawData = true;
-    if (!line.startsWith('Host: ')) return this.warn(`not an nmap grepable line, skipped: '${line.slice(0, 80)}'`);
-    if (this.done) this.warn('host line after "# Nmap done"');
     // The last line of an interrupted scan may be cut anywhere: keep nothing of it.
     if (!terminated) return this.warn('the last line is cut off (no line end), skipped');
-    const rec = parseHostLine(line, n, this.portScope, this.reject);
+    // A line that is not one nmap writes may be a host line damaged in transit: what it said is unknown.
+    if (!line.startsWith('Host: ')) return this.damaged(`not an nmap grepable line: '${line.slice(0, 80)}'`);
+    if (this.done) this.warn('host line after "# Nmap done"');
+    let rec: HostRecord | 'unknown' | null;
+    try {
+      rec = parseHostLine(line, n, this.portScope);
+    } catch (err) {
+      if (err instanceof DamagedRecord) return this.damaged(err.message);
+      throw err;
+    }
     if (rec === 'unknown') {
       if (!this.listScanWarned) this.warn("'Status: Unknown' (list scan, -sL): such hosts were not scanned and are skipped");
       this.listScanWarned = true;
     } else if (rec === null) {
-      this.warn(`unrecognised host line, skipped: '${line.slice(0, 80)}'`);
+      this.damaged(`unrecognised host line '${line.slice(0, 80)}'`);
     } else if (this.host && this.host.ip === rec.ip) {
       mergeInto(this.host, rec);
     } else {
       this.flushHost();
       this.host = rec;
+      const zone = zoneDropped(line.slice(6, line.indexOf(' ', 6)), rec.ip, `line ${n}`);
+      if (zone) this.out.push(zone);
     }
+  }
+
+  private damaged(why: string): void {
+    this.out.push(skipped(why, `line ${this.lineNo}`));
   }
 
   /** A time no scan can have rejects the file at its line. */
@@ -173,14 +187,47 @@ class GrepableReader {
 
 type Reject = (lineNo: number, message: string, remedy?: string) => never;
 
-/** One 'Host: ...' line as a record (a host gets a Status line and a Ports line: merged by the caller). */
-function parseHostLine(line: string, lineNo: number, scope: PortScope | undefined, reject: Reject): HostRecord | 'unknown' | null {
-  const fields = line.split('\t');
+const damaged = (why: string): never => {
+  throw new DamagedRecord(why);
+};
+
+/** nmap's -oG fields in the order it writes them (output.cc); 'Status' stands alone on its line. */
+const FIELD_ORDER = ['Status', 'Ports', 'Protocols', 'Ignored State', 'OS', 'Seq Index', 'IP ID Seq'];
+const SPACED_FIELD = / +(?=(Status|Ports|Protocols|Ignored State|OS|Seq Index|IP ID Seq):(?: |$))/g;
+
+/**
+ * The TAB-separated fields of a host line. A copy that turned the TABs into runs of spaces is read
+ * too, when the field names still mark the boundaries unambiguously: each known name once, in
+ * nmap's order, and a Ports list that ends where its last entry ends ('/'). Otherwise null.
+ */
+export function hostFields(line: string): string[] | null {
+  if (line.includes('\t')) return line.split('\t');
+  const cuts = [...line.matchAll(SPACED_FIELD)];
+  const fields: string[] = [];
+  let from = 0;
+  let rank = -1;
+  for (const m of cuts) {
+    const r = FIELD_ORDER.indexOf(m[1]);
+    if (r <= rank) return null;
+    rank = r;
+    fields.push(line.slice(from, m.index));
+    from = m.index! + m[0].length;
+  }
+  fields.push(line.slice(from).replace(/ +$/, ''));
+  const ports = fields.find((f) => f.startsWith('Ports:') || f.startsWith('Protocols:'));
+  if (ports !== undefined && !/^\w+:\s*$/.test(ports) && !ports.endsWith('/')) return null;
+  return fields;
+}
+
+/** One 'Host: ...' line as a record (a host gets a Status line and a Ports line: merged by the caller); a damaged line throws DamagedRecord. */
+function parseHostLine(line: string, lineNo: number, scope: PortScope | undefined): HostRecord | 'unknown' | null {
+  const fields = hostFields(line);
+  if (fields === null) return damaged(`the fields of the host line cannot be told apart (no TABs, and spaces are ambiguous): '${line.slice(0, 80)}'`);
   const h = HOST_FIELD.exec(fields[0]);
   if (!h) return null;
   const ip = canonicalIp(h[1]);
-  if (ip === null) reject(lineNo, `'${h[1]}' is not an IP address`);
-  const rec: HostRecord = { kind: 'host', ip: ip!, status: 'up', hostnames: [], ports: [], position: `line ${lineNo}` };
+  if (ip === null) return damaged(`'${h[1].slice(0, 60)}' is not an IP address`);
+  const rec: HostRecord = { kind: 'host', ip, status: 'up', hostnames: [], ports: [], position: `line ${lineNo}` };
   if (h[2] !== '') rec.hostnames.push({ name: h[2], type: 'PTR' });
   let known = false;
   for (const field of fields.slice(1)) {
@@ -195,7 +242,7 @@ function parseHostLine(line: string, lineNo: number, scope: PortScope | undefine
       else if (value !== 'Up' && !value.startsWith('Smurf')) return null;
     } else if (name === 'Ports') {
       known = true;
-      rec.ports = parsePorts(value, lineNo, reject);
+      rec.ports = parsePorts(value);
     } else if (name === 'Ignored State') {
       const m = /^(\S+) \((\d+)\)$/.exec(value);
       if (m && m[1] === 'open|filtered') rec.unknownPorts = unlistedPorts(scope, rec.ports);
@@ -206,7 +253,7 @@ function parseHostLine(line: string, lineNo: number, scope: PortScope | undefine
 }
 
 /** '22/open/tcp//ssh//OpenSSH 9.2p1 Debian, protocol 2.0/, 80/open/tcp//http///' → port facts. */
-function parsePorts(value: string, lineNo: number, reject: Reject): PortFact[] {
+function parsePorts(value: string): PortFact[] {
   const out: PortFact[] = [];
   if (value.trim() === '') return out;
   // A new entry starts only where ', ' is followed by 'digits/state/proto/' (version strings hold ', ').
@@ -214,7 +261,7 @@ function parsePorts(value: string, lineNo: number, reject: Reject): PortFact[] {
     let sep = value.indexOf(', ', start);
     while (sep >= 0 && !entryStartsAt(value, sep + 2)) sep = value.indexOf(', ', sep + 2);
     const end = sep < 0 ? value.length : sep;
-    out.push(parseEntry(value, start, end, lineNo, reject));
+    out.push(parseEntry(value, start, end));
     start = end + 2;
   }
   return out;
@@ -229,7 +276,7 @@ function entryStartsAt(s: string, at: number): boolean {
  * value[start, end) is 'port/state/proto/owner/service/rpcinfo/version/', '|' standing for '/' in
  * the last four. Indexes instead of split: this runs once per port of a possibly huge file.
  */
-function parseEntry(value: string, start: number, end: number, lineNo: number, reject: Reject): PortFact {
+function parseEntry(value: string, start: number, end: number): PortFact {
   const s1 = value.indexOf('/', start);
   const s2 = s1 < 0 ? -1 : value.indexOf('/', s1 + 1);
   const s3 = s2 < 0 ? -1 : value.indexOf('/', s2 + 1);
@@ -237,17 +284,17 @@ function parseEntry(value: string, start: number, end: number, lineNo: number, r
   const s5 = s4 < 0 ? -1 : value.indexOf('/', s4 + 1);
   const s6 = s5 < 0 ? -1 : value.indexOf('/', s5 + 1);
   const entry = (): string => value.slice(start, Math.min(end, start + 80));
-  if (s6 < 0 || s6 >= end) reject(lineNo, `malformed port entry '${entry()}'`);
+  if (s6 < 0 || s6 >= end) damaged(`malformed port entry '${entry()}'`);
   let port = s1 - start >= 1 && s1 - start <= 5 ? 0 : NaN;
   for (let i = start; i < s1; i++) {
     const c = value.charCodeAt(i) - 48;
     port = c >= 0 && c <= 9 ? port * 10 + c : NaN;
   }
-  if (!(port <= 65535)) reject(lineNo, `port '${value.slice(start, Math.min(s1, start + 20))}' is outside 0-65535`);
+  if (!(port <= 65535)) damaged(`port '${value.slice(start, Math.min(s1, start + 20))}' is outside 0-65535`);
   const state = STATE_NAMES.find((n) => n.length === s2 - s1 - 1 && value.startsWith(n, s1 + 1));
-  if (!state) reject(lineNo, `unknown port state '${value.slice(s1 + 1, Math.min(s2, s1 + 21))}' in '${entry()}'`);
+  if (!state) damaged(`unknown port state '${value.slice(s1 + 1, Math.min(s2, s1 + 21))}' in '${entry()}'`);
   const proto = PROTOS.find((p) => p.length === s3 - s2 - 1 && value.startsWith(p, s2 + 1));
-  if (!proto) reject(lineNo, `unknown protocol '${value.slice(s2 + 1, Math.min(s3, s2 + 21))}' in '${entry()}'`);
+  if (!proto) damaged(`unknown protocol '${value.slice(s2 + 1, Math.min(s3, s2 + 21))}' in '${entry()}'`);
   const fact: PortFact = { proto: proto!, port, state: state! };
   if (s5 > s4 + 1) fact.service = unbar(value.slice(s4 + 1, s5));
   const vEnd = value.charCodeAt(end - 1) === 47 ? end - 1 : end;
@@ -314,4 +361,4 @@ function parsePortsScanned(line: string): PortScope | string {
 
 // ---- zone-less local times ('Mon Mar  3 02:00:00 2025', C-locale ctime) read in an IANA zone ----
 
-export const nmapGrepable = { name: 'nmap-grepable', aliases: ['gnmap', 'oG', 'grepable'], sniff, parse } satisfies InputAgent;
+export const nmapGrepable = { name: 'nmap-grepable', aliases: ['gnmap', 'oG', 'grepable'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;

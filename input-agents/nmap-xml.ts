@@ -11,6 +11,7 @@ import type { HostRecord, PortFact, PortRange, PortState, ScanEvent, ScanMetaEve
 import { nmapResolvesNames } from '../common/nmap-options';
 import type { InputAgent, ParseContext } from './types';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
+import { skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 
 type Attrs = Record<string, string | undefined>;
 
@@ -65,6 +66,8 @@ class NmapXmlReader {
   // The record being read; null outside <host>, so <hosthint>'s look-alike children fall through.
   private host: HostRecord | null = null;
   private hostHasStatus = false;
+  /** Why the current <host> cannot be read (the first reason): it is skipped at its end. */
+  private hostDamage: { why: string; at: string } | null = null;
   /** An ICMP echo or ARP reply of masscan was listed for the current host. */
   private hostAnswered = false;
   private port: PortFact | null = null;
@@ -107,7 +110,8 @@ class NmapXmlReader {
     this.flushMeta();
     const at = this.finished?.at;
     if (at) this.out.push({ kind: 'meta', finishedAt: at });
-    const dropped = this.host ? `; the partial host record at ${this.host.position} was dropped` : '';
+    // One position per message: the place where the file ends; the last host is named by address.
+    const dropped = this.host ? '; the partial host record after it was dropped' : '';
     const reason = !this.closedRoot ? `the file is truncated ${this.place()}${dropped}: what it does not list proves nothing`
       : !this.finished ? 'the file has no <runstats><finished> element: the scan did not finish' : undefined;
     if (reason) this.out.push({ kind: 'warning', message: reason, position });
@@ -211,6 +215,14 @@ class NmapXmlReader {
     if (seen) this.host.seenAt = seen;
     this.hostHasStatus = false;
     this.hostAnswered = false;
+    this.hostDamage = null;
+  }
+
+  /** Inside a <host>, a value nmap never writes damages that record only; elsewhere it rejects the file. */
+  private damaged(message: string): null {
+    if (!this.host) throw this.reject(message, EDITED);
+    this.hostDamage ??= { why: message, at: this.where() };
+    return null;
   }
 
   private status(h: HostRecord, state: string | undefined): void {
@@ -223,8 +235,13 @@ class NmapXmlReader {
       h.mac ??= a.addr;
     } else if ((a.addrtype === 'ipv4' || a.addrtype === 'ipv6') && h.ip === '') {
       const ip = canonicalIp(a.addr ?? '');
-      if (ip === null) throw this.reject(`invalid ${a.addrtype} address '${a.addr ?? ''}' in <host>`, EDITED);
+      if (ip === null) {
+        this.damaged(`invalid ${a.addrtype} address '${(a.addr ?? '').slice(0, 60)}'`);
+        return;
+      }
       h.ip = ip;
+      const zone = zoneDropped(a.addr ?? '', ip, this.where());
+      if (zone) this.out.push(zone);
     }
   }
 
@@ -232,12 +249,16 @@ class NmapXmlReader {
     const h = this.host;
     if (!h) return;
     this.host = null;
-    if (h.ip === '') throw this.reject('<host> without an IPv4 or IPv6 address', EDITED, h.position);
+    if (this.hostDamage === null && h.ip === '') this.hostDamage = { why: '<host> without an IPv4 or IPv6 address', at: h.position! };
+    if (this.hostDamage !== null) {
+      this.out.push(skipped(`${this.hostDamage.why} in the <host>${h.ip ? ` of ${h.ip}` : ''}`, this.hostDamage.at));
+      return;
+    }
     // masscan writes no <status>: a record exists only because a port answered.
     if (!this.hostHasStatus) h.status = this.hostAnswered || h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
     this.out.push(h);
     this.hosts++;
-    this.lastHost = `${h.ip} (record ${this.hosts}, starting at ${h.position})`;
+    this.lastHost = `${h.ip} (record ${this.hosts})`;
   }
 
   // The state is filled in by the <state> child; '' marks "not seen yet" without a second object.
@@ -250,14 +271,14 @@ class NmapXmlReader {
       this.hostAnswered = true;
       return null;
     }
-    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') throw this.reject(`unknown port protocol '${proto ?? ''}'`, EDITED);
+    if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') return this.damaged(`unknown port protocol '${(proto ?? '').slice(0, 20)}'`);
     const port = portNumber(a.portid);
-    if (port < 0) throw this.reject(`invalid port number '${a.portid ?? ''}' (${proto})`, EDITED);
+    if (port < 0) return this.damaged(`invalid port number '${(a.portid ?? '').slice(0, 20)}' (${proto})`);
     return { proto, port, state: '' as PortState };
   }
 
   private portState(state: string | undefined): PortState {
-    if (state === undefined || !STATES.has(state)) throw this.reject(`invalid port state '${state ?? ''}'`, EDITED);
+    if (state === undefined || !STATES.has(state)) this.damaged(`invalid port state '${(state ?? '').slice(0, 20)}'`);
     return state as PortState;
   }
 
@@ -265,7 +286,10 @@ class NmapXmlReader {
     const p = this.port;
     this.port = null;
     if (!p || !this.host) return;
-    if ((p.state as string) === '') throw this.reject(`port ${p.port}/${p.proto} has no <state>`, EDITED);
+    if ((p.state as string) === '' || !STATES.has(p.state)) {
+      if ((p.state as string) === '') this.damaged(`port ${p.port}/${p.proto} has no <state>`);
+      return;
+    }
     this.host.ports.push(p);
   }
 
@@ -280,7 +304,9 @@ class NmapXmlReader {
     try {
       return parsePortList(text);
     } catch (err) {
-      throw this.reject(`invalid port list '${text.slice(0, 80)}' in ${where}: ${(err as Error).message}`, EDITED);
+      if (where === '<scaninfo>') throw this.reject(`invalid port list '${text.slice(0, 80)}' in ${where}: ${(err as Error).message}`, EDITED);
+      this.damaged(`invalid port list '${text.slice(0, 80)}' in ${where}: ${(err as Error).message}`);
+      return [];
     }
   }
 }
@@ -314,4 +340,4 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncGenerator<ScanEv
   for (const event of reader.drain()) yield event;
 }
 
-export const nmapXml = { name: 'nmap-xml', aliases: ['xml', 'oX'], sniff, parse } satisfies InputAgent;
+export const nmapXml = { name: 'nmap-xml', aliases: ['xml', 'oX'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;

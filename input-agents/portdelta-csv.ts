@@ -10,6 +10,7 @@ import { canonicalIp, parseTargets } from '../common/ip';
 import { parsePortScopeHeader } from '../common/ports';
 import type { InputAgent, ParseContext } from './types';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
+import { DamagedRecord, skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 
 import { MAGIC, VERSION } from './portdelta-csv-writer';
 const DR_PORTSCAN = /^([^,\s]+),(\d+),(tcp|udp|sctp)(,.*)?$/i;
@@ -131,6 +132,7 @@ async function* rows(pre: Preamble, it: AsyncIterator<Buffer | string>, h: Heade
 
   let variant: 'uniform' | 'drportscan' | undefined;
   let col: Record<string, number> = {};
+  let width = 0;
   let group: { rec: HostRecord; up: boolean; down: boolean } | undefined;
   const trailer: Header = { meta: { kind: 'meta' }, complete: h.complete };
   let minSeen: number | undefined;
@@ -151,6 +153,7 @@ async function* rows(pre: Preamble, it: AsyncIterator<Buffer | string>, h: Heade
         if (canonicalIp(f[0]) === null && f.some((name) => name.trim().toLowerCase() === 'ip')) {
           variant = 'uniform';
           f.forEach((name, i) => (col[name.trim().toLowerCase()] ??= i));
+          width = f.length;
           if ((col.proto === undefined) !== (col.port === undefined)) reject(line, "the column line has only one of 'proto' and 'port'");
           yield emitMeta();
           continue;
@@ -165,7 +168,19 @@ async function* rows(pre: Preamble, it: AsyncIterator<Buffer | string>, h: Heade
             : "neither a portdelta-csv file (no '#portdelta-csv' line) nor Dr. Portscan lines 'ip,port,proto[,timestamp]'");
         }
       }
-      const row = readRow(f, col, line, variant === 'drportscan', reject);
+      let row: Row;
+      try {
+        // Missing trailing columns are empty fields; more columns than named means the row's commas moved.
+        if (variant === 'uniform' && f.length > width) throw new DamagedRecord(`a row of ${f.length} columns where the column line names ${width}`);
+        if (variant === 'drportscan' && (f.length < 3 || f.length > 4)) throw new DamagedRecord(`a row of ${f.length} column(s) where Dr. Portscan lines have 3 or 4`);
+        row = readRow(f, col, line, variant === 'drportscan', reject);
+      } catch (err) {
+        if (!(err instanceof DamagedRecord)) throw err;
+        yield skipped(err.message, `line ${line}`);
+        continue;
+      }
+      const zone = zoneDropped(f[col.ip] ?? '', row.ip, `line ${line}`);
+      if (zone) yield zone;
       if (row.seenAt && (minSeen === undefined || row.seenAt.getTime() < minSeen)) minSeen = row.seenAt.getTime();
       if (group && group.rec.ip !== row.ip) {
         yield finish(group);
@@ -209,26 +224,30 @@ interface Row {
   unknownPorts?: string;
 }
 
+/** One row; a row that cannot be read throws DamagedRecord, a time no scan can have rejects the file. */
 function readRow(f: string[], col: Record<string, number>, line: number, drPortscan: boolean, reject: Reject): Row {
   // Text a scan reported is taken exactly (see cast above); codes, numbers and times without edge blanks.
   const text = (name: string): string => (col[name] === undefined ? '' : (f[col[name]] ?? ''));
   const get = (name: string): string => text(name).trim();
+  const damaged = (why: string): never => {
+    throw new DamagedRecord(why);
+  };
   const ipText = get('ip');
   const ip = canonicalIp(ipText);
-  if (ip === null) reject(line, `'${ipText.slice(0, 60)}' is not an IP address`);
-  const row: Row = { ip: ip!, host: undefined };
+  if (ip === null) return damaged(`'${ipText.slice(0, 60)}' is not an IP address`);
+  const row: Row = { ip, host: undefined };
   const protoText = get('proto').toLowerCase();
   const portText = get('port');
   const state = get('state').toLowerCase();
   if (protoText === '' && portText === '') {
-    if (drPortscan || !['', 'up', 'down'].includes(state)) reject(line, `host row with state '${state}': a row without port says 'up' or 'down'`);
+    if (drPortscan || !['', 'up', 'down'].includes(state)) damaged(`host row with state '${state.slice(0, 20)}': a row without port says 'up' or 'down'`);
     row.host = state === 'down' ? 'down' : 'up';
   } else {
-    if (!(PROTOS as readonly string[]).includes(protoText)) reject(line, `unknown protocol '${protoText}' (tcp, udp or sctp)`);
+    if (!(PROTOS as readonly string[]).includes(protoText)) damaged(`unknown protocol '${protoText.slice(0, 20)}' (tcp, udp or sctp)`);
     const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-    if (Number.isNaN(port)) reject(line, `port '${portText.slice(0, 20)}' is not a number`);
-    if (!(port >= 0 && port <= 65535)) reject(line, `port '${portText.slice(0, 20)}' is outside 0-65535`);
-    if (state !== '' && !PORT_STATES.has(state)) reject(line, `unknown port state '${state.slice(0, 20)}'`);
+    if (Number.isNaN(port)) damaged(`port '${portText.slice(0, 20)}' is not a number`);
+    if (!(port >= 0 && port <= 65535)) damaged(`port '${portText.slice(0, 20)}' is outside 0-65535`);
+    if (state !== '' && !PORT_STATES.has(state)) damaged(`unknown port state '${state.slice(0, 20)}'`);
     row.port = { proto: protoText as Proto, port, state: (state || 'open') as PortState };
     for (const k of ['service', 'product', 'version'] as const) if (text(k)) row.port[k] = text(k);
     if (col.banner !== undefined && f[col.banner]) row.port.banner = f[col.banner];
@@ -239,7 +258,8 @@ function readRow(f: string[], col: Record<string, number>, line: number, drPorts
     try {
       row.seenAt = parseTime(seen);
     } catch (err) {
-      reject(line, `seen_at: ${(err as Error).message}`, timeRemedy(err));
+      if (err instanceof RangeError) reject(line, `seen_at: ${err.message}`, SCAN_TIME_REMEDY);
+      damaged(`seen_at: ${(err as Error).message}`);
     }
   }
   if (text('mac')) row.mac = text('mac');
@@ -249,7 +269,7 @@ function readRow(f: string[], col: Record<string, number>, line: number, drPorts
     try {
       parsePortScopeHeader(row.unknownPorts);
     } catch (err) {
-      reject(line, `bad unknown_ports '${row.unknownPorts.slice(0, 40)}': ${(err as Error).message}`);
+      damaged(`bad unknown_ports '${row.unknownPorts.slice(0, 40)}': ${(err as Error).message}`);
     }
   }
   return row;
@@ -312,7 +332,7 @@ function isBlank(buf: Buffer, from: number, to: number): boolean {
   return true;
 }
 
-export const portdeltaCsv = { name: 'portdelta-csv', aliases: ['csv', 'drportscan'], sniff, parse } satisfies InputAgent;
+export const portdeltaCsv = { name: 'portdelta-csv', aliases: ['csv', 'drportscan'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;
 
 // ---- writer ----
 

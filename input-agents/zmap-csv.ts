@@ -12,6 +12,7 @@ import type { InputAgent, ParseContext } from './types';
 import { firstLine } from './lines';
 import { recordTime } from './scan-time';
 import { TimeSpan, unmarkedEnd, unmarkedLines, type UnmarkedState } from './unmarked-lines';
+import { DamagedRecord, skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 
 const REMEDY = "give the CSV file of a zmap run ('zmap … -o FILE', best with -f saddr,sport,classification,success,repeat,timestamp-str), or name the right format with --format";
 const EDITED = 'zmap never writes this row: copy the file again, or fix the row by hand';
@@ -52,6 +53,7 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
   const span = new TimeSpan();
   const state: UnmarkedState = { lines: 0, cut: false };
   let col: Record<string, number> | undefined;
+  let width = 1;
   for await (const l of unmarkedLines(input, ctx.source, { max: 1 << 20, what: 'this is not zmap CSV output', remedy: REMEDY }, state)) {
     if ('kind' in l) {
       yield l;
@@ -60,15 +62,25 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncIterable<ScanEve
     if (col === undefined) {
       const names = headerFields(l.text);
       col = Object.fromEntries((names ?? ['saddr']).map((name, i) => [name, i]));
+      width = names?.length ?? 1;
       if (col.sport === undefined && !given) {
         yield { kind: 'warning', message: "no 'sport' field and no single port given (--ports or the scanner's ports): only hosts are taken from this file" };
       }
       if (names) continue;
     }
-    const rec = row(splitRow(l.text), col, l.n, given, reject);
-    if (rec) {
+    const f = splitRow(l.text);
+    try {
+      // zmap writes every field of the header in every row: a row of another width is damaged.
+      if (f.length !== width) throw new DamagedRecord(`a row of ${f.length} field(s) where the header names ${width}`);
+      const rec = row(f, col, l.n, given, reject);
+      if (!rec) continue;
       span.add(rec.seenAt);
+      const zone = zoneDropped(f[col.saddr] ?? '', rec.ip, rec.position);
+      if (zone) yield zone;
       yield rec;
+    } catch (err) {
+      if (!(err instanceof DamagedRecord)) throw err;
+      yield skipped(err.message, `line ${l.n}`);
     }
   }
   if (state.lines === 0) reject(1, 'the file is empty', REMEDY);
@@ -79,13 +91,13 @@ function row(f: string[], col: Record<string, number>, n: number, given: { proto
   const get = (name: string): string | undefined => (col[name] === undefined ? undefined : f[col[name]]?.trim());
   if (get('repeat') === '1') return undefined; // the same host answering again
   const ip = canonicalIp(get('saddr') ?? '');
-  if (ip === null) reject(n, `'${(get('saddr') ?? '').slice(0, 60)}' is not an IP address`);
-  const rec: HostRecord = { kind: 'host', ip: ip!, status: 'up', hostnames: [], ports: [], position: `line ${n}` };
+  if (ip === null) throw new DamagedRecord(`'${(get('saddr') ?? '').slice(0, 60)}' is not an IP address`);
+  const rec: HostRecord = { kind: 'host', ip, status: 'up', hostnames: [], ports: [], position: `line ${n}` };
   const cls = get('classification');
   const sport = get('sport');
   const port = sport !== undefined && sport !== '' ? Number(sport) : given?.port;
   if (port !== undefined) {
-    if (!Number.isInteger(port) || port < 0 || port > 65535) reject(n, `port '${sport}' is not 0-65535`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DamagedRecord(`port '${String(sport).slice(0, 20)}' is not 0-65535`);
     const proto: Proto = cls === 'udp' ? 'udp' : cls === 'synack' || cls === 'rst' ? 'tcp' : (given?.proto ?? 'tcp');
     // A TCP reset is a closed port on a live host; other unsuccessful answers (ICMP errors) say nothing about the port.
     if (cls === 'rst') rec.ports.push({ proto, port, state: 'closed' });
@@ -100,4 +112,4 @@ function row(f: string[], col: Record<string, number>, n: number, given: { proto
   return rec;
 }
 
-export const zmapCsv = { name: 'zmap-csv', aliases: ['zmap'], sniff, parse } satisfies InputAgent;
+export const zmapCsv = { name: 'zmap-csv', aliases: ['zmap'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;

@@ -80,11 +80,22 @@ describe('convert of bad input', () => {
     expect(ok.stdout.split('\n').filter((l) => /^10\./.test(l))).toHaveLength(120000);
     expect(ok.stdout.length).toBeGreaterThan(4 << 20);
 
-    const bad = scratch.write('bad.list', `#masscan\n${lines.join('\n')}\nopen tcp 99999 10.0.0.1 1741058400\n# end\n`);
+    // A time no scan can have fails the file (a damaged record alone would be skipped: below).
+    const bad = scratch.write('bad.list', `#masscan\n${lines.join('\n')}\nopen tcp 22 10.0.0.1 9999999999\n# end\n`);
     const r = await cli(['convert', bad]);
     expect(r).toMatchObject({ code: 2, stdout: '' });
     expect(r.stderr).toContain(`${bad}: line 120002`);
     expect(r.stderr).toMatch(/remedy:/);
+  });
+
+  test('a damaged record is skipped with a warning naming its line, and the CSV says the scan is incomplete', async () => {
+    const bad = scratch.write('damaged.list', '#masscan\nopen tcp 22 10.0.0.1 1741058400\nopen tcp 99999 10.0.0.2 1741058400\n# end\n');
+    const r = await cli(['convert', bad]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/line 3: damaged record skipped: port '99999'/);
+    expect(r.stdout).toContain('#complete=false');
+    expect(r.stdout).toContain('10.0.0.1,tcp,22,open');
+    expect(r.stdout).not.toContain('10.0.0.2');
   });
 
   test('bad options: exit 2 with the option named, nothing on stdout', async () => {

@@ -16,6 +16,7 @@ export interface IngestResult {
   change_count: number;
   warnings: string[];
   absence?: { hosts: boolean; ports: boolean };
+  skipped_records?: number;
   error?: string;
 }
 

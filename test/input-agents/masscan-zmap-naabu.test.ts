@@ -119,13 +119,28 @@ describe('zmap without the port in its rows', () => {
   });
 });
 
-describe('bad records are rejected with their line', () => {
+describe('a bad record is skipped with its line; a file of nothing else is rejected there', () => {
   test.each([
-    ['masscan -oL', masscanList, '#masscan\nopen tcp 99999 10.0.0.1 1741058400\n# end\n', 'line 2'],
+    ['masscan -oL', masscanList, '#masscan\nopen tcp 22 10.0.0.1 1741058400\nopen tcp 99999 10.0.0.1 1741058400\n# end\n', 'line 3'],
     ['masscan -oJ', masscanJson, '[\n{"ip": "10.0.0.1", "timestamp": "1741058400", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] },\n{"ip": "not-an-ip", "timestamp": "1741058400", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] }\n]\n', 'line 3'],
     ['naabu', naabuJson, '{"ip":"10.0.0.1","port":22,"protocol":"tcp"}\n{"ip":"10.0.0.1","port":"x"}\n', 'line 2'],
     ['zmap', zmapCsv, 'saddr,sport\n10.0.0.1,22\n10.0.0.999,22\n', 'line 3'],
-  ])('%s: rejected at the bad line', async (_n, agent, text, position) => {
-    await expect(parse(agent as typeof masscanJson, text)).rejects.toMatchObject({ position });
+    ['zmap, a row of the wrong width', zmapCsv, 'saddr,sport\n10.0.0.1,22\n10.0.0.2,22,x\n', 'line 3'],
+  ])('%s: skipped at the bad line, the scan incomplete', async (_n, agent, text, position) => {
+    const ev = await parse(agent as typeof masscanJson, text);
+    expect(ev.filter((e) => e.kind === 'warning' && e.skippedRecord)).toEqual([expect.objectContaining({ position })]);
+    expect(ev.filter((e) => e.kind === 'host').map((h) => (h as { ip: string }).ip)).toEqual(['10.0.0.1']);
+    expect(ev[ev.length - 1]).toMatchObject({ kind: 'end', complete: false });
+  });
+
+  test.each([
+    ['masscan -oL', masscanList, '#masscan\nopen tcp 99999 10.0.0.1 1741058400\n# end\n', 'line 2'],
+    ['masscan -oJ', masscanJson, '[\n{"ip": "not-an-ip", "timestamp": "1741058400", "ports": [ {"port": 22, "proto": "tcp", "status": "open"} ] }\n]\n', 'line 2'],
+    ['naabu', naabuJson, '{"ip":"10.0.0.1","port":"x"}\n', 'line 1'],
+    ['zmap', zmapCsv, 'saddr,sport\n10.0.0.999,22\n', 'line 2'],
+  ])('%s: only damaged records: rejected at the first', async (_n, agent, text, position) => {
+    await expect(parse(agent as typeof masscanJson, text)).rejects.toMatchObject({ position, message: expect.stringMatching(/no readable host record/) });
+  });
+});
   });
 });

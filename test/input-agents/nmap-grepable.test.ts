@@ -233,30 +233,70 @@ describe('nmap-grepable on synthetic input', () => {
     expect(h.ports[131071]).toEqual({ proto: 'udp', port: 65535, state: 'open|filtered' });
   });
 
-  test('a garbage line is a warning with its line number, not a failure', async () => {
+  test('a garbage line is a damaged record: skipped with its line number, and the scan is incomplete', async () => {
     const ev = await collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tStatus: Up\nthis is not nmap\nHost: 10.0.0.1 ()\tPorts: 22/open/tcp//ssh///\n\n# a comment\n${DONE}`));
-    expect(warningsOf(ev)).toEqual([{ kind: 'warning', message: expect.stringContaining('this is not nmap'), position: 'line 3' }]);
-    expect(endOf(ev).complete).toBe(true);
+    expect(warningsOf(ev)).toEqual([{ kind: 'warning', message: expect.stringContaining('this is not nmap'), position: 'line 3', skippedRecord: true }]);
+    expect(endOf(ev).complete).toBe(false);
     expect(hostsOf(ev).flatMap((h) => h.ports.map((p) => p.port))).toEqual([22]);
   });
 
-  test('an invalid address rejects the whole file, naming file, line and value', async () => {
-    const err = await rejection(collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tStatus: Up\nHost: 999.1.1.1 ()\tStatus: Up\n${DONE}`), 'UTC', 'scans/bad.gnmap'));
+  test('an invalid address skips that line, naming line and value; the other hosts are read', async () => {
+    const ev = await collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tStatus: Up\nHost: 999.1.1.1 ()\tStatus: Up\n${DONE}`), 'UTC', 'scans/bad.gnmap');
+    expect(warningsOf(ev)).toEqual([{ kind: 'warning', message: expect.stringContaining("'999.1.1.1'"), position: 'line 3', skippedRecord: true }]);
+    expect(hostsOf(ev).map((h) => h.ip)).toEqual(['10.0.0.1']);
+    expect(endOf(ev)).toMatchObject({ complete: false, reason: expect.stringContaining('1 damaged record') });
+  });
+
+  test('a file whose only host line has an invalid address is rejected, naming file and line', async () => {
+    const err = await rejection(collect(fromText(`${HEADER}Host: 999.1.1.1 ()\tStatus: Up\n${DONE}`), 'UTC', 'scans/bad.gnmap'));
     expect(err.file).toBe('scans/bad.gnmap');
-    expect(err.position).toBe('line 3');
-    expect(err.message).toContain('999.1.1.1');
+    expect(err.position).toBe('line 2');
+    expect(err.message).toMatch(/no readable host record.*999\.1\.1\.1/);
     expect(err.remedy).toBeTruthy();
   });
 
-  test('a port outside 0-65535 rejects the whole file', async () => {
-    const err = await rejection(collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tPorts: 22/open/tcp//ssh///, 70000/open/tcp//x///\n${DONE}`)));
+  test.each([
+    ['a port outside 0-65535', '22/open/tcp//ssh///, 70000/open/tcp//x///', '70000'],
+    ['an unknown port state', '22/ajar/tcp//ssh///', 'ajar'],
+    ['an unknown protocol', '22/open/gre//ssh///', 'gre'],
+    ['a malformed entry', '22/open', '22/open'],
+  ])('%s damages its line; alone, the file is rejected', async (_what, ports, value) => {
+    const ev = await collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tPorts: ${ports}\nHost: 10.0.0.2 ()\tPorts: 80/open/tcp//http///\n${DONE}`));
+    expect(warningsOf(ev)).toEqual([expect.objectContaining({ message: expect.stringContaining(value), position: 'line 2', skippedRecord: true })]);
+    expect(hostsOf(ev).map((h) => h.ip)).toEqual(['10.0.0.2']);
+    const err = await rejection(collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tPorts: ${ports}\n${DONE}`)));
     expect(err.position).toBe('line 2');
-    expect(err.message).toContain('70000');
+    expect(err.message).toContain(value);
   });
 
-  test('an unknown port state rejects the file', async () => {
-    const err = await rejection(collect(fromText(`${HEADER}Host: 10.0.0.1 ()\tPorts: 22/ajar/tcp//ssh///\n${DONE}`)));
-    expect(err.message).toContain('ajar');
+  test.each([
+    ['one space', ' '],
+    ['runs of spaces', '    '],
+  ])('TABs turned into %s are read as the original', async (_what, gap) => {
+    const lines = [
+      'Host: 10.0.0.1 (a.example)\tStatus: Up',
+      'Host: 10.0.0.1 (a.example)\tPorts: 22/open/tcp//ssh//OpenSSH 9.2p1 Debian, protocol 2.0/, 80/closed/tcp//http///\tIgnored State: filtered (998)\tOS: Linux 5.X\tSeq Index: 260\tIP ID Seq: All zeros',
+      'Host: 10.0.0.2 ()\tPorts: \tIgnored State: closed (1000)',
+    ].join('\n');
+    const original = await collect(fromText(`${HEADER}${lines}\n${DONE}`));
+    const spaced = await collect(fromText(`${HEADER}${lines.replace(/\t/g, gap)}\n${DONE}`));
+    expect(warningsOf(spaced)).toEqual([]);
+    expect(spaced).toEqual(original);
+    expect(hostsOf(spaced).map((h) => h.ports.map((p) => `${p.port}/${p.state}`))).toEqual([['22/open', '80/closed'], []]);
+  });
+
+  test('a spaced line whose fields cannot be told apart is a damaged record, not a guess', async () => {
+    // 'Ports:' twice: where the first list ends is a guess.
+    const line = 'Host: 10.0.0.1 ()  Ports: 22/open/tcp//ssh///  Ports: 80/open/tcp//http///';
+    const ev = await collect(fromText(`${HEADER}Host: 10.0.0.2 ()\tStatus: Up\n${line}\n${DONE}`));
+    expect(warningsOf(ev)).toEqual([expect.objectContaining({ message: expect.stringContaining('cannot be told apart'), position: 'line 3', skippedRecord: true })]);
+    expect(endOf(ev).complete).toBe(false);
+  });
+
+  test('an IPv6 zone id is dropped from the address with a warning', async () => {
+    const ev = await collect(fromText(`${HEADER}Host: fe80::1%eth0 ()\tStatus: Up\nHost: fe80::1%eth0 ()\tPorts: 22/open/tcp//ssh///\n${DONE}`));
+    expect(hostsOf(ev).map((h) => h.ip)).toEqual(['fe80::1']);
+    expect(warningsOf(ev)).toEqual([{ kind: 'warning', message: expect.stringMatching(/zone id '%eth0' of fe80::1 is dropped/), position: 'line 2' }]);
   });
 
   test('binary data forced through the agent is rejected', async () => {

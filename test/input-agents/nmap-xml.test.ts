@@ -363,31 +363,51 @@ describe('nmap-xml rejects hostile and broken input', () => {
     expect((await rejection(parseText(text))).message).toMatch(message);
   });
 
-  test('an invalid address fails the whole file, naming the value and its line', async () => {
-    const text = doc(host('10.0.0.1'), host('999.1.1.1'));
+  test('an invalid address skips that <host> with a warning at the address, and the scan is incomplete', async () => {
+    const text = doc(host('10.0.0.1', port(22)), host('999.1.1.1', port(80)), host('10.0.0.3'));
+    const ev = await parseText(text);
+    const skipped = ev.filter((e) => e.kind === 'warning' && e.skippedRecord);
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ message: expect.stringContaining("'999.1.1.1'") });
+    const line = text.split('\n').findIndex((l) => l.includes('999.1.1.1')) + 1;
+    expect((skipped[0] as { position: string }).position).toMatch(new RegExp(`^${line}:\\d+$`));
+    expect(ev.filter((e) => e.kind === 'host').map((h) => (h as { ip: string }).ip)).toEqual(['10.0.0.1', '10.0.0.3']);
+    expect(ev[ev.length - 1]).toMatchObject({ kind: 'end', complete: false, reason: expect.stringContaining('1 damaged record') });
+  });
+
+  test('a file of only hosts with invalid addresses is rejected at the first', async () => {
+    const text = doc(host('999.1.1.1'), host('999.1.1.2'));
     const err = await rejection(parseText(text));
-    expect(err.message).toContain("'999.1.1.1'");
+    expect(err.message).toMatch(/no readable host record/);
     const line = text.split('\n').findIndex((l) => l.includes('999.1.1.1')) + 1;
     expect(err.position).toMatch(new RegExp(`^${line}:\\d+$`));
   });
 
-  test.each(['70000', 'abc', '', '-1', '1e3', '22.5'])('port id %j fails the whole file, naming the value', async (id) => {
-    const err = await rejection(parseText(doc(host('10.0.0.1', port(22) + port(id)))));
-    expect(err.message).toContain(`'${id}'`);
-    expect(err.position).toMatch(/^\d+:\d+$/);
+  test.each(['70000', 'abc', '', '-1', '1e3', '22.5'])('port id %j damages its <host>, naming the value', async (id) => {
+    const ev = await parseText(doc(host('10.0.0.1', port(22) + port(id)), host('10.0.0.2', port(22))));
+    const skipped = ev.filter((e) => e.kind === 'warning' && e.skippedRecord);
+    expect(skipped).toEqual([expect.objectContaining({ message: expect.stringContaining(`'${id}'`), position: expect.stringMatching(/^\d+:\d+$/) })]);
+    expect(ev.filter((e) => e.kind === 'host').map((h) => (h as { ip: string }).ip)).toEqual(['10.0.0.2']);
   });
 
   test.each([
     ['a bad port state', port(22, 'wide-open'), /state 'wide-open'/],
     ['a port without <state>', '<port protocol="tcp" portid="22"></port>', /no <state>/],
     ['an unknown protocol', port(22, 'open', 'gre'), /protocol 'gre'/],
-  ])('%s fails the whole file', async (_what, ports, message) => {
-    expect((await rejection(parseText(doc(host('10.0.0.1', ports))))).message).toMatch(message);
+    ['no IP address', '', /without an IPv4 or IPv6 address/],
+  ])('%s damages its <host>; alone in the file, the file is rejected', async (_what, ports, message) => {
+    const bad = host('10.0.0.1', ports);
+    const damaged = ports === '' ? bad.replace('addrtype="ipv4"', 'addrtype="mac"') : bad;
+    const ev = await parseText(doc(damaged, host('10.0.0.2')));
+    expect(ev.filter((e) => e.kind === 'warning' && e.skippedRecord).map((e) => (e as { message: string }).message)).toEqual([expect.stringMatching(message)]);
+    expect(ev[ev.length - 1]).toMatchObject({ kind: 'end', complete: false });
+    expect((await rejection(parseText(doc(damaged)))).message).toMatch(/no readable host record/);
   });
 
-  test('a host without an IP address fails the whole file', async () => {
-    const text = doc(host('10.0.0.1').replace('addrtype="ipv4"', 'addrtype="mac"'));
-    expect((await rejection(parseText(text))).message).toMatch(/without an IPv4 or IPv6 address/);
+  test('an IPv6 zone id is dropped from the address with a warning', async () => {
+    const ev = await parseText(doc(host('fe80::1%eth0').replace('addrtype="ipv4"', 'addrtype="ipv6"')));
+    expect(ev.filter((e) => e.kind === 'host').map((h) => (h as { ip: string }).ip)).toEqual(['fe80::1']);
+    expect(ev).toContainEqual(expect.objectContaining({ kind: 'warning', message: expect.stringMatching(/zone id '%eth0' of fe80::1 is dropped/) }));
   });
 
   test.each([

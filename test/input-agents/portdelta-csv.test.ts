@@ -162,18 +162,24 @@ describe('portdelta-csv reading the uniform format', () => {
     ['10.0.0.1,,,sideways', "'sideways'"],
     ['10.0.0.1,tcp,,open', "''"],
     ['10.0.0.1,tcp,80,open,,yesterday', "'yesterday'"],
-  ])('the bad row %j rejects the whole file, naming line and value', async (bad, value) => {
-    const csv = `#portdelta-csv v1\nip,proto,port,state,hostname,seen_at\n10.0.0.1,tcp,22,open,,\n10.0.0.2,tcp,"22",open,,\n${bad}\n`;
-    const err = await rejection(collect(csv, 'inbox/x.csv'));
+    ['10.0.0.3,tcp,80,open,,,extra', '7 columns'],
+  ])('the bad row %j is skipped, naming line and value, and the scan is incomplete', async (bad, value) => {
+    const csv = `#portdelta-csv v1\n#complete=true\nip,proto,port,state,hostname,seen_at\n10.0.0.1,tcp,22,open,,\n10.0.0.2,tcp,"22",open,,\n${bad}\n`;
+    const ev = await collect(csv, 'inbox/x.csv');
+    expect(ev.filter((e) => e.kind === 'warning' && e.skippedRecord)).toEqual([expect.objectContaining({ position: 'line 6', message: expect.stringContaining(value) })]);
+    expect(hostsOf(ev).map((h) => h.ports.map((p) => `${h.ip}:${p.port}`)).flat()).toEqual(['10.0.0.1:22', '10.0.0.2:22']);
+    expect(endOf(ev).complete).toBe(false);
+    const err = await rejection(collect(`#portdelta-csv v1\n#complete=true\nip,proto,port,state,hostname,seen_at\n${bad}\n`, 'inbox/x.csv'));
     expect(err.file).toBe('inbox/x.csv');
-    expect(err.position).toBe('line 5');
+    expect(err.position).toBe('line 4');
     expect(err.message).toContain(value);
     expect(err.remedy).toBeTruthy();
   });
 
   test('line numbers count the lines of a quoted multi-line field', async () => {
     const csv = '#portdelta-csv v1\nip,proto,port,state,hostname,seen_at,banner\n10.0.0.1,tcp,22,open,,,"line one\nline two"\n10.0.0.2,tcp,99999,open,,,\n';
-    expect((await rejection(collect(csv))).position).toBe('line 5');
+    const ev = await collect(csv);
+    expect(ev.filter((e) => e.kind === 'warning' && e.skippedRecord)).toEqual([expect.objectContaining({ position: 'line 5' })]);
     const ok = hostsOf(await collect(csv.replace('99999', '80')));
     expect(ok[0].ports[0].banner).toBe('line one\nline two');
     expect(ok[1].position).toBe('line 5');
@@ -217,11 +223,12 @@ describe("portdelta-csv reading Dr. Portscan's lines", () => {
     expect(metaOf(ev).portScope).toBeUndefined();
   });
 
-  test('a bad Dr. Portscan line rejects the file with its line number', async () => {
-    const err = await rejection(collect('10.0.0.1,22,tcp\n10.0.0.1,22,tcp\n10.0.0.1,65536,tcp\n'));
-    expect(err.position).toBe('line 3');
-    expect(err.message).toContain('65536');
-    expect((await rejection(collect('10.0.0.1,22,tcp\nwho,22,tcp\n'))).message).toContain("'who'");
+  test('a bad Dr. Portscan line is skipped with its line number, and the scan is incomplete', async () => {
+    const ev = await collect('10.0.0.1,22,tcp\n10.0.0.1,22,tcp\n10.0.0.1,65536,tcp\n');
+    expect(ev.filter((e) => e.kind === 'warning' && e.skippedRecord)).toEqual([expect.objectContaining({ position: 'line 3', message: expect.stringContaining('65536') })]);
+    expect(endOf(ev).complete).toBe(false);
+    expect((await collect('10.0.0.1,22,tcp\nwho,22,tcp\n')).filter((e) => e.kind === 'warning')).toEqual([expect.objectContaining({ message: expect.stringContaining("'who'") })]);
+    expect((await rejection(collect('who,22,tcp\n'))).message).toMatch(/no readable host record.*'who'/);
   });
 });
 

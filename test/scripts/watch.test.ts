@@ -155,7 +155,8 @@ forEachDb('watch', (db) => {
     t.write('scan-in/noise.bin', noise, 600);
     const night1 = path.join(LAB, 'night1/scan-in/nmap-tcp.xml');
     t.write('scan-in/night1.xml', fs.readFileSync(night1), 500);
-    const broken = fs.readFileSync(path.join(LAB, 'night2/scan-in/nmap-tcp.xml'), 'utf8').replace(/portid="22"/, 'portid="70000"');
+    // Broken in the middle (a damaged record alone would be skipped, not fail the file).
+    const broken = fs.readFileSync(path.join(LAB, 'night2/scan-in/nmap-tcp.xml'), 'utf8').replace('</host>', '</hots>');
     t.write('scan-in/broken.xml', broken, 400);
     t.write('loose.xml', fs.readFileSync(path.join(LAB, 'night1/scan-out/nmap-tcp.xml')), 300);
     const csv = '#portdelta-csv v1\n#scanner=lab-csv\n#started=2025-03-03T04:00:00Z\n#complete=true\n#scope=10.66.1.0/24\n#ports=tcp:1-1024\nip,proto,port,state,hostname,seen_at\n10.66.1.10,tcp,22,open,,\n';
@@ -168,7 +169,7 @@ forEachDb('watch', (db) => {
     ]);
     const note = (f: string) => fs.readFileSync(path.join(t.inbox, 'failed', f), 'utf8');
     expect(note('scan-in/noise.bin.error.txt')).toMatch(/matches none of the known formats/);
-    expect(note('scan-in/broken.xml.error.txt')).toMatch(/\d+:\d+: invalid port number '70000'/);
+    expect(note('scan-in/broken.xml.error.txt')).toMatch(/\d+:\d+: malformed XML/);
     expect(note('loose.xml.error.txt')).toMatch(/put the file into inbox\/<scanner>\//);
     expect(r.stderr).toMatch(/scan-in\/noise\.bin: failed: .*moved to failed\/scan-in\/noise\.bin/);
     expect(archived(t).map((f) => f.split('/').slice(1).join('/')).sort()).toEqual(['named.csv', 'scan-in/night1.xml']);
