@@ -2,7 +2,7 @@
 // `portdelta --help` and cron's many short runs do not load the database drivers they do not need.
 import type { Command } from 'commander';
 import { collect } from './parse-options';
-import type { GlobalOptions, Io } from './io';
+import type { CommandAccess, GlobalOptions, Io } from './io';
 
 export type Action = (args: string[], opts: Record<string, unknown>, global: GlobalOptions, io: Io) => Promise<number>;
 
@@ -13,7 +13,17 @@ export interface CommandSpec {
   example: string;
   options(cmd: Command): void;
   load(): Promise<{ run: Action }>;
+  /** What the command does with the store: only `create` commands may make a new one (DESIGN §5). */
+  db?: CommandAccess['db'];
+  /** The top-level configuration keys it reads; ${VAR}s elsewhere in the file stay unresolved. */
+  uses?: readonly ConfigKey[];
 }
+
+/** Top-level keys of the configuration file (common/config.ts). */
+export type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
+
+// The keys a command that delivers changes reads: agents, their mail server, their policy, the groups.
+const DELIVERS: readonly ConfigKey[] = ['database', 'scanners', 'smtp', 'policy', 'output_agents'];
 
 // Spelled out here rather than read from the registry, so --help does not load the input agents.
 const FORMATS = 'nmap-xml, nmap-grepable, masscan-xml, masscan-json (-oJ and -oD), masscan-list, zmap-csv, naabu-json, portdelta-csv';
@@ -27,6 +37,8 @@ const settle = (cmd: Command) =>
 export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'migrate',
+    db: 'create',
+    uses: ['database'],
     summary: 'create or upgrade the database schema',
     example: 'portdelta --db postgres://portdelta@db.example.org/portdelta migrate',
     options: () => undefined,
@@ -34,6 +46,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'ingest',
+    db: 'create',
+    uses: ['database', 'scanners'],
     args: '<file...>',
     summary: 'read scan files (or - for stdin) and record what changed',
     example: 'portdelta ingest --scanner scan-in /var/spool/scans/nmap-tcp.xml',
@@ -48,6 +62,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'convert',
+    uses: ['scanners'],
     args: '<file>',
     summary: 'write a native scan file (or - for stdin) as the uniform CSV on stdout',
     example: 'portdelta convert --scanner dmz-external --scope 192.0.2.0/24 --ports 1-1024 masscan.json > scan.csv',
@@ -61,6 +76,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'changes',
+    db: 'read',
+    uses: ['database'],
     summary: 'list recorded changes',
     example: 'portdelta changes --since 24h --type new_port,port_reopened --network 10.66.1.0/24',
     options: (cmd) =>
@@ -74,6 +91,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'state',
+    db: 'read',
+    uses: ['database'],
     summary: 'current open ports per scanner',
     example: 'portdelta state --scanner scan-in --network 10.66.1.0/24',
     options: scannerNet,
@@ -81,6 +100,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'hosts',
+    db: 'read',
+    uses: ['database'],
     summary: 'known hosts per scanner, up and down',
     example: 'portdelta hosts --scanner scan-out',
     options: scannerNet,
@@ -88,6 +109,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'report',
+    db: 'write',
+    uses: DELIVERS,
     summary: 'run the output agents: deliver each new change to the agents whose filters it matches',
     example: 'portdelta report --agent soc-mail --dry-run',
     options: (cmd) =>
@@ -98,6 +121,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'disagreements',
+    db: 'read',
+    uses: ['database', 'scanners'],
     summary: 'ports some scanners of a group report open and others, having scanned them, do not',
     example: 'portdelta disagreements --group inside --network 10.66.1.0/24',
     options: (cmd) =>
@@ -109,6 +134,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'audit',
+    db: 'read',
+    uses: ['database', 'scanners', 'policy'],
     summary: 'open ports now that break the target-state policy (docs/target-state.md)',
     example: 'portdelta audit --policy /etc/portdelta/policy.yaml --network 10.66.1.0/24',
     options: (cmd) =>
@@ -120,6 +147,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'serve',
+    db: 'create',
+    uses: ['database', 'scanners', 'inbox', 'server'],
     summary: 'HTTPS upload API for scan agents (tokens bound to scanners) and a read-only JSON API',
     example: 'portdelta --config /etc/portdelta/portdelta.yaml serve --listen 0.0.0.0:5000',
     options: (cmd) =>
@@ -131,6 +160,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'agent',
+    uses: [],
     summary: 'remote scan agent: scan the subnets from its own config (--config agent.yaml) or phpIPAM with nmap, upload the results',
     example: 'portdelta agent --config /etc/portdelta/agent.yaml',
     options: () => undefined,
@@ -138,6 +168,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'watch',
+    db: 'create',
+    uses: ['database', 'scanners', 'inbox', 'inbox_settle'],
     args: '[inbox]',
     summary: 'ingest files dropped into INBOX/<scanner>/ as they arrive (a daemon; --once for one pass)',
     example: 'portdelta watch /var/spool/portdelta/inbox',
@@ -146,6 +178,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'run',
+    db: 'create',
+    uses: [...DELIVERS, 'inbox', 'inbox_settle'],
     summary: 'nightly job: ingest everything waiting in the inbox, then run every output agent',
     example: 'flock -n /run/lock/portdelta.lock portdelta run',
     options: (cmd) => settle(cmd.option('--inbox <dir>', 'the inbox folder (default: inbox in the configuration)')),
@@ -153,6 +187,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'cleanup',
+    db: 'write',
+    uses: ['database'],
     summary: 'delete state, changes and deliveries by age, scanner or address, in one transaction',
     example: 'portdelta cleanup --older-than 180d --dry-run',
     options: (cmd) =>
@@ -166,6 +202,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'demo',
+    uses: [],
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',
     options: (cmd) => cmd.option('--keep', 'keep the temporary database and print its path'),
