@@ -9,6 +9,7 @@ import { duration, portSpec, targetList } from './config-fields';
 import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
 import { KeyRedactor, type KeyPath } from './config-redact';
+import { knownKeysAt } from './config-hints';
 
 const threshold = z.number().int().min(1).max(1000);
 
@@ -116,6 +117,7 @@ function substituteEnv(value: unknown, path: KeyPath, sub: Substitution): unknow
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v], i) => {
+        sub.redact.key(path, k, k, i); // first, so that a problem with the key is labelled, not shown
         const key = substituteText(k, [...path, k], sub);
         sub.redact.key(path, k, key, i);
         return [key, substituteEnv(v, [...path, key], sub)];
@@ -128,8 +130,8 @@ function substituteEnv(value: unknown, path: KeyPath, sub: Substitution): unknow
 const within = (path: KeyPath, prefix: KeyPath): boolean => prefix.length <= path.length && prefix.every((seg, i) => String(seg) === String(path[i]));
 
 /** Each zod problem as 'path.to.key: message', secrets left out. */
-export function issueLines(error: z.ZodError, redact = new KeyRedactor()): string[] {
-  return error.issues.map((i) => `${redact.path(i.path)}: ${redact.message(i)}`);
+export function issueLines(error: z.ZodError, redact = new KeyRedactor(), schema?: z.ZodTypeAny): string[] {
+  return error.issues.map((i) => `${redact.path(i.path)}: ${redact.message(i, schema && knownKeysAt(schema, i.path))}`);
 }
 
 /** YAML text → a value of the schema, with ${VAR} from the environment; every problem is listed at once. */
@@ -141,7 +143,7 @@ export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, f
   const result = schema.safeParse(raw);
   if (!result.success) {
     const kept = new z.ZodError(result.error.issues.filter((i) => !sub.deferred.some((d) => within(i.path, d))));
-    sub.problems.push(...issueLines(kept, sub.redact));
+    sub.problems.push(...issueLines(kept, sub.redact, schema));
   }
   if (sub.problems.length) throw new ConfigError(file, sub.problems);
   // Only problems at unresolved ${VAR}s were left: the rest of the file is valid, and those values
