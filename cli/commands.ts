@@ -15,6 +15,8 @@ export interface CommandSpec {
   load(): Promise<{ run: Action }>;
   /** What the command does with the store: only `create` commands may make a new one (DESIGN §5). */
   db?: CommandAccess['db'];
+  /** More --help text after the example (e.g. the agent's own configuration). */
+  help?: string;
   /** The top-level configuration keys it reads; ${VAR}s elsewhere in the file stay unresolved. */
   uses?: readonly ConfigKey[];
 }
@@ -33,6 +35,25 @@ const scannerNet = (cmd: Command) =>
 
 const settle = (cmd: Command) =>
   cmd.option('--settle <duration>', 'how long a file must stay unchanged before it is taken (default: inbox_settle, 5s)');
+
+// The agent reads its own file, not the server's portdelta.yaml; kept in step with
+// scan-agent/config.ts by test/cli/agent-help.test.ts (without loading it for --help).
+const AGENT_HELP = `
+Configuration: the agent's own YAML file, read from --config FILE, else PORTDELTA_AGENT_CONFIG,
+else /etc/portdelta/agent.yaml (PORTDELTA_CONFIG and the server's portdelta.yaml do not apply).
+\${VAR} in a value is taken from the environment. Keys (docs/agent.md):
+  subnets            CIDRs or addresses to scan, with or instead of phpIPAM
+  api_url, client_name, client_token, scanagent_code
+                     phpIPAM's API (all four, or none): the subnets assigned to this agent
+  cache_expire_time  seconds a phpIPAM answer is kept (1800); epoch_time_offset shifts the clock (0)
+  http_server        the portdelta server, https://host[:port] (http:// only to loopback with a token)
+  http_port          its port when http_server names none (5000)
+  auth_token         the upload token (server.tokens on the server)
+  scanner            the scanner name the token must belong to
+  ca_file            PEM file of a private CA for phpIPAM and the server
+  nmap_args          nmap options (no targets, no -o*); nmap_path: the nmap binary (nmap)
+  cache_dir          cached phpIPAM answers; outbox_dir: reports not delivered yet
+`;
 
 export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
@@ -163,6 +184,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     uses: [],
     summary: 'remote scan agent: scan the subnets from its own config (--config agent.yaml) or phpIPAM with nmap, upload the results',
     example: 'portdelta agent --config /etc/portdelta/agent.yaml',
+    help: AGENT_HELP,
     options: () => undefined,
     load: () => import('./agent'),
   },

@@ -25,7 +25,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   for (const spec of COMMANDS) {
     const cmd = globalOptions(program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name))
       .description(spec.summary)
-      .addHelpText('after', `\nExample:\n  ${spec.example}\n`)
+      .addHelpText('after', `\nExample:\n  ${spec.example}\n${spec.help ?? ''}`)
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     spec.options(cmd);
