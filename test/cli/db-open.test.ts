@@ -191,6 +191,28 @@ describe('readers on a store this user can only read', () => {
     }
   });
 
+  test('while a writer holds the database open with changes still in its -wal file, read as nobody', async () => {
+    const dir = scratch();
+    const file = await filledStore(dir);
+    const writer = await openDb(`sqlite:${file}`);
+    try {
+      // Committed but not checkpointed: only the -wal file has it, so a reader that sees it reads the WAL.
+      const gone = await writer.knex('port_state').where({ port: 22 }).del();
+      expect(gone).toBeGreaterThan(0);
+      expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+      fs.chmodSync(file, 0o444);
+      fs.chmodSync(dir, 0o555);
+      const r = await cli(['--db', file, 'state', '--json'], { uid: NOBODY });
+      expect(r.code).toBe(0);
+      const ports = (JSON.parse(r.stdout) as Array<{ port: number }>).map((p) => p.port);
+      expect(ports.length).toBeGreaterThan(0);
+      expect(ports).not.toContain(22);
+    } finally {
+      fs.chmodSync(dir, 0o755);
+      await writer.close();
+    }
+  });
+
   const mountable = canMountTmpfs();
   (mountable === true ? test : test.skip)(
     `a store on a read-only tmpfs mount, read as root${mountable === true ? '' : ` (skipped: ${mountable})`}`,
