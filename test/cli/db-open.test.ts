@@ -106,8 +106,8 @@ forEachDb('a command that only uses a store, on a store that is not there', (db)
   });
 });
 
-test('a PostgreSQL database that does not exist: exit 2 with the URL and createdb in the remedy', async () => {
-  if (!process.env.PORTDELTA_TEST_PG_OK) return expect(process.env.PORTDELTA_TEST_PG).not.toBe('required');
+const PG_OK = !!process.env.PORTDELTA_TEST_PG_OK;
+(PG_OK ? test : test.skip)(`a PostgreSQL database that does not exist: exit 2 with the URL and createdb in the remedy${PG_OK ? '' : ` (skipped: ${process.env.PORTDELTA_TEST_PG_SKIP_REASON})`}`, async () => {
   const u = new URL(process.env.PORTDELTA_TEST_PG_URL!);
   u.pathname = '/pd_no_such_database';
   const r = await cli(['--db', u.toString(), 'changes']);
