@@ -6,5 +6,6 @@ import type { GlobalOptions } from './io';
 
 export function loadCommandConfig(global: GlobalOptions): { config: Config; file: string | null } {
   const a = global.access;
-  return loadConfig(global.config, a && { uses: a.uses ?? [], command: a.command });
+  // A command that declares no `uses` (yet) gets every ${VAR} resolved, as before.
+  return loadConfig(global.config, a && { uses: a.uses, command: a.command });
 }

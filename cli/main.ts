@@ -33,7 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const command = params[params.length - 1] as Command;
       const opts = command.opts();
       // Global options may stand before or after the command name (DESIGN §5).
-      const global: GlobalOptions = { ...program.opts(), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses ?? [] } };
+      const global: GlobalOptions = { ...program.opts(), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses } };
       const { run } = await spec.load();
       code = await run(command.args, opts, global, io);
     });
