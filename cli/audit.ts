@@ -1,7 +1,7 @@
 import type { Action } from './commands';
 import { EXIT } from './io';
 import { withContext } from './context';
-import { loadConfig } from '../common/config';
+import { loadCommandConfig } from './command-config';
 import { UsageError } from '../common/errors';
 import { audit } from '../output-agents/audit';
 import { loadPolicy, policyPath } from '../output-agents/policy';
@@ -12,7 +12,7 @@ import { safeText } from '../common/safe-text';
 export const run: Action = async (_args, opts, global, io) => {
   const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };
   // The policy is read and checked before the database is opened: a bad file costs nothing else.
-  const { config, file } = loadConfig(global.config);
+  const { config, file } = loadCommandConfig(global);
   const where = policyPath(config.policy, file, opts.policy as string | undefined);
   if (!where) {
     throw new UsageError('audit needs a target-state policy file', 'give --policy FILE or set `policy:` in the configuration (docs/target-state.md)');

@@ -2,7 +2,7 @@
 // `portdelta --help` and cron's many short runs do not load the database drivers they do not need.
 import type { Command } from 'commander';
 import { collect } from './parse-options';
-import type { GlobalOptions, Io } from './io';
+import type { CommandAccess, GlobalOptions, Io } from './io';
 
 export type Action = (args: string[], opts: Record<string, unknown>, global: GlobalOptions, io: Io) => Promise<number>;
 
@@ -13,7 +13,19 @@ export interface CommandSpec {
   example: string;
   options(cmd: Command): void;
   load(): Promise<{ run: Action }>;
+  /** What the command does with the store: only `create` commands may make a new one (DESIGN §5). */
+  db?: CommandAccess['db'];
+  /** More --help text after the example (e.g. the agent's own configuration). */
+  help?: string;
+  /** The top-level configuration keys it reads; ${VAR}s elsewhere in the file stay unresolved. */
+  uses?: readonly ConfigKey[];
 }
+
+/** Top-level keys of the configuration file (common/config.ts). */
+export type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
+
+// The keys a command that delivers changes reads: agents, their mail server, their policy, the groups.
+const DELIVERS: readonly ConfigKey[] = ['database', 'scanners', 'smtp', 'policy', 'output_agents'];
 
 // Spelled out here rather than read from the registry, so --help does not load the input agents.
 const FORMATS = 'nmap-xml, nmap-grepable, masscan-xml, masscan-json (-oJ and -oD), masscan-list, zmap-csv, naabu-json, portdelta-csv';
@@ -24,9 +36,30 @@ const scannerNet = (cmd: Command) =>
 const settle = (cmd: Command) =>
   cmd.option('--settle <duration>', 'how long a file must stay unchanged before it is taken (default: inbox_settle, 5s)');
 
+// The agent reads its own file, not the server's portdelta.yaml; kept in step with
+// scan-agent/config.ts by test/cli/agent-help.test.ts (without loading it for --help).
+const AGENT_HELP = `
+Configuration: the agent's own YAML file, read from --config FILE, else PORTDELTA_AGENT_CONFIG,
+else /etc/portdelta/agent.yaml (PORTDELTA_CONFIG and the server's portdelta.yaml do not apply).
+\${VAR} in a value is taken from the environment. Keys (docs/agent.md):
+  subnets            CIDRs or addresses to scan, with or instead of phpIPAM
+  api_url, client_name, client_token, scanagent_code
+                     phpIPAM's API (all four, or none): the subnets assigned to this agent
+  cache_expire_time  seconds a phpIPAM answer is kept (1800); epoch_time_offset shifts the clock (0)
+  http_server        the portdelta server, https://host[:port] (http:// only to loopback with a token)
+  http_port          its port when http_server names none (5000)
+  auth_token         the upload token (server.tokens on the server)
+  scanner            the scanner name the token must belong to
+  ca_file            PEM file of a private CA for phpIPAM and the server
+  nmap_args          nmap options (no targets, no -o*); nmap_path: the nmap binary (nmap)
+  cache_dir          cached phpIPAM answers; outbox_dir: reports not delivered yet
+`;
+
 export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'migrate',
+    db: 'create',
+    uses: ['database'],
     summary: 'create or upgrade the database schema',
     example: 'portdelta --db postgres://portdelta@db.example.org/portdelta migrate',
     options: () => undefined,
@@ -34,6 +67,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'ingest',
+    db: 'create',
+    uses: ['database', 'scanners'],
     args: '<file...>',
     summary: 'read scan files (or - for stdin) and record what changed',
     example: 'portdelta ingest --scanner scan-in /var/spool/scans/nmap-tcp.xml',
@@ -48,6 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'convert',
+    uses: ['scanners'],
     args: '<file>',
     summary: 'write a native scan file (or - for stdin) as the uniform CSV on stdout',
     example: 'portdelta convert --scanner dmz-external --scope 192.0.2.0/24 --ports 1-1024 masscan.json > scan.csv',
@@ -61,6 +97,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'changes',
+    db: 'read',
+    uses: ['database'],
     summary: 'list recorded changes',
     example: 'portdelta changes --since 24h --type new_port,port_reopened --network 10.66.1.0/24',
     options: (cmd) =>
@@ -74,6 +112,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'state',
+    db: 'read',
+    uses: ['database'],
     summary: 'current open ports per scanner',
     example: 'portdelta state --scanner scan-in --network 10.66.1.0/24',
     options: scannerNet,
@@ -81,6 +121,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'hosts',
+    db: 'read',
+    uses: ['database'],
     summary: 'known hosts per scanner, up and down',
     example: 'portdelta hosts --scanner scan-out',
     options: scannerNet,
@@ -88,6 +130,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'report',
+    db: 'write',
+    uses: DELIVERS,
     summary: 'run the output agents: deliver each new change to the agents whose filters it matches',
     example: 'portdelta report --agent soc-mail --dry-run',
     options: (cmd) =>
@@ -98,6 +142,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'disagreements',
+    db: 'read',
+    uses: ['database', 'scanners'],
     summary: 'ports some scanners of a group report open and others, having scanned them, do not',
     example: 'portdelta disagreements --group inside --network 10.66.1.0/24',
     options: (cmd) =>
@@ -109,6 +155,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'audit',
+    db: 'read',
+    uses: ['database', 'scanners', 'policy'],
     summary: 'open ports now that break the target-state policy (docs/target-state.md)',
     example: 'portdelta audit --policy /etc/portdelta/policy.yaml --network 10.66.1.0/24',
     options: (cmd) =>
@@ -120,6 +168,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'serve',
+    db: 'create',
+    uses: ['database', 'scanners', 'inbox', 'server'],
     summary: 'HTTPS upload API for scan agents (tokens bound to scanners) and a read-only JSON API',
     example: 'portdelta --config /etc/portdelta/portdelta.yaml serve --listen 0.0.0.0:5000',
     options: (cmd) =>
@@ -131,13 +181,17 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'agent',
+    uses: [],
     summary: 'remote scan agent: scan the subnets from its own config (--config agent.yaml) or phpIPAM with nmap, upload the results',
     example: 'portdelta agent --config /etc/portdelta/agent.yaml',
+    help: AGENT_HELP,
     options: () => undefined,
     load: () => import('./agent'),
   },
   {
     name: 'watch',
+    db: 'create',
+    uses: ['database', 'scanners', 'inbox', 'inbox_settle'],
     args: '[inbox]',
     summary: 'ingest files dropped into INBOX/<scanner>/ as they arrive (a daemon; --once for one pass)',
     example: 'portdelta watch /var/spool/portdelta/inbox',
@@ -146,6 +200,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'run',
+    db: 'create',
+    uses: [...DELIVERS, 'inbox', 'inbox_settle'],
     summary: 'nightly job: ingest everything waiting in the inbox, then run every output agent',
     example: 'flock -n /run/lock/portdelta.lock portdelta run',
     options: (cmd) => settle(cmd.option('--inbox <dir>', 'the inbox folder (default: inbox in the configuration)')),
@@ -153,6 +209,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'cleanup',
+    db: 'write',
+    uses: ['database'],
     summary: 'delete state, changes and deliveries by age, scanner or address, in one transaction',
     example: 'portdelta cleanup --older-than 180d --dry-run',
     options: (cmd) =>
@@ -166,6 +224,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   },
   {
     name: 'demo',
+    uses: [],
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',
     options: (cmd) => cmd.option('--keep', 'keep the temporary database and print its path'),

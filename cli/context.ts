@@ -1,7 +1,10 @@
-// What every database command needs: the config (validated as a whole) and the store it names.
-import { loadConfig, type Config } from '../common/config';
+// What every database command needs: the config (validated as a whole) and the store it names,
+// opened as the command's declaration says (cli/commands.ts: db, uses).
+import type { Config } from '../common/config';
+import { DatabaseAbsentError } from '../common/errors';
 import { DEFAULT_DB, openDb, type Db } from '../db/connection';
 import type { GlobalOptions } from './io';
+import { loadCommandConfig } from './command-config';
 
 export interface Context {
   config: Config;
@@ -9,13 +12,58 @@ export interface Context {
   db: Db;
 }
 
+/** The store's URL and where it came from, for messages. */
+export interface DbTarget {
+  url: string;
+  from: 'option' | 'env' | 'config' | 'default';
+  configFile: string | null;
+}
+
+export function dbTarget(global: GlobalOptions, config: Config, configFile: string | null): DbTarget {
+  if (global.db) return { url: global.db, from: 'option', configFile };
+  if (process.env.PORTDELTA_DB) return { url: process.env.PORTDELTA_DB, from: 'env', configFile };
+  if (config.database) return { url: config.database, from: 'config', configFile };
+  return { url: DEFAULT_DB, from: 'default', configFile };
+}
+
 export function dbUrl(global: GlobalOptions, config: Config): string {
-  return global.db || process.env.PORTDELTA_DB || config.database || DEFAULT_DB;
+  return dbTarget(global, config, null).url;
+}
+
+function origin(t: DbTarget): string {
+  switch (t.from) {
+    case 'option': return 'given by --db';
+    case 'env': return 'from the environment variable PORTDELTA_DB';
+    case 'config': return `from \`database:\` in ${t.configFile}`;
+    default: return `the default ${DEFAULT_DB} in the current directory ${process.cwd()}: no --db, no PORTDELTA_DB and no \`database:\` in a configuration file${t.configFile ? ` (${t.configFile})` : ' (none found)'}`;
+  }
+}
+
+function absentRemedy(t: DbTarget, pg: boolean, reason: DatabaseAbsentError['reason']): string {
+  const where = t.from === 'option' ? 'correct --db' : t.from === 'env' ? 'correct PORTDELTA_DB' : t.from === 'config' ? `correct \`database:\` in ${t.configFile}` : 'give --db, set PORTDELTA_DB, or set `database:` in the configuration (cron runs commands in $HOME)';
+  const create = pg && reason === 'missing'
+    ? 'to start a new store there, create the database (createdb) and run `portdelta migrate`'
+    : 'to start a new database there, run `portdelta migrate` (or ingest a scan)';
+  return `${where}; ${create}`;
+}
+
+/** Opens the store for a command; a store that is not there says where portdelta looked and why there. */
+export async function openTarget(t: DbTarget, mode: 'create' | 'write' | 'read' = 'create', command = 'this command'): Promise<Db> {
+  try {
+    return await openDb(t.url, { mode });
+  } catch (err) {
+    if (!(err instanceof DatabaseAbsentError)) throw err;
+    const what = err.reason === 'missing' ? `no database at ${err.where}` : `the database at ${err.where} has no portdelta schema (no portdelta tables in it)`;
+    throw new DatabaseAbsentError(err.reason, err.where, err, {
+      message: `${what} (${origin(t)}); \`portdelta ${command}\` only uses an existing database and did not create one`,
+      remedy: absentRemedy(t, /^postgres/i.test(t.url), err.reason),
+    });
+  }
 }
 
 export async function withContext<T>(global: GlobalOptions, fn: (ctx: Context) => Promise<T>): Promise<T> {
-  const { config, file } = loadConfig(global.config);
-  const db = await openDb(dbUrl(global, config));
+  const { config, file } = loadCommandConfig(global);
+  const db = await openTarget(dbTarget(global, config, file), global.access?.db, global.access?.command);
   try {
     return await fn({ config, configFile: file, db });
   } finally {

@@ -10,7 +10,8 @@ import { safeText } from '../common/safe-text';
 import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/ingest';
 import { openInput } from '../delta-reporter/open-input';
 import { scanEventsToUniformCsv } from '../input-agents/portdelta-csv';
-import { loadConfig, scannerConfig } from '../common/config';
+import { scannerConfig } from '../common/config';
+import { loadCommandConfig } from './command-config';
 import { UsageError } from '../common/errors';
 import type { IpRange, PortScope, ScanEvent } from '../common/types';
 
@@ -20,7 +21,7 @@ export const run: Action = async (files, opts, global, io) => {
   const scanner = opts.scanner ? checkScannerName(opts.scanner as string) : undefined;
   const scope = networksOption(opts.scope as string[] | undefined, '--scope');
   const ports = portsOption(opts.ports as string | undefined);
-  const sc = scannerConfig(loadConfig(global.config).config, scanner ?? 'default');
+  const sc = scannerConfig(loadCommandConfig(global).config, scanner ?? 'default');
   const source = files[0];
   const { head, rest } = await openInput(source);
   let agent: ReturnType<typeof pickAgent>;

@@ -16,6 +16,17 @@ export interface GlobalOptions {
   db?: string;
   config?: string;
   json?: boolean;
+  /** Set by main from the command's declaration (cli/commands.ts), not by the user. */
+  access?: CommandAccess;
+}
+
+/** What a command does with the store and which configuration keys it reads (cli/commands.ts). */
+export interface CommandAccess {
+  command: string;
+  /** create: may create and migrate the store; write: needs it, may migrate; read: needs it, read-only. */
+  db?: 'create' | 'write' | 'read';
+  /** Top-level configuration keys the command reads: only their ${VAR}s are resolved (and must be set). */
+  uses?: readonly string[];
 }
 
 /** Exit codes are an API (DESIGN §5). */

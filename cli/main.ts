@@ -26,7 +26,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   for (const spec of COMMANDS) {
     const cmd = globalOptions(program.command(spec.args ? `${spec.name} ${spec.args}` : spec.name))
       .description(spec.summary)
-      .addHelpText('after', `\nExample:\n  ${spec.example}\n`)
+      .addHelpText('after', `\nExample:\n  ${spec.example}\n${spec.help ?? ''}`)
       .exitOverride()
       .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
     spec.options(cmd);
@@ -34,7 +34,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const command = params[params.length - 1] as Command;
       const opts = command.opts();
       // Global options may stand before or after the command name (DESIGN §5).
-      const global: GlobalOptions = { ...program.opts(), ...pickGlobal(opts) };
+      const global: GlobalOptions = { ...program.opts(), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses } };
       const { run } = await spec.load();
       code = await run(command.args, opts, global, io);
     });

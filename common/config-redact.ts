@@ -4,6 +4,7 @@
 // came from ${VAR} is shown as written, and an unrecognised key that could be a token (anything but
 // a plain key name) is not shown at all.
 import type { z } from 'zod';
+import { keyHint } from './config-hints';
 
 export type KeyPath = ReadonlyArray<string | number>;
 
@@ -47,12 +48,12 @@ export class KeyRedactor {
   }
 
   /** zod's message, with unrecognised keys shown only when they cannot be a secret. */
-  message(issue: z.ZodIssue): string {
+  message(issue: z.ZodIssue, known: readonly string[] = []): string {
     if (issue.code !== 'unrecognized_keys') return issue.message;
     const shown = issue.keys.map((k) => {
       if (this.written.has(k)) return this.written.get(k)!;
       return PLAIN_KEY.test(k) ? `'${k}'` : `a key of ${k.length} characters (not shown: it may be a token)`;
     });
-    return `Unrecognized key(s) in object: ${shown.join(', ')}`;
+    return `Unrecognized key(s) in object: ${shown.join(', ')}${keyHint(issue.keys, known)}`;
   }
 }

@@ -8,7 +8,9 @@ import { ConfigError } from './errors';
 import { duration, portSpec, targetList } from './config-fields';
 import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
-import { KeyRedactor, type KeyPath } from './config-redact';
+import { KeyRedactor } from './config-redact';
+import { substituteEnv, underDeferred, type EnvScope, type Substitution } from './config-env';
+import { knownKeysAt } from './config-hints';
 
 const threshold = z.number().int().min(1).max(1000);
 
@@ -66,51 +68,41 @@ export function scannerConfig(config: Config, name: string): ScannerConfig {
   return config.scanners[name] ?? scannerSchema.parse({});
 }
 
-/**
- * Replaces ${VAR} in string values and mapping keys (comments are gone by now); an unset variable is
- * a problem, not ''. Every mapping key is shown to the redactor, so problems never print a secret key.
- */
-function substituteEnv(value: unknown, path: KeyPath, problems: string[], redact: KeyRedactor): unknown {
-  if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-      const v = process.env[name];
-      if (v === undefined) problems.push(`${redact.path(path)}: environment variable ${name} is not set (used as \${${name}})`);
-      return v ?? '';
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, [...path, i], problems, redact));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v], i) => {
-        const key = substituteEnv(k, path, problems, redact) as string;
-        redact.key(path, k, key, i);
-        return [key, substituteEnv(v, [...path, k], problems, redact)];
-      }),
-    );
-  }
-  return value;
+/** Each zod problem as 'path.to.key: message', secrets left out. */
+export function issueLines(error: z.ZodError, redact = new KeyRedactor(), schema?: z.ZodTypeAny): string[] {
+  return error.issues.map((i) => `${redact.path(i.path)}: ${redact.message(i, schema && knownKeysAt(schema, i.path))}`);
 }
 
-/** Each zod problem as 'path.to.key: message', secrets left out. */
-export function issueLines(error: z.ZodError, redact = new KeyRedactor()): string[] {
-  return error.issues.map((i) => `${redact.path(i.path)}: ${redact.message(i)}`);
-}
+export type { EnvScope };
 
 /** YAML text → a value of the schema, with ${VAR} from the environment; every problem is listed at once. */
-export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, file: string): z.output<S> {
+export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, file: string, scope: EnvScope = {}): z.output<S> {
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
-  const problems: string[] = [];
-  const redact = new KeyRedactor();
-  const raw = substituteEnv(doc.toJS() ?? {}, [], problems, redact);
+  const sub: Substitution = { scope, problems: [], redact: new KeyRedactor(), deferred: [] };
+  const raw = substituteEnv(doc.toJS() ?? {}, [], sub);
   const result = schema.safeParse(raw);
-  if (!result.success) problems.push(...issueLines(result.error, redact));
-  if (problems.length || !result.success) throw new ConfigError(file, problems);
+  if (!result.success) {
+    const kept = new z.ZodError(result.error.issues.filter((i) => !underDeferred(i.path, sub.deferred)));
+    sub.problems.push(...issueLines(kept, sub.redact, schema));
+  }
+  if (sub.problems.length) throw new ConfigError(file, sub.problems);
+  // Only problems at unresolved ${VAR}s were left: the rest of the file is valid, and those values
+  // are not read by this command. Parse again without the checks that failed on them.
+  if (!result.success) return usedOnly(schema, raw, file, scope.uses ?? []);
   return result.data;
 }
 
-export function parseConfig(text: string, file: string): Config {
-  return parseYamlWith(configSchemaIn(path.dirname(file)), text, file);
+/** The file's used keys alone; the others were checked above and are left at their defaults. */
+function usedOnly<S extends z.ZodTypeAny>(schema: S, raw: unknown, file: string, uses: readonly string[]): z.output<S> {
+  const kept = Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([k]) => uses.includes(k)));
+  const again = schema.safeParse(kept);
+  if (!again.success) throw new ConfigError(file, issueLines(again.error));
+  return again.data;
+}
+
+export function parseConfig(text: string, file: string, scope: EnvScope = {}): Config {
+  return parseYamlWith(configSchemaIn(path.dirname(file)), text, file, scope);
 }
 
 /** The text of a configuration file named by the user; a clear error when it cannot be read. */
@@ -125,13 +117,13 @@ export function readConfigFile(file: string, hint = 'check the path given by --c
 const DEFAULT_PATHS = ['./portdelta.yaml', '/etc/portdelta/portdelta.yaml'];
 
 /** --config, then PORTDELTA_CONFIG, then the default places; none at all is an empty config. */
-export function loadConfig(explicit?: string): { config: Config; file: string | null } {
+export function loadConfig(explicit?: string, scope: EnvScope = {}): { config: Config; file: string | null } {
   const chosen = explicit ?? process.env.PORTDELTA_CONFIG;
   if (chosen) {
-    return { config: parseConfig(readConfigFile(chosen), chosen), file: chosen };
+    return { config: parseConfig(readConfigFile(chosen), chosen, scope), file: chosen };
   }
   for (const p of DEFAULT_PATHS) {
-    if (fs.existsSync(p)) return { config: parseConfig(fs.readFileSync(p, 'utf8'), p), file: p };
+    if (fs.existsSync(p)) return { config: parseConfig(fs.readFileSync(p, 'utf8'), p, scope), file: p };
   }
   return { config: EMPTY_CONFIG, file: null };
 }

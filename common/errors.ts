@@ -53,6 +53,23 @@ export class ConfigError extends PortdeltaError {
   }
 }
 
+/**
+ * The store a command reads is not there ('missing': no file, no PostgreSQL database) or holds no
+ * portdelta schema ('no-schema'). The CLI adds where the location came from (--db, PORTDELTA_DB, …).
+ */
+export class DatabaseAbsentError extends PortdeltaError {
+  readonly reason: 'missing' | 'no-schema';
+  readonly where: string;
+  constructor(reason: 'missing' | 'no-schema', where: string, cause?: unknown, text: { message?: string; remedy?: string } = {}) {
+    super('DATABASE', text.message ?? (reason === 'missing' ? `no database at ${where}` : `the database at ${where} has no portdelta schema (no portdelta tables in it)`), {
+      cause,
+      remedy: text.remedy ?? 'check the database location; to start a new database there run `portdelta migrate` (or `portdelta ingest` a scan)',
+    });
+    this.reason = reason;
+    this.where = where;
+  }
+}
+
 export class UsageError extends PortdeltaError {
   constructor(message: string, remedy?: string) {
     super('USAGE', message, { remedy });

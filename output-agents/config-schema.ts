@@ -89,7 +89,7 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx, options
     ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index, 'kind'], message: `unknown kind '${raw.kind}'; known kinds: ${kindNames().join(', ')}` });
   }
   if (!kind) return null;
-  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))), options);
+  const own = kind.parseOptions(Object.fromEntries(Object.entries(raw).filter(([k]) => !COMMON.includes(k))), { ...options, entryKeys: COMMON });
   for (const problem of own.errors ?? []) kindIssue(ctx, index, problem);
   if (!common.success || own.errors) return null;
   const c = common.data;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { compileSubject, loadTemplate } from './render';
 import { mailAddress } from './smtp-settings';
 import { CWD_CONTEXT, type OptionsContext, type ParseResult } from './types';
+import { issueMessage } from './kind-options';
 
 export interface EmailOptions {
   to: string[];
@@ -63,8 +64,9 @@ const schemaFor = (baseDir: string) => z
   .strict();
 
 export function parseEmailOptions(raw: Record<string, unknown>, ctx: OptionsContext = CWD_CONTEXT): ParseResult<EmailOptions> {
-  const r = schemaFor(ctx.baseDir).safeParse(raw);
-  if (!r.success) return { errors: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`) };
+  const schema = schemaFor(ctx.baseDir);
+  const r = schema.safeParse(raw);
+  if (!r.success) return { errors: r.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${issueMessage(i, schema, ctx)}`) };
   const { cc, ...rest } = r.data;
   return { value: { ...rest, cc: cc ?? [] } };
 }

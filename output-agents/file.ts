@@ -24,7 +24,7 @@ function content(batch: ChangeBatch, format: FileOptions['format']): string {
 export const fileAgent: OutputAgent<FileOptions> = {
   kind: 'file',
   parseOptions(raw, ctx = CWD_CONTEXT) {
-    const r = parseWith(schema, raw);
+    const r = parseWith(schema, raw, ctx);
     return r.value ? { value: { ...r.value, path: path.resolve(ctx.baseDir, r.value.path) } } : r;
   },
   async deliver(batch, options) {

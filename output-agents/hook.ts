@@ -93,7 +93,7 @@ async function perChange(batch: ChangeBatch, o: HookOptions, deps: DeliveryDeps)
 
 export const hookAgent: OutputAgent<HookOptions> = {
   kind: 'hook',
-  parseOptions: (raw) => parseWith(schema, raw),
+  parseOptions: (raw, ctx) => parseWith(schema, raw, ctx),
   async deliver(batch, options, deps) {
     if (options.per === 'change') return perChange(batch, options, deps);
     const values = { agent: batch.agent, count: String(batch.changes.length) };

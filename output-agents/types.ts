@@ -84,6 +84,8 @@ export type ParseResult<O> = { value: O; errors?: undefined } | { errors: string
 export interface OptionsContext {
   /** The configuration file's folder: relative paths in the options count from here (as `policy` does). */
   baseDir: string;
+  /** The keys every agent entry has beside the kind's own (name, kind, types, …): for "did you mean". */
+  entryKeys?: readonly string[];
 }
 
 /** Without a configuration file (tests, a config built in code): the current directory. */

@@ -70,7 +70,7 @@ function body(batch: ChangeBatch): string {
 
 export const webhookAgent: OutputAgent<WebhookOptions> = {
   kind: 'webhook',
-  parseOptions: (raw) => parseWith(schema, raw),
+  parseOptions: (raw, ctx) => parseWith(schema, raw, ctx),
   async deliver(batch, options) {
     const where = `webhook agent ${batch.agent}: POST to ${urlOrigin(options.url)}`;
     let res: Response;

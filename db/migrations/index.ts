@@ -21,3 +21,6 @@ export const migrationSource: Knex.MigrationSource<readonly [string, Migration]>
   getMigrationName: (m) => m[0],
   getMigration: async (m) => m[1],
 };
+
+/** The names of the migrations this code knows, oldest first. */
+export const migrationNames = (): string[] => MIGRATIONS.map(([name]) => name);

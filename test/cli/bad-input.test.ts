@@ -102,12 +102,13 @@ describe('command line errors [sqlite]', () => {
   });
 
   test('--format nonsense: exit 2, the known formats listed, nothing stored', async () => {
-    const fresh = `sqlite:${path.join(scratch.dir, 'format.sqlite')}`;
-    const r = await cli(['--db', fresh, 'ingest', '--format', 'nonsense', GOOD]);
+    const file = path.join(scratch.dir, 'format.sqlite');
+    const r = await cli(['--db', `sqlite:${file}`, 'ingest', '--format', 'nonsense', GOOD]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nonsense');
     for (const f of ['nmap-xml', 'nmap-grepable', 'portdelta-csv']) expect(r.stderr).toContain(f);
-    expect((await cli(['--db', fresh, 'hosts', '--json'])).stdout.trim()).toBe('[]');
+    // Refused before the store is opened: not even an empty database is left behind.
+    expect(fs.existsSync(file)).toBe(false);
   });
 
   test.each([

@@ -61,6 +61,11 @@ export class ReportLab {
     return [process.execPath, this.hook, this.hookLog, mode, ...args];
   }
 
+  /** Creates the empty store: `report` only uses an existing one. */
+  async migrate(): Promise<void> {
+    await cliJson(['--db', this.db, 'migrate']);
+  }
+
   /** Ingests lab-a's nmap XML files of these nights, scanner by scanner. */
   async ingestLab(config: string, nights: number[]): Promise<void> {
     for (const n of nights) {

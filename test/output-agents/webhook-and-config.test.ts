@@ -175,6 +175,7 @@ forEachDb('output_agents configuration', (db) => {
         { name: 'plain', kind: 'webhook', url: 'http://chat.example.org/hooks/x' },
       ]);
       // An empty database: the agents have nothing to send, so nothing is contacted.
+      await lab.migrate();
       const r = await lab.reportJson(config);
       expect(r.stderr).toBe('');
       expect(r.results.map((x) => [x.agent, x.status])).toEqual([['tls', 'ok'], ['local', 'ok'], ['local6', 'ok'], ['plain', 'ok']]);
@@ -186,6 +187,7 @@ forEachDb('output_agents configuration', (db) => {
   test('no agents configured: report says so, delivers nothing and succeeds', async () => {
     const lab = new ReportLab(db.fresh());
     try {
+      await lab.migrate();
       const r = await lab.report(lab.config([]));
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('');
