@@ -87,6 +87,13 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./hosts'),
   },
   {
+    name: 'scanners',
+    summary: "each scanner's health: last applied scan, scans in 7 days, last failed file, silent since (expect_every)",
+    example: 'portdelta scanners --json',
+    options: () => undefined,
+    load: () => import('./scanners'),
+  },
+  {
     name: 'report',
     summary: 'run the output agents: deliver each new change to the agents whose filters it matches',
     example: 'portdelta report --agent soc-mail --dry-run',
