@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
-import { cli, cliJson, SCANS } from '../helpers/cli';
+import { cli, cliJson, FIXTURES, SCANS } from '../helpers/cli';
 import { csvText, Scratch } from '../helpers/csv-scan';
 import type { ChangeRow } from '../../common/types';
 
@@ -30,7 +30,7 @@ afterEach(() => scratch.remove());
 
 /** A config with scanner scan-in and, optionally, output agents (YAML lines). */
 function config(scanner: Record<string, string>, agents: string[] = []): string {
-  const lines = ['scanners:', '  scan-in:', ...Object.entries(scanner).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)];
+  const lines = ['scanners:', '  scan-in:', '    timezone: UTC', ...Object.entries(scanner).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)];
   if (agents.length) lines.push('output_agents:', ...agents);
   return scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, lines.join('\n') + '\n');
 }
@@ -63,7 +63,7 @@ forEachDb('scanner health', (db) => {
     // A bad file in the inbox: failed/ gets it, the store records why.
     const inbox = path.join(scratch.dir, 'inbox');
     fs.mkdirSync(path.join(inbox, 'scan-in'), { recursive: true });
-    fs.writeFileSync(path.join(inbox, 'scan-in', 'broken.xml'), '<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap -sS 10.66.1.0/24" start="1741226400">\n<host><status state="up"/>');
+    fs.writeFileSync(path.join(inbox, 'scan-in', 'notes.txt'), 'these are notes, not a scan\n');
     const watched = await s.run(['watch', inbox, '--once', '--settle', '10ms'], Date.now());
     expect(watched.code).toBe(2);
 
@@ -73,7 +73,7 @@ forEachDb('scanner health', (db) => {
     expect(before.last_scan!.hosts_up).toBeGreaterThan(5);
     expect(before.last_scan!.ports_open).toBeGreaterThan(10);
     expect(before.last_complete_scan_at).toBe(before.last_scan!.time);
-    expect(before.last_failure!.file).toContain('broken.xml');
+    expect(before.last_failure!.file).toContain('notes.txt');
     expect(before.last_failure!.reason.length).toBeGreaterThan(10);
 
     const lastAt = Date.parse(before.last_complete_scan_at!);
@@ -122,7 +122,9 @@ forEachDb('scanner health', (db) => {
     await s.ingest([tcp(2)]);
     const back = await s.changes('scanner_back');
     expect(back).toHaveLength(1);
-    expect(back[0].details).toMatchObject({ silent_since: new Date(t1 + 26 * H).toISOString() });
+    const silentSince = (await s.changes('scanner_silent'))[0].details!.silent_since as string;
+    expect(Date.parse(silentSince) - t1).toBeGreaterThanOrEqual(26 * H); // the scan's end + 26h
+    expect(back[0].details).toMatchObject({ silent_since: silentSince });
 
     const t2 = Date.parse(back[0].detected_at);
     const both = await Promise.all([s.report(t2 + 40 * H), s.report(t2 + 40 * H)]);
@@ -150,10 +152,10 @@ forEachDb('scanner health', (db) => {
 
   describe('max_absence', () => {
     /** A complete scan of the whole /24 that lists only `keep` (with their open ports): most hosts vanish. */
-    async function truncated(s: ReturnType<typeof session>, keep: string[], started: string): Promise<string> {
+    async function truncated(s: ReturnType<typeof session>, keep: string[], started: string, scope = '10.66.1.0/24'): Promise<string> {
       const open = (await s.state()).filter((p) => keep.includes(p.ip));
       const rows = [...keep.map((ip) => `${ip},,,up,,`), ...open.map((p) => `${p.ip},${p.proto},${p.port},open,,`)];
-      return scratch.write(`truncated-${started}.csv`, csvText({ started, rows, scope: '10.66.1.0/24', ports: 'tcp:1-65535' }));
+      return scratch.write(`truncated-${started}.csv`, csvText({ started, rows, scope, ports: 'tcp:1-65535' }));
     }
 
     test('a complete scan that would take down most hosts holds them back with one mass_absence event; the next scan that confirms it reports host_down', async () => {
@@ -180,6 +182,28 @@ forEachDb('scanner health', (db) => {
       expect(confirmed.filter((c) => c.port === null).every((c) => c.type === 2)).toBe(true);
       expect(confirmed.some((c) => c.type === 2048)).toBe(false);
       expect((await s.hosts()).filter((h) => h.status === 'up').map((h) => h.ip).sort()).toEqual([...keep].sort());
+    });
+
+    test('real loopback scans: the other subnet\'s complete scan, said to cover both, holds 127.0.20.x back; the next scan that misses them takes them down', async () => {
+      const made = (name: string) => path.join(FIXTURES, 'made', name);
+      const s = session(db.fresh(), config({}));
+      await s.ingest([made('c-subnet20.xml')]);
+      const up = (await s.hosts()).filter((h) => h.status === 'up').map((h) => h.ip);
+      expect(up.length).toBeGreaterThanOrEqual(5);
+      const seen = (await s.changes()).length;
+      await s.ingest(['--scope', '127.0.20.0/23', made('d-subnet21.xml')]);
+      const first = (await s.changes()).slice(seen);
+      expect(first.filter((c) => (c.type & 2) !== 0)).toEqual([]);
+      expect(first.filter((c) => c.type === 2048)).toHaveLength(1);
+      expect(first.find((c) => c.type === 2048)!.details).toMatchObject({ held_hosts: up.length, up_hosts: up.length, host_share: 1 });
+
+      // The next scan of the same subnet (its hosts and ports as they were) confirms the absence.
+      const other = (await s.hosts()).filter((h) => h.status === 'up' && !up.includes(h.ip)).map((h) => h.ip);
+      const seen2 = (await s.changes()).length;
+      await s.ingest([await truncated(s, other, '2026-12-01T00:00:00Z', '127.0.20.0/23')]);
+      const second = (await s.changes()).slice(seen2);
+      expect(second.filter((c) => c.type === 2).map((c) => c.ip).sort()).toEqual([...up].sort());
+      expect(second.some((c) => c.type === 2048)).toBe(false);
     });
 
     test('hosts held back that answer again on the next night are not reported at all', async () => {
