@@ -47,7 +47,7 @@ function session(db: string, cfg: string) {
     changes: (type?: string) => cliJson<ChangeRow[]>([...base, 'changes', ...(type ? ['--type', type] : [])]),
     report: (now: number) => cli([...base, 'report'], at(now)),
     run: (args: string[], now: number) => cli([...base, ...args], at(now)),
-    hosts: () => cliJson<Array<{ ip: string; status: string }>>([...base, 'hosts']),
+    hosts: () => cliJson<Array<{ ip: string; status: string; hostname: string | null }>>([...base, 'hosts']),
     state: () => cliJson<Array<{ ip: string; proto: string; port: number }>>([...base, 'state']),
   };
 }
@@ -154,7 +154,8 @@ forEachDb('scanner health', (db) => {
     /** A complete scan of the whole /24 that lists only `keep` (with their open ports): most hosts vanish. */
     async function truncated(s: ReturnType<typeof session>, keep: string[], started: string, scope = '10.66.1.0/24'): Promise<string> {
       const open = (await s.state()).filter((p) => keep.includes(p.ip));
-      const rows = [...keep.map((ip) => `${ip},,,up,,`), ...open.map((p) => `${p.ip},${p.proto},${p.port},open,,`)];
+      const names = new Map((await s.hosts()).map((h) => [h.ip, h.hostname ?? '']));
+      const rows = [...keep.map((ip) => `${ip},,,up,${names.get(ip)},`), ...open.map((p) => `${p.ip},${p.proto},${p.port},open,,`)];
       return scratch.write(`truncated-${started}.csv`, csvText({ started, rows, scope, ports: 'tcp:1-65535' }));
     }
 
