@@ -17,7 +17,7 @@ export const run: Action = async (_args, opts, global, io) => {
       table(
         io,
         ['ID', 'DETECTED', 'SCANNER', 'IP', 'HOSTNAME', 'CHANGE'],
-        rows.map((r) => [String(r.id), shortTime(r.detected_at), r.scanner, r.ip, safeText(r.hostname), safeText(describeChange(r))]),
+        rows.map((r) => [String(r.id), shortTime(r.detected_at), r.scanner, r.ip ?? '-', safeText(r.hostname), safeText(describeChange(r))]),
       );
     }
     return opts.exitCode && rows.length > 0 ? EXIT.changesFound : EXIT.ok;

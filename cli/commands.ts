@@ -129,6 +129,16 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     load: () => import('./hosts'),
   },
   {
+    name: 'scanners',
+    // It records a scanner_silent event when it notices one, so it writes; it never creates a store.
+    db: 'write',
+    uses: ['database', 'scanners'],
+    summary: "each scanner's health: last applied scan, scans in 7 days, last failed file, silent since (expect_every)",
+    example: 'portdelta scanners --json',
+    options: () => undefined,
+    load: () => import('./scanners'),
+  },
+  {
     name: 'report',
     db: 'write',
     uses: DELIVERS,

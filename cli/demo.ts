@@ -23,11 +23,12 @@ function demoDir(): string {
 }
 
 /** One line per host: its host event and its port events folded together. */
-function hostLines(rows: ChangeRow[]): string[] {
+function hostLines(all: ChangeRow[]): string[] {
   const byHost = new Map<string, ChangeRow[]>();
+  const rows = all.filter((r): r is ChangeRow & { ip: string } => r.ip !== null);
   const ordered = [...rows].sort((a, b) => (ipKey(a.ip) < ipKey(b.ip) ? -1 : ipKey(a.ip) > ipKey(b.ip) ? 1 : a.id - b.id));
   for (const r of ordered) byHost.set(r.ip, [...(byHost.get(r.ip) ?? []), r]);
-  const lines: string[] = [];
+  const lines: string[] = all.filter((r) => r.ip === null).map((r) => `    ${safeText(describeChange(r))}`);
   for (const [ip, list] of byHost) {
     const host = list.find((r) => r.port === null);
     const name = list.find((r) => r.hostname)?.hostname ?? null;

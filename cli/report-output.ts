@@ -42,7 +42,8 @@ export function printAgentResults(io: Io, results: AgentResult[]): void {
     const remedy = remedyLine(r);
     if (remedy) io.out(remedy + '\n');
     for (const w of r.would ?? []) {
-      const host = w.hostname ? `${w.ip} (${safeText(w.hostname)})` : w.ip;
+      const where = w.ip ?? `scanner ${safeText(w.scanner)}`;
+      const host = w.hostname ? `${where} (${safeText(w.hostname)})` : where;
       io.out(`  ${String(w.id).padStart(6)}  ${host}  ${safeText(w.text)}  [${w.scanner}]${MARK[w.action](w.of)}\n`);
     }
   }

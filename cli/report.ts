@@ -6,12 +6,15 @@ import { json } from './render';
 import { printAgentResults } from './report-output';
 import { runConfiguredAgents } from '../output-agents/runner';
 import { safeText } from '../common/safe-text';
+import { checkSilence } from './health';
 
 export const run: Action = async (_args, opts, global, io) =>
   withContext(global, async (ctx) => {
     if (ctx.config.output_agents.length === 0) {
       io.err(`portdelta: no output agents configured${ctx.configFile ? ` in ${ctx.configFile}` : ''}: nothing to report (see docs/output-agents.md)\n`);
     }
+    // Before claiming, so a silence noticed now is delivered by this very run (a dry run records nothing).
+    if (!opts.dryRun) await checkSilence(ctx.db, ctx.config, io, (line) => `portdelta: ${line}`);
     const results = await runConfiguredAgents(ctx, {
       agents: opts.agent as string[] | undefined,
       dryRun: !!opts.dryRun,

@@ -10,6 +10,7 @@ import type { InboxResult } from '../scripts/inbox-process';
 import { agentLine, remedyLine } from './report-output';
 import { runConfiguredAgents, type AgentResult } from '../output-agents/runner';
 import { safeText } from '../common/safe-text';
+import { checkSilence, silentJson } from './health';
 
 export const run: Action = async (_args, opts, global, io) =>
   withContext(global, async (ctx) => {
@@ -26,11 +27,13 @@ export const run: Action = async (_args, opts, global, io) =>
           if (!global.json) printResult(io, false, r);
         },
       });
+      // After the ingest (a scan that just arrived ends a silence), before the agents (they deliver the event tonight).
+      const silent = stop.signal.aborted ? [] : await checkSilence(ctx.db, ctx.config, io, (line) => (global.json ? null : `${stamp()} ${line}`));
       if (!stop.signal.aborted) agents = await runConfiguredAgents(ctx, { log: (line) => io.err(`${stamp()} ${safeText(line)}\n`) });
       const agentsFailed = agents.filter((a) => a.status === 'failed').length;
       const failed = counts.failed + counts.deferred + agentsFailed > 0 || stop.signal.aborted;
       if (global.json) {
-        io.out(JSON.stringify({ inbox, files, agents, failed }, null, 2) + '\n');
+        io.out(JSON.stringify({ inbox, files, agents, failed, silent: silent.map(silentJson) }, null, 2) + '\n');
       } else {
         if (agents.length === 0) io.out(`${stamp()} output agents: none configured\n`);
         for (const a of agents) {

@@ -4,6 +4,8 @@ import { EXIT } from './io';
 import { withContext } from './context';
 import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
 import { pollInterval, watchInbox } from '../scripts/watch';
+import { checkSilence } from './health';
+import { describeError } from '../common/errors';
 
 export const run: Action = async (args, opts, global, io) => {
   const once = !!opts.once;
@@ -17,6 +19,9 @@ export const run: Action = async (args, opts, global, io) => {
       }
       const counts = await watchInbox(db, config, {
         inbox, settleMs, once, signal: stop.signal, onResult: (r) => printResult(io, global.json, r), onListed: listedLine(io, global.json),
+        // The daemon notices a silent scanner without waiting for a file; a failed check is said and tried again.
+        everyMinute: once ? undefined : () => checkSilence(db, config, io, (line) => `${stamp()} ${line}`)
+          .then(() => undefined, (err: unknown) => io.err(`${stamp()} error: checking scanner silence: ${describeError(err)}\n`)),
       });
       if (!once) {
         if (!global.json) io.err(`${stamp()} stopped\n`);

@@ -38,3 +38,11 @@ const proto = z.enum(PROTOS as [Proto, ...Proto[]]);
 export const listOf = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item).min(1));
 
 export const protoList = listOf(proto);
+
+/** A share as operators write it, '50%' or 50 (percent): a fraction 0..1. */
+export const share = z.union([z.string(), z.number()]).transform(parsed((v): number => {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(String(v));
+  const pct = m ? Number(m[1]) : NaN;
+  if (!(pct >= 0 && pct <= 100)) throw new TypeError(`'${v}' is not a share: give a percentage from 0% to 100% (e.g. 50%)`);
+  return pct / 100;
+}));

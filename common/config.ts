@@ -5,7 +5,7 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
-import { duration, portSpec, targetList } from './config-fields';
+import { duration, portSpec, share, targetList } from './config-fields';
 import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
 import { KeyRedactor } from './config-redact';
@@ -34,6 +34,9 @@ export const scannerSchema = z
     open_filtered: z.enum(['ignore', 'open']).default('ignore'),
     max_open_ports: z.number().int().min(1).max(65536).default(200),
     timezone: timezone.optional(),
+    // Scanner health (docs/operations.md): silent after this long without an applied complete scan.
+    expect_every: duration.optional(),
+    max_absence: share.default('50%'),
   })
   .strict();
 export type ScannerConfig = z.output<typeof scannerSchema>;

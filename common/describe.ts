@@ -1,6 +1,6 @@
 // Changes in words a person reads at a glance ("port 8443/tcp newly open"); used by the CLI, the
 // demo and the output agents alike.
-import { ChangeType } from './types';
+import { ChangeType, SCANNER_EVENTS } from './types';
 
 export interface DescribableChange {
   proto: string | null;
@@ -9,11 +9,28 @@ export interface DescribableChange {
   hostname: string | null;
   previous_hostname: string | null;
   returning: boolean;
+  details?: Record<string, unknown> | null;
+}
+
+const pct = (share: unknown): string => `${Math.round(Number(share) * 1000) / 10}%`;
+const held = (n: unknown, of: unknown, what: string, share: unknown): string => `${Number(n)} of ${Number(of)} ${what} (${pct(share)})`;
+
+/** The scanner events (no address) in words, from their details. */
+function describeScannerEvent(t: number, d: Record<string, unknown>): string {
+  if (t & ChangeType.scanner_silent) {
+    const last = d.last_scan_at ? `no applied complete scan since ${String(d.last_scan_at)}` : 'no applied complete scan yet';
+    return `scanner silent since ${String(d.silent_since)}: ${last} (expected every ${String(d.expect_every)})`;
+  }
+  if (t & ChangeType.scanner_back) return `scanner back: a complete scan of ${String(d.scan_at)} ended the silence that began ${String(d.silent_since)}`;
+  return `mass absence: this complete scan would have taken down ${held(d.held_hosts, d.up_hosts, 'up hosts', d.host_share)}`
+    + ` and closed ${held(d.held_ports, d.open_ports, 'open ports', d.port_share)}, more than max_absence ${pct(d.max_absence)};`
+    + ' these were held back (their streaks count), the next complete scan decides';
 }
 
 export function describeChange(c: DescribableChange): string {
   const t = c.type;
   const parts: string[] = [];
+  if (t & SCANNER_EVENTS) return describeScannerEvent(t, c.details ?? {});
   if (c.port !== null) {
     const p = `port ${c.port}/${c.proto}`;
     if (t & ChangeType.port_reopened) parts.push(t & ChangeType.new_host ? `${p} open again (host is back)` : `${p} open again`);

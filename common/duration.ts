@@ -8,3 +8,9 @@ export function parseDuration(text: string): number | null {
 }
 
 export const DURATION_HINT = "a number with a unit: ms, s, m, h, d or w (e.g. 30s, 5m, 36h, 7d)";
+
+/** The largest whole unit: 93600000 → '26h', 90000 → '90s'. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's']) if (ms >= UNITS[unit] && ms % UNITS[unit] === 0) return `${ms / UNITS[unit]}${unit}`;
+  return `${ms}ms`;
+}

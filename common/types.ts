@@ -111,7 +111,14 @@ export const ChangeType = Object.freeze({
   port_reopened: 32,
   /** A host answered on more than max_open_ports ports: one flag instead of hundreds of new_port events. */
   all_ports_answer: 64,
+  /** Scanner events (no ip): expect_every passed without an applied complete scan; it sent one again. */
+  scanner_silent: 512,
+  scanner_back: 1024,
+  /** A complete scan would have taken down or closed more than max_absence: its negatives were held back. */
+  mass_absence: 2048,
 } as const);
+/** The scanner events: about a scanner, not an address (DESIGN §3). */
+export const SCANNER_EVENTS = ChangeType.scanner_silent | ChangeType.scanner_back | ChangeType.mass_absence;
 export type ChangeTypeName = keyof typeof ChangeType;
 export const CHANGE_TYPE_NAMES = Object.freeze(
   (Object.keys(ChangeType) as ChangeTypeName[]).filter((n) => ChangeType[n] !== 0),
@@ -127,7 +134,8 @@ export interface ChangeRow {
   id: number;
   scanner: string;
   group: string | null;
-  ip: string;
+  /** null for scanner events (scanner_silent, scanner_back, mass_absence). */
+  ip: string | null;
   proto: Proto | null;
   port: number | null;
   type: number;
@@ -137,4 +145,6 @@ export interface ChangeRow {
   returning: boolean;
   detected_at: string;
   scan_id: number;
+  /** Scanner events: what they are about in numbers (held-back counts, silent since …); null otherwise. */
+  details: Record<string, unknown> | null;
 }

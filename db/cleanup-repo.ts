@@ -106,5 +106,9 @@ export async function deleteScans(trx: Knex.Transaction, ids: readonly number[])
 }
 
 export async function deleteScanner(trx: Knex.Transaction, id: number): Promise<number> {
+  // Its health bookkeeping goes with it (db/migrations/004): a scanner of the same name later starts afresh.
+  const row = await trx('scanners').where({ id }).first('name');
+  await trx('scanner_silences').where({ scanner_id: id }).del();
+  if (row) await trx('scan_failures').where({ scanner: row.name }).del();
   return trx('scanners').where({ id }).del();
 }

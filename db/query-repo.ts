@@ -22,14 +22,19 @@ export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: I
 export const iso = (ms: number | null): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
 
 /** The columns of a change as `changes --json` shows it; `c` = changes, `s` = scanners. */
-export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id'];
+export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id', 'c.details'];
+
+function parseDetails(v: unknown): Record<string, unknown> | null {
+  if (typeof v !== 'string' || v === '') return null;
+  return JSON.parse(v) as Record<string, unknown>;
+}
 
 export function toChangeRow(r: Record<string, unknown>): ChangeRow {
   return {
     id: Number(r.id),
     scanner: r.scanner as string,
     group: (r.group as string) ?? null,
-    ip: r.ip as string,
+    ip: (r.ip as string) || null, // scanner events are stored with ip '' (db/migrations/004)
     proto: (r.proto as Proto) ?? null,
     port: r.port == null ? null : Number(r.port),
     type: Number(r.type),
@@ -39,6 +44,7 @@ export function toChangeRow(r: Record<string, unknown>): ChangeRow {
     returning: !!Number(r.returning),
     detected_at: iso(r.detected_at as number)!,
     scan_id: Number(r.scan_id),
+    details: parseDetails(r.details),
   };
 }
 

@@ -2,7 +2,7 @@
 // beside their stored state, lets the pure classifier decide, and writes state and changes in bulk.
 import type { Dialect } from '../db/connection';
 import * as repo from '../db/ingest-repo';
-import { classifyHostMissing, classifyHostUp, classifyPort, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
+import { classifyHostMissing, classifyHostUp, classifyPort, isFirstConclusion, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
 import { ChangeType } from '../common/types';
 import { timer } from '../common/timing';
 
@@ -17,6 +17,18 @@ export interface ApplyContext {
   at: number;
   thresholds: Thresholds;
   maxOpenPorts: number;
+  /** max_absence tripped: negatives reached for the first time are held back (classify.ts isFirstConclusion). */
+  hold?: boolean;
+  /** Counts what this apply concluded (or held) for the first time; delta-reporter/absence.ts reads it. */
+  firsts?: FirstConclusions;
+}
+
+/** host_down / port_closed conclusions reached for the first time (or, with hold, held back). */
+export class FirstConclusions {
+  hosts = 0;
+  ports = 0;
+  /** Hosts taken down for the first time: their ports' closing counts as first too. */
+  readonly downKeys = new Set<string>();
 }
 
 type ChangeRow = Record<string, unknown>;
@@ -61,8 +73,12 @@ async function hostsMissing(ctx: ApplyContext): Promise<void> {
     const changes: ChangeRow[] = [];
     for (const r of page) {
       const prev = hostPrev({ ...r, status: 'up' })!;
-      const d = classifyHostMissing(prev, !!r.in_scope && !r.timed_out, ctx.thresholds);
+      const d = classifyHostMissing(prev, !!r.in_scope && !r.timed_out, ctx.thresholds, ctx.hold);
       if (!d.next) continue;
+      if (d.held || (d.change & ChangeType.host_down && isFirstConclusion(prev.missStreak, ctx.thresholds.downAfter))) {
+        ctx.firsts?.downKeys.add(r.ip_key);
+        if (ctx.firsts) ctx.firsts.hosts++;
+      }
       states.push({
         scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, status: d.next.status, names_known: r.names_known, first_seen: ctx.at, last_seen: ctx.at,
         miss_streak: d.next.missStreak, ever_down: d.next.everDown ? 1 : 0, all_ports: d.next.allPorts ? 1 : 0,
@@ -112,13 +128,23 @@ function missingPortSeen(ctx: ApplyContext, r: repo.MissingPortRow): PortSeen {
   return evidence ? 'missing' : 'unknown';
 }
 
+/** A port closed (or held back) for the first time: by its own first miss past close_after, or with a host taken down for the first time. */
+function firstClose(ctx: ApplyContext, ipKey: string, seen: PortSeen, prev: PortPrev | null, d: { change: number; held?: boolean }): boolean {
+  if (d.held) return true;
+  if (!(d.change & ChangeType.port_closed)) return false;
+  return seen === 'hostDown' ? ctx.firsts!.downKeys.has(ipKey) : isFirstConclusion(prev!.missStreak, ctx.thresholds.closeAfter);
+}
+
 async function portsMissing(ctx: ApplyContext): Promise<void> {
   for await (const page of repo.portsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
-      const d = classifyPort(portPrev(r), missingPortSeen(ctx, r), false, ctx.thresholds);
+      const prev = portPrev(r);
+      const seen = missingPortSeen(ctx, r);
+      const d = classifyPort(prev, seen, false, ctx.thresholds, ctx.hold);
       if (!d.next) continue;
+      if (ctx.firsts && firstClose(ctx, r.ip_key, seen, prev, d)) ctx.firsts.ports++;
       states.push({
         scanner_id: ctx.scannerId, ip_key: r.ip_key, ip: r.ip, proto: r.proto, port: r.port, reported: d.next.reported,
         open_streak: d.next.openStreak, miss_streak: d.next.missStreak, first_seen: ctx.at, last_seen: ctx.at, last_change: d.change, last_scan_id: 0,

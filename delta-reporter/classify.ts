@@ -32,7 +32,17 @@ export interface HostDecision {
   previousHostname: string | null;
   /** The state to store; null = leave the row as it is (or absent). */
   next: HostPrev | null;
+  /** A mass-absence scan held back this host_down: the streak reached down_after just now (see `hold`). */
+  held?: boolean;
 }
+
+/**
+ * max_absence (docs/change-types.md): a negative conclusion reached for the first time (its miss
+ * streak equals the threshold exactly) is what one broken scan can cause, so a mass-absence scan
+ * holds it back and keeps the streak. The next complete scan that misses it again passes the
+ * threshold and concludes it, however large its own absence: the outage is real then.
+ */
+export const isFirstConclusion = (missStreakBefore: number, threshold: number): boolean => missStreakBefore + 1 === threshold;
 
 /** A host the scan reports up. */
 export function classifyHostUp(prev: HostPrev | null, seen: HostSeen, maxOpenPorts: number): HostDecision {
@@ -58,11 +68,12 @@ export function classifyHostUp(prev: HostPrev | null, seen: HostSeen, maxOpenPor
  * A known-up host the scan does not report up. `evidence` is false when the scan cannot prove
  * absence: incomplete file, host outside the scan's scope, or nmap timed out on it.
  */
-export function classifyHostMissing(prev: HostPrev, evidence: boolean, t: Thresholds): HostDecision {
+export function classifyHostMissing(prev: HostPrev, evidence: boolean, t: Thresholds, hold = false): HostDecision {
   const none: HostDecision = { change: 0, returning: false, hostname: prev.hostname, previousHostname: null, next: null };
   if (prev.status !== 'up' || !evidence) return none;
   const miss = prev.missStreak + 1;
   if (miss < t.downAfter) return { ...none, next: { ...prev, missStreak: miss } };
+  if (hold && isFirstConclusion(prev.missStreak, t.downAfter)) return { ...none, held: true, next: { ...prev, missStreak: miss } };
   return { ...none, change: ChangeType.host_down, next: { ...prev, status: 'down', missStreak: 0, everDown: true, allPorts: false } };
 }
 
@@ -83,9 +94,11 @@ export interface PortDecision {
   change: number;
   /** null = leave the stored row as it is. */
   next: PortPrev | null;
+  /** A mass-absence scan held back this port_closed (see classifyHostMissing). */
+  held?: boolean;
 }
 
-export function classifyPort(prev: PortPrev | null, seen: PortSeen, hostIsNew: boolean, t: Thresholds): PortDecision {
+export function classifyPort(prev: PortPrev | null, seen: PortSeen, hostIsNew: boolean, t: Thresholds, hold = false): PortDecision {
   switch (seen) {
     case 'open': {
       const streak = (prev?.openStreak ?? 0) + 1;
@@ -105,6 +118,7 @@ export function classifyPort(prev: PortPrev | null, seen: PortSeen, hostIsNew: b
       if (!prev) return { change: 0, next: null };
       if (prev.reported !== 'open') return { change: 0, next: { ...prev, openStreak: 0 } };
       const miss = prev.missStreak + 1;
+      if (hold && isFirstConclusion(prev.missStreak, t.closeAfter)) return { change: 0, held: true, next: { ...prev, openStreak: 0, missStreak: miss } };
       if (miss >= t.closeAfter) return { change: ChangeType.port_closed, next: { reported: 'closed', openStreak: 0, missStreak: 0 } };
       return { change: 0, next: { ...prev, openStreak: 0, missStreak: miss } };
     }

@@ -9,10 +9,12 @@ import type { InputAgent } from '../input-agents/types';
 import { ScanRejectedError, UsageError } from '../common/errors';
 import { scannerConfig, type Config } from '../common/config';
 import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
-import { typeNames } from '../common/types';
+import { ChangeType, typeNames } from '../common/types';
 import { absence, resolveScope, type ResolvedScope } from './scope';
 import { Stager } from './stage';
-import { applyScan } from './apply-scan';
+import { applyGuarded, type MassAbsence } from './absence';
+import { scannerBack } from './scanner-health';
+import { describeChange } from '../common/describe';
 import { guardedParse } from './parse-guard';
 import { stageWriter } from '../db/stage-writer';
 import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
@@ -51,6 +53,8 @@ export interface IngestSummary {
   absence: { hosts: boolean; ports: boolean };
   /** Records that could not be read and were skipped (each has a warning); any makes the scan incomplete. */
   skipped_records: number;
+  /** max_absence tripped: what the scan would have taken down or closed, held back (else absent or null). */
+  mass_absence?: MassAbsence | null;
   warnings: string[];
 }
 
@@ -222,10 +226,12 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
       return { ...base, status: 'stale', hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
     }
     await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
-    const counts = await applyScan({
+    const { counts, mass } = await applyGuarded({
       trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at,
       thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports,
-    });
+    }, sc.max_absence);
+    if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
+    if (complete && await scannerBack(trx, st.scannerId, st.scanId, at)) counts.set(ChangeType.scanner_back, 1);
     const byType: Record<string, number> = {};
     let total = 0;
     for (const [mask, n] of counts) {
@@ -239,7 +245,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     t.mark('drop staging');
     await endTransaction(db, trx, 'commit', storing(db));
     t.mark('commit');
-    return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
+    return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, mass_absence: mass, warnings };
   } catch (err) {
     input.destroy();
     rest.destroy();

@@ -3,7 +3,8 @@
 import type { ReportChange } from './types';
 
 export function changeLine(c: ReportChange): string {
-  const host = c.hostname ? `${c.ip} (${c.hostname})` : c.ip;
+  const where = c.ip ?? `scanner ${c.scanner}`; // a scanner event has no address
+  const host = c.hostname ? `${where} (${c.hostname})` : where;
   const notes = [
     c.confirms !== null ? `confirms change ${c.confirms}` : null,
     c.policy.expected === false ? 'not allowed by the policy' : c.policy.expected === true ? 'expected by the policy' : null,

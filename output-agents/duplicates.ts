@@ -2,6 +2,7 @@
 // address, protocol, port and type, from any scanner — goes out once. Pure: the claim hands in the
 // changes it just took and the group's origins other runs already took; this says what to do.
 import type { Decision, KeyedChange } from '../db/delivery-repo';
+import { SCANNER_EVENTS } from '../common/types';
 
 export interface DuplicateRules {
   /** null: the agent is in no target group, nothing is a duplicate. */
@@ -79,7 +80,8 @@ export function decideDuplicates(fresh: readonly KeyedChange[], known: readonly 
       out.set(c.change_id, { status: 'suppressed', reason: 'expected' });
       continue;
     }
-    if (rules.targetGroup === null) continue;
+    // A scanner event is about one scanner: another scanner's is never the same news.
+    if (rules.targetGroup === null || (c.type & SCANNER_EVENTS) !== 0) continue;
     const origin = origins.find(c, rules.windowMs);
     if (!origin) origins.add(c);
     else out.set(c.change_id, rules.duplicates === 'suppress' ? { status: 'suppressed', reason: 'duplicate', of: origin.change_id } : { confirms: origin.change_id });

@@ -14,7 +14,7 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 function changeValues(c: ReportChange): Record<string, string> {
   return {
     id: String(c.id),
-    ip: c.ip,
+    ip: c.ip ?? '', // a scanner event has no address
     proto: c.proto ?? '',
     port: c.port === null ? '' : String(c.port),
     type: String(c.type),

@@ -83,7 +83,7 @@ function changeView(c: ReportChange): ChangeView {
     text: clean(c.text),
     scanner: clean(c.scanner),
     group: cleanOrNull(c.group),
-    ip: c.ip,
+    ip: c.ip ?? '',
     proto: c.proto,
     port: c.port,
     type: c.type,
@@ -114,15 +114,25 @@ function byAddress(a: string, b: string): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/** A scanner event's heading where a host's address stands; these come first, by scanner name. */
+const SCANNER_HEADING = 'scanner ';
+const headingOf = (c: ReportChange): string => c.ip ?? `${SCANNER_HEADING}${clean(c.scanner)}`;
+function byHeading(a: string, b: string): number {
+  const sa = a.startsWith(SCANNER_HEADING);
+  const sb = b.startsWith(SCANNER_HEADING);
+  if (sa || sb) return sa && sb ? a.localeCompare(b) : sa ? -1 : 1;
+  return byAddress(a, b);
+}
+
 function hostViews(changes: ReportChange[]): HostView[] {
   const byIp = new Map<string, ReportChange[]>();
   for (const c of changes) {
-    const list = byIp.get(c.ip);
+    const list = byIp.get(headingOf(c));
     if (list) list.push(c);
-    else byIp.set(c.ip, [c]);
+    else byIp.set(headingOf(c), [c]);
   }
   return [...byIp.entries()]
-    .sort(([a], [b]) => byAddress(a, b))
+    .sort(([a], [b]) => byHeading(a, b))
     .map(([ip, list]) => {
       list.sort(byPort);
       const names = new Set<string>();

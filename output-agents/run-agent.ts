@@ -43,7 +43,7 @@ export interface AgentResult {
 
 export interface DryRunItem {
   id: number;
-  ip: string;
+  ip: string | null;
   hostname: string | null;
   scanner: string;
   text: string;
@@ -65,8 +65,9 @@ export const emptyResult = (agent: AgentConfig, status: AgentResult['status']): 
   agent: agent.name, kind: agent.kind, status, delivered: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0, unrecorded: 0, waiting: 0,
 });
 
-export function verdictOf(policy: Policy | null, c: { ip: string; proto: string | null; port: number | null; type: number }): PolicyVerdict {
-  return policy ? policy.judge({ ip: c.ip, proto: c.proto as Proto | null, port: c.port, type: c.type }) : NO_VERDICT;
+export function verdictOf(policy: Policy | null, c: { ip: string | null; proto: string | null; port: number | null; type: number }): PolicyVerdict {
+  // A scanner event has no address: no policy rule speaks about it.
+  return policy && c.ip ? policy.judge({ ip: c.ip!, proto: c.proto as Proto | null, port: c.port, type: c.type }) : NO_VERDICT;
 }
 
 /** The claim's decisions for one agent: target-group repeats and, with only_unexpected, expected changes. */

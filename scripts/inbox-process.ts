@@ -13,6 +13,7 @@ import type { Peek } from './inbox-peek';
 import { archive, fail } from './inbox-move';
 import { databaseFault } from '../db/db-errors';
 import { safeText } from '../common/safe-text';
+import { recordFailure } from '../db/health-repo';
 
 export interface InboxResult {
   /** Path relative to the inbox. */
@@ -102,6 +103,8 @@ export async function processEntry(db: Db, config: Config, inbox: string, e: Inb
     const err = caught instanceof UnknownFormatError ? inboxUnknownFormat(caught, e) : caught;
     const message = describeError(err);
     if (!fileIsBad(err)) return result({ scanner, status: 'deferred', error: message });
+    // Recorded before the move: if the database cannot take it, the file waits (deferred) and is tried again.
+    if (scanner !== null) await recordFailure(db.knex, { scanner, source: e.abs, reason: message, at: now().getTime() });
     const moved = await fail(inbox, e, errorReport(e, scanner, message, now()));
     return result({ scanner, status: 'failed', error: message, moved_to: moved });
   }

@@ -23,6 +23,8 @@ export interface WatchOptions {
   /** `--once`: the first listing found `files` files; the watcher now waits `settleMs` before looking again. */
   onListed?(files: number, settleMs: number): void;
   now?: () => Date;
+  /** The daemon calls this at start and then about once a minute (scanner silence); it must not throw. */
+  everyMinute?: () => Promise<void>;
 }
 
 export type WatchCounts = Record<InboxResult['status'], number>;
@@ -112,7 +114,12 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
   const tracker = new SettleTracker();
   const backoff = new Backoff();
   const poll = pollInterval(o.settleMs);
+  let lastMinute = -Infinity;
   while (!o.signal.aborted) {
+    if (o.everyMinute && performance.now() - lastMinute >= 60_000) {
+      lastMinute = performance.now();
+      await o.everyMinute();
+    }
     const { entries } = await list();
     const t = performance.now();
     tracker.observe(entries, t);

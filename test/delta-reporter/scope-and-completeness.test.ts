@@ -83,7 +83,8 @@ forEachDb('scope and completeness on real loopback scans', (db) => {
       });
 
       test('(control) the other subnet\'s scan, said to cover both subnets, does take 127.0.20.x down', async () => {
-        const s = new Session(db.fresh(), { config: config(), scanner: 'lo' });
+        // Every known host goes at once: max_absence would hold that back for a scan (scanner-health.test.ts); off here, where scope is the point.
+        const s = new Session(db.fresh(), { config: scratch.config({ lo: { timezone: 'UTC', max_absence: '100%' } }), scanner: 'lo' });
         const first = await s.ingest(made('c-subnet20', ext));
         const other = await s.ingestArgs(['--scope', '127.0.20.0/23', made('d-subnet21', ext)]);
         const down = other.added.filter((c) => c.port === null && c.type === 2).map((c) => c.ip);
