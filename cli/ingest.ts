@@ -14,7 +14,8 @@ export function summaryLine(s: IngestSummary): string {
   const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
   // An incomplete scan already says so; a complete one that could not conclude absence says why.
   const blind = s.status === 'applied' && s.complete && !s.absence.hosts && !s.absence.ports ? '; no absence concluded (scope unknown)' : '';
-  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}${blind}`;
+  const baseline = s.baseline ? ' (baseline: the first scan of this scanner)' : '';
+  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}${baseline}${blind}`;
 }
 
 export interface FailedIngest {

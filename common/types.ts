@@ -135,4 +135,6 @@ export interface ChangeRow {
   returning: boolean;
   detected_at: string;
   scan_id: number;
+  /** One of the changes of the scanner's first applied scan (DESIGN §3). */
+  baseline: boolean;
 }

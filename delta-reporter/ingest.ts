@@ -47,6 +47,8 @@ export interface IngestSummary {
   port_scope: string;
   /** Whether hosts / ports the file does not list were taken as gone (false: scope unknown, or the scan incomplete). */
   absence: { hosts: boolean; ports: boolean };
+  /** The scanner's first applied scan: its changes are marked baseline (DESIGN §3). */
+  baseline: boolean;
   warnings: string[];
 }
 
@@ -190,7 +192,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
     if (dup) {
       await trx.rollback();
-      return { ...base, scan_id: dup.id, status: 'duplicate', hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
+      return { ...base, scan_id: dup.id, status: 'duplicate', baseline: false, hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
     }
     // A file without any time (Dr. Portscan lines) has no place in the scanner's timeline: it is
     // never stale and never makes later files stale; only its changes are dated at import.
@@ -205,13 +207,15 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
       await repo.updateScan(trx, st.scanId, { ...finish, status: 'stale', warnings: JSON.stringify(warnings) });
       await dropStaging(trx, db.dialect);
       await trx.commit();
-      return { ...base, status: 'stale', hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
+      return { ...base, status: 'stale', baseline: false, hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
     }
     await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
     const counts = await applyScan({
       trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at,
       thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports,
     });
+    const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));
+    if (baseline) await repo.markBaseline(trx, st.scanId);
     const byType: Record<string, number> = {};
     let total = 0;
     for (const [mask, n] of counts) {
@@ -225,7 +229,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     t.mark('drop staging');
     await trx.commit();
     t.mark('commit');
-    return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
+    return { ...base, status: 'applied', baseline, hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, warnings };
   } catch (err) {
     input.destroy();
     rest.destroy();

@@ -7,6 +7,7 @@ import { duration } from '../common/config-fields';
 import { isLoopbackHost } from '../common/loopback';
 import { parseWith } from './kind-options';
 import { changeLine } from './change-line';
+import { baselineRecord } from './overview';
 import type { ChangeBatch, OutputAgent } from './types';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -60,8 +61,10 @@ function answerText(raw: string, options: WebhookOptions): string {
 
 function body(batch: ChangeBatch): string {
   const n = batch.changes.length;
-  const text = [`portdelta ${batch.agent}: ${n} change${n === 1 ? '' : 's'}`, ...batch.changes.map((c) => `• ${changeLine(c)}`)].join('\n');
-  return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, disagreements: batch.disagreements });
+  const baselines = (batch.baselines ?? []).map(baselineRecord);
+  const lines = [...baselines.map((b) => `• ${b.text} (${b.command} lists them)`), ...batch.changes.map((c) => `• ${changeLine(c)}`)];
+  const text = [`portdelta ${batch.agent}: ${n} change${n === 1 ? '' : 's'}`, ...lines].join('\n');
+  return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, baselines, disagreements: batch.disagreements });
 }
 
 export const webhookAgent: OutputAgent<WebhookOptions> = {

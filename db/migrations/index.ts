@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_initial';
 import * as m002 from './002_deliveries';
 import * as m003 from './003_delivery_claims';
+import * as m005 from './005_baseline';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['001_initial', m001],
   ['002_deliveries', m002],
   ['003_delivery_claims', m003],
+  ['005_baseline', m005],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
