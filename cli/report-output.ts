@@ -35,6 +35,7 @@ const MARK: Record<string, (of?: number) => string> = {
   confirms: (of) => `  [confirms change ${of}]`,
   duplicate: (of) => `  [duplicate of change ${of}: suppressed]`,
   expected: () => '  [expected by the policy: suppressed]',
+  baseline: () => '  [baseline: in the summary of its scanner]',
 };
 
 export function printAgentResults(io: Io, results: AgentResult[]): void {

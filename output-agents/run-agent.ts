@@ -51,8 +51,8 @@ export interface DryRunItem {
   hostname: string | null;
   scanner: string;
   text: string;
-  /** deliver | confirms | duplicate | expected */
-  action: 'deliver' | 'confirms' | 'duplicate' | 'expected';
+  /** deliver | confirms | duplicate | expected | baseline (sent in its scanner's summary) */
+  action: 'deliver' | 'confirms' | 'duplicate' | 'expected' | 'baseline';
   /** For confirms and duplicate: the change it repeats. */
   of?: number;
 }
