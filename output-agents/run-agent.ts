@@ -99,11 +99,40 @@ export function reportChange(c: ClaimedChange, policy: Policy | null, listed: Li
 export const runFilter = (agent: AgentConfig, nowMs: number): DeliveryFilter => ({ ...agent.filter, detectedFrom: sinceMs(agent.since, nowMs) });
 
 /** The run's claimed baseline changes as one summary per scanner. */
-async function baselineSummaries(db: Db, token: string): Promise<NonNullable<ChangeBatch['baselines']>> {
+type Baselines = NonNullable<ChangeBatch['baselines']>;
+
+async function baselineSummaries(db: Db, token: string): Promise<Baselines> {
   const counts = await baselineCounts(db.knex, token).catch((e) => {
     throw databaseError('could not count the baseline changes', e);
   });
   return counts.map((b) => ({ baseline: true as const, ...b, text: baselineText(b), command: baselineCommand(b.scanner) }));
+}
+
+/** The run's batch; the changes a report will not list (max_listed) are marked for `changes --report RUN --unlisted`. */
+async function buildBatch(agent: AgentConfig, env: AgentRunEnv, token: string, changes: ClaimedChange[], baselines: Baselines): Promise<ChangeBatch> {
+  const batch: ChangeBatch = {
+    agent: agent.name,
+    targetGroup: agent.targetGroup,
+    changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
+    baselines,
+    maxListed: agent.maxListed,
+    run: token,
+    disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
+    generatedAt: env.deps.now(),
+  };
+  const { unlisted } = splitListed(batch.changes, agent.maxListed);
+  if (unlisted.length) await markUnlisted(env.db.knex, token, unlisted.map((c) => c.id));
+  return batch;
+}
+
+/** `sent`: the ids a failed delivery got out (undefined: it succeeded, everything went out). */
+function countSent(result: AgentResult, changes: ClaimedChange[], baselines: Baselines, sent: number[] | undefined): void {
+  const baselineIds = baselines.flatMap((b) => b.change_ids);
+  const done = new Set(sent ?? [...changes.map((c) => c.id), ...baselineIds]);
+  result.delivered = changes.filter((c) => done.has(c.id)).length;
+  result.confirmed = changes.filter((c) => done.has(c.id) && c.confirms !== null).length;
+  result.baseline = baselineIds.filter((id) => done.has(id)).length;
+  result.retry = changes.length - result.delivered + baselineIds.length - result.baseline;
 }
 
 export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<AgentResult> {
@@ -137,29 +166,13 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   let sent: number[] | undefined;
   let failure: unknown;
   try {
-    const batch: ChangeBatch = {
-      agent: agent.name,
-      targetGroup: agent.targetGroup,
-      changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
-      baselines,
-      maxListed: agent.maxListed,
-      run: token,
-      disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
-      generatedAt: env.deps.now(),
-    };
-    const { unlisted } = splitListed(batch.changes, agent.maxListed);
-    if (unlisted.length) await markUnlisted(env.db.knex, token, unlisted.map((c) => c.id));
+    const batch = await buildBatch(agent, env, token, changes, baselines);
     await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress });
   } catch (e) {
     failure = e;
     sent = (e as { deliveredIds?: number[] }).deliveredIds ?? [];
   }
-  const baselineIds = baselines.flatMap((b) => b.change_ids);
-  const done = new Set(sent ?? [...changes.map((c) => c.id), ...baselineIds]);
-  result.delivered = changes.filter((c) => done.has(c.id)).length;
-  result.confirmed = changes.filter((c) => done.has(c.id) && c.confirms !== null).length;
-  result.baseline = baselineIds.filter((id) => done.has(id)).length;
-  result.retry = changes.length - result.delivered + baselineIds.length - result.baseline;
+  countSent(result, changes, baselines, sent);
   if (failure) {
     result.status = 'failed';
     result.error = (failure as Error).message;
