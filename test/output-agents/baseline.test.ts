@@ -143,6 +143,15 @@ forEachDb('baseline: the first scan of a scanner is one summary, not every chang
     expect(m.mail.subject).toContain('baseline of scan-late');
     expect(m.mail.text).toContain(line('scan-late', expectedBaseline(late, 'scan-late')));
     expect(m.mail.text).not.toContain('baseline of scan-in');
+
+    // A new agent whose `since` lies after the first scans of the old scanners gets only the new scanner's baseline.
+    const since = late.find((c) => c.baseline)!.detected_at;
+    expect(night1.every((c) => c.detected_at < since)).toBe(true);
+    const newAgent = { name: 'late-siem', kind: 'file', path: lab.path('late.jsonl'), include_baseline: false, since };
+    await lab.reportJson(lab.config([newAgent], undefined, smtpSection()));
+    const records = jsonl(lab.path('late.jsonl')) as unknown as Array<Record<string, unknown>>;
+    expect(records.filter((r) => r.baseline === true)).toEqual([expect.objectContaining({ scanner: 'scan-late', ...expectedBaseline(late, 'scan-late') })]);
+    expect(records.filter((r) => r.baseline !== true).map((r) => r.id)).toEqual(ids(late.filter((c) => !c.baseline)));
   });
 });
 
