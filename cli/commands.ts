@@ -107,7 +107,9 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
           .option('--since <time>', 'changes detected at or after this time (ISO date) or this long ago (36h, 7d)')
           .option('--after-id <id>', 'changes with an id greater than this (for scripts that remember where they stopped)')
           .option('--type <names|mask>', 'change types as names (new_host,new_port,…) or a numeric mask'),
-      ).option('--exit-code', 'exit 1 when changes were found'),
+      ).option('--exit-code', 'exit 1 when changes were found')
+        .option('--report <run>', "the changes one report run took (the run id a report's \"not listed\" line gives)")
+        .option('--unlisted', 'with --report: only the changes the report counted but did not list (max_listed)'),
     load: () => import('./changes'),
   },
   {

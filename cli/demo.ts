@@ -77,7 +77,9 @@ export const run: Action = async (_args, opts, global, io: Io) => {
       for (const s of summaries.filter((s) => !s.complete)) io.out(`  note: ${s.source} is incomplete (interrupted scan): nothing is concluded closed or down from it\n`);
       for (const [scanner, where] of Object.entries(SCANNERS)) {
         const mine = rows.filter((r) => r.scanner === scanner);
-        io.out(`  ${scanner} (${where})${mine.length ? ':' : ': nothing changed'}\n`);
+        // A report sums a first scan up in one line per scanner; the demo shows what is behind it.
+        const first = mine.some((r) => r.baseline) ? ', first scan (its baseline)' : '';
+        io.out(`  ${scanner} (${where})${first}${mine.length ? ':' : ': nothing changed'}\n`);
         for (const line of hostLines(mine)) io.out(line + '\n');
       }
     }

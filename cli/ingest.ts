@@ -15,7 +15,8 @@ export function summaryLine(s: IngestSummary): string {
   // An incomplete scan already says so; a complete one that could not conclude absence says why.
   const blind = s.status === 'applied' && s.complete && !s.absence.hosts && !s.absence.ports ? '; no absence concluded (scope unknown)' : '';
   const damaged = s.skipped_records > 0 ? `; ${n(s.skipped_records, 'damaged record')} skipped` : '';
-  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}${blind}${damaged}`;
+  const baseline = s.baseline ? ' (baseline: the first scan of this scanner)' : '';
+  return `${safeText(s.source)}: ${status} as scan ${s.scan_id} of ${s.scanner} (${s.format}), ${n(s.hosts_up, 'host')} up, ${n(s.ports_open, 'open port')}; ${changes}${baseline}${blind}${damaged}`;
 }
 
 export interface FailedIngest {

@@ -62,10 +62,15 @@ export interface ChangeQuery {
   scanner?: string;
   type?: string;
   network?: string[];
+  report?: string;
+  unlisted?: boolean;
 }
 
 export function changeFilter(q: ChangeQuery): ChangeFilter {
+  if (q.unlisted && q.report === undefined) throw new UsageError('--unlisted needs --report', 'copy the whole command from the report, e.g. portdelta changes --report 3f2a… --unlisted');
   return {
+    report: q.report,
+    unlisted: q.unlisted,
     sinceMs: sinceOption(q.since),
     afterId: intOption(q.afterId, '--after-id'),
     scanner: q.scanner,

@@ -8,6 +8,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 function counts(r: AgentResult, verb: string): string {
   const parts: string[] = [];
   if (r.delivered) parts.push(`${plural(r.delivered, 'change')} ${verb}${r.confirmed ? ` (${r.confirmed} confirming a known change)` : ''}`);
+  if (r.baseline) parts.push(`${plural(r.baseline, 'baseline change')} ${verb} as a summary per scanner`);
   if (r.suppressed) parts.push(`${r.suppressed} suppressed as already reported to the target group`);
   if (r.expected) parts.push(`${r.expected} expected by the policy, not sent`);
   return parts.join(', ');
@@ -34,6 +35,7 @@ const MARK: Record<string, (of?: number) => string> = {
   confirms: (of) => `  [confirms change ${of}]`,
   duplicate: (of) => `  [duplicate of change ${of}: suppressed]`,
   expected: () => '  [expected by the policy: suppressed]',
+  baseline: () => '  [baseline: in the summary of its scanner]',
 };
 
 export function printAgentResults(io: Io, results: AgentResult[]): void {

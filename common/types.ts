@@ -147,4 +147,6 @@ export interface ChangeRow {
   scan_id: number;
   /** Scanner events: what they are about in numbers (held-back counts, silent since …); null otherwise. */
   details: Record<string, unknown> | null;
+  /** One of the changes of the scanner's first applied scan (DESIGN §3). */
+  baseline: boolean;
 }

@@ -17,6 +17,8 @@ export interface DeliveryFilter {
   protos?: Proto[];
   /** `since`: only changes detected at or after this (epoch ms). */
   detectedFrom?: number;
+  /** true: only baseline changes; false: none of them; absent: both. */
+  baseline?: boolean;
 }
 
 /** common/scanner-groups.ts groupOf in SQL: a listed scanner by the config's group, any other by its stored one. */
@@ -33,6 +35,7 @@ function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
   if (f.scannerGroups) whereScannerGroups(q, f.scannerGroups, f.listedGroups ?? {});
   if (f.protos) q.whereIn('c.proto', f.protos);
   if (f.detectedFrom !== undefined) q.where('c.detected_at', '>=', f.detectedFrom);
+  if (f.baseline !== undefined) q.where('c.baseline', f.baseline ? 1 : 0);
   const ports = f.ports;
   if (ports) {
     q.whereNotNull('c.port').where((w) => {

@@ -36,6 +36,11 @@ export interface ClaimSpec {
   /** The clock; the lease is computed from it at the end of the claim, so a slow claim never commits an expired one. */
   now(): number;
   leaseMs: number;
+  /**
+   * Baseline changes are claimed all at once, beside the limit and without duplicate decisions,
+   * and left out of the returned changes: the agent delivers them as one summary per scanner.
+   */
+  summarizeBaseline?: boolean;
 }
 
 export interface ClaimedChange extends ChangeRow {
@@ -121,20 +126,9 @@ export async function claimChanges(
     const oldToken = `${token}:old`;
     const oldest = expiredClaims(trx, agent, startMs).select('change_id').orderBy('change_id').limit(spec.limit);
     const took = await expiredClaims(trx, agent, startMs).whereIn('change_id', oldest).update({ claim_token: oldToken });
-    if (took < spec.limit) {
-      const { sql, bindings } = pending(trx, agent, spec.filter)
-        .select(
-          trx.raw('?', [agent]), 'c.id', trx.raw('?', [spec.targetGroup]), 'c.ip_key', 'c.proto', 'c.port', 'c.type', 'c.detected_at',
-          trx.raw("'claimed'"), trx.raw('?', [token]), trx.raw('CAST(? AS BIGINT)', [startMs + spec.leaseMs]),
-        )
-        .orderBy('c.id')
-        .limit(spec.limit - took)
-        .toSQL();
-      await trx.raw(
-        `INSERT INTO deliveries (agent, change_id, target_group, ip_key, proto, port, type, detected_at, status, claim_token, lease_until) ${sql} ON CONFLICT (agent, change_id) DO NOTHING`,
-        bindings as Knex.RawBinding[],
-      );
-    }
+    const filter = spec.summarizeBaseline ? { ...spec.filter, baseline: false } : spec.filter;
+    if (spec.summarizeBaseline) await claimPending(trx, spec, { ...spec.filter, baseline: true }, `${token}:base`, startMs);
+    if (took < spec.limit) await claimPending(trx, spec, filter, token, startMs, spec.limit - took);
     const mine = (t = token) => trx('deliveries as d').where({ 'd.claim_token': t, 'd.status': 'claimed' });
     const fresh = (
       await mine().join('changes as c', 'c.id', 'd.change_id').orderBy('d.change_id')
@@ -145,19 +139,39 @@ export async function claimChanges(
     const decided = decide(fresh, known);
     await applyDecisions(trx, token, decided);
     if (took > 0) await mine(oldToken).update({ claim_token: token });
+    if (spec.summarizeBaseline) await mine(`${token}:base`).update({ claim_token: token });
     await mine().update({ lease_until: spec.now() + spec.leaseMs });
     return decided;
   });
-  return { changes: await claimedChanges(db.knex, token), decisions };
+  return { changes: await claimedChanges(db.knex, token, !spec.summarizeBaseline), decisions };
 }
 
-async function claimedChanges(knex: Knex, token: string): Promise<ClaimedChange[]> {
+/** One INSERT … SELECT: the filter's pending changes, lowest ids first, claimed under `token`. */
+async function claimPending(trx: Knex.Transaction, spec: ClaimSpec, filter: DeliveryFilter, token: string, startMs: number, limit?: number): Promise<void> {
+  const q = pending(trx, spec.agent, filter)
+    .select(
+      trx.raw('?', [spec.agent]), 'c.id', trx.raw('?', [spec.targetGroup]), 'c.ip_key', 'c.proto', 'c.port', 'c.type', 'c.detected_at',
+      trx.raw("'claimed'"), trx.raw('?', [token]), trx.raw('CAST(? AS BIGINT)', [startMs + spec.leaseMs]),
+    )
+    .orderBy('c.id');
+  if (limit !== undefined) q.limit(limit);
+  const { sql, bindings } = q.toSQL();
+  await trx.raw(
+    `INSERT INTO deliveries (agent, change_id, target_group, ip_key, proto, port, type, detected_at, status, claim_token, lease_until) ${sql} ON CONFLICT (agent, change_id) DO NOTHING`,
+    bindings as Knex.RawBinding[],
+  );
+}
+
+async function claimedChanges(knex: Knex, token: string, withBaseline: boolean): Promise<ClaimedChange[]> {
   const rows = await knex('deliveries as d')
     .join('changes as c', 'c.id', 'd.change_id')
     .join('scanners as s', 's.id', 'c.scanner_id')
     .leftJoin('scans as sc', 'sc.id', 'c.scan_id')
     .where('d.claim_token', token)
     .where('d.status', 'claimed')
+    .where((w) => {
+      if (!withBaseline) w.where('c.baseline', 0);
+    })
     .select([...CHANGE_COLUMNS, 'd.confirms_change_id', 'sc.started_at', 'sc.finished_at'])
     .orderBy('c.id');
   return rows.map(withScan);

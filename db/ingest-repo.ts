@@ -383,6 +383,16 @@ export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
   );
 }
 
+/** Whether the scanner has an applied scan besides `exceptScan`: if not, that scan is its baseline. */
+export async function hasAppliedScan(trx: Trx, scannerId: number, exceptScan: number): Promise<boolean> {
+  return (await trx('scans').where({ scanner_id: scannerId, status: 'applied' }).whereNot({ id: exceptScan }).first('id')) !== undefined;
+}
+
+/** Marks a scan's changes as the scanner's baseline (its first applied scan). */
+export async function markBaseline(trx: Trx, scanId: number): Promise<void> {
+  await trx('changes').where({ scan_id: scanId }).update({ baseline: 1 });
+}
+
 /** The changes a scan recorded, counted per type mask. */
 export async function countChanges(trx: Trx, scanId: number): Promise<Map<number, number>> {
   const rows = rowsOf<{ type: number; n: number }>(await trx.raw('SELECT type, COUNT(*) AS n FROM changes WHERE scan_id = ? GROUP BY type', [scanId]));

@@ -10,6 +10,10 @@ export interface ChangeFilter {
   typeMask?: number;
   networks?: IpRange[];
   scanId?: number;
+  /** The changes one report run took (its run id, from the report's "not listed" line). */
+  report?: string;
+  /** With report: only those the report counted but did not list (max_listed). */
+  unlisted?: boolean;
 }
 
 export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: IpRange[]): void {
@@ -22,7 +26,7 @@ export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: I
 export const iso = (ms: number | null): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
 
 /** The columns of a change as `changes --json` shows it; `c` = changes, `s` = scanners. */
-export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id', 'c.details'];
+export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id', 'c.details', 'c.baseline'];
 
 function parseDetails(v: unknown): Record<string, unknown> | null {
   if (typeof v !== 'string' || v === '') return null;
@@ -45,6 +49,7 @@ export function toChangeRow(r: Record<string, unknown>): ChangeRow {
     detected_at: iso(r.detected_at as number)!,
     scan_id: Number(r.scan_id),
     details: parseDetails(r.details),
+    baseline: !!Number(r.baseline),
   };
 }
 
@@ -59,6 +64,12 @@ export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRo
   if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);
   if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
   whereNetworks(q, 'c.ip_key', f.networks);
+  if (f.report !== undefined) {
+    q.whereExists((sub) => {
+      sub.select(knex.raw('1')).from('deliveries as d').whereRaw('d.change_id = c.id').where('d.claim_token', f.report!);
+      if (f.unlisted) sub.where('d.unlisted', 1);
+    });
+  }
   return (await q).map(toChangeRow);
 }
 

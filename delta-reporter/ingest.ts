@@ -55,6 +55,8 @@ export interface IngestSummary {
   skipped_records: number;
   /** max_absence tripped: what the scan would have taken down or closed, held back (else absent or null). */
   mass_absence?: MassAbsence | null;
+  /** The scanner's first applied scan: its changes are marked baseline (DESIGN §3). */
+  baseline: boolean;
   warnings: string[];
 }
 
@@ -208,7 +210,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
     if (dup) {
       await endTransaction(db, trx, 'rollback', storing(db));
-      return { ...base, scan_id: dup.id, status: 'duplicate', hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
+      return { ...base, scan_id: dup.id, status: 'duplicate', baseline: false, hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
     }
     // A file without any time (Dr. Portscan lines) has no place in the scanner's timeline: it is
     // never stale and never makes later files stale; only its changes are dated at import.
@@ -223,7 +225,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
       await repo.updateScan(trx, st.scanId, { ...finish, status: 'stale', warnings: JSON.stringify(warnings) });
       await dropStaging(trx, db.dialect);
       await endTransaction(db, trx, 'commit', storing(db));
-      return { ...base, status: 'stale', hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
+      return { ...base, status: 'stale', baseline: false, hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
     }
     await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
     const { counts, mass } = await applyGuarded({
@@ -232,6 +234,8 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     }, sc.max_absence);
     if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
     if (complete && await scannerBack(trx, st.scannerId, st.scanId, at)) counts.set(ChangeType.scanner_back, 1);
+    const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));
+    if (baseline) await repo.markBaseline(trx, st.scanId);
     const byType: Record<string, number> = {};
     let total = 0;
     for (const [mask, n] of counts) {
@@ -245,7 +249,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     t.mark('drop staging');
     await endTransaction(db, trx, 'commit', storing(db));
     t.mark('commit');
-    return { ...base, status: 'applied', hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, mass_absence: mass, warnings };
+    return { ...base, status: 'applied', baseline, hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, mass_absence: mass, warnings };
   } catch (err) {
     input.destroy();
     rest.destroy();

@@ -29,6 +29,8 @@ const commonKeys = z.object({
   only_unexpected: z.boolean().default(false),
   include_disagreements: z.boolean().default(false),
   max_changes: z.number().int().min(1).default(10_000),
+  include_baseline: z.boolean().default(false),
+  max_listed: z.number().int().min(0).default(500),
   // YAML 1.1 readers turn an unquoted 2025-03-01 into a date; take that as well as the text.
   since: z.union([z.string(), z.date()]).transform(parsed(parseSince)).optional(),
 });
@@ -64,6 +66,10 @@ export interface AgentConfig {
   includeDisagreements: boolean;
   /** The most changes one run takes (lowest ids first); the rest wait for the next run. */
   maxChanges: number;
+  /** Deliver a scanner's baseline (its first scan's changes) change by change instead of as one summary. */
+  includeBaseline: boolean;
+  /** The most changes a mail or text report lists; it counts the rest and names the command that lists them. */
+  maxListed: number;
   /** Changes detected before this are not for the agent: a fixed time, or a time span back from each run. */
   since: Since | null;
   /** The kind's own options, as its parseOptions returned them. */
@@ -103,6 +109,8 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx, options
     onlyUnexpected: c.only_unexpected,
     includeDisagreements: c.include_disagreements,
     maxChanges: c.max_changes,
+    includeBaseline: c.include_baseline,
+    maxListed: c.max_listed,
     since: c.since ?? null,
     options: own.value,
   };

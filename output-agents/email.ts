@@ -40,7 +40,7 @@ async function transport(smtp: SmtpSettings) {
 }
 
 async function deliver(batch: ChangeBatch, options: EmailOptions, deps: DeliveryDeps): Promise<void> {
-  if (batch.changes.length === 0 && batch.disagreements.length === 0) {
+  if (batch.changes.length === 0 && !batch.baselines?.length && batch.disagreements.length === 0) {
     deps.log('nothing to report, no mail sent');
     return;
   }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { appendAll } from './append-all';
 import { parseWith } from './kind-options';
+import { baselineRecord } from './overview';
 import { renderReport } from './render';
 import { CWD_CONTEXT, type ChangeBatch, type OutputAgent } from './types';
 
@@ -18,7 +19,8 @@ export type FileOptions = z.output<typeof schema>;
 
 function content(batch: ChangeBatch, format: FileOptions['format']): string {
   if (format === 'text') return renderReport(batch).text;
-  return batch.changes.map((c) => JSON.stringify(c) + '\n').join('');
+  // A scanner's baseline is one summary record ("baseline": true), ahead of the changes.
+  return [...(batch.baselines ?? []).map(baselineRecord), ...batch.changes].map((c) => JSON.stringify(c) + '\n').join('');
 }
 
 export const fileAgent: OutputAgent<FileOptions> = {

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { duration } from '../common/config-fields';
 import { parseWith } from './kind-options';
 import { runCommand } from './run-command';
-import type { ChangeBatch, DeliveryDeps, OutputAgent, ReportChange } from './types';
+import { baselineRecord } from './overview';
+import type { BaselineSummary, ChangeBatch, DeliveryDeps, OutputAgent, ReportChange } from './types';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
@@ -24,7 +25,14 @@ function changeValues(c: ReportChange): Record<string, string> {
     scanner: c.scanner,
     detected_at: c.detected_at,
     confirms: c.confirms === null ? '' : String(c.confirms),
+    baseline: c.baseline ? '1' : '',
   };
+}
+
+/** A baseline summary as a per-change hook sees it: no ip nor port, `baseline` 1, types 'baseline'. */
+function summaryValues(b: BaselineSummary): Record<string, string> {
+  const none = Object.fromEntries(CHANGE_NAMES.map((n) => [n, '']));
+  return { ...none, type: '0', types: 'baseline', scanner: b.scanner, detected_at: b.detected_at, baseline: '1' };
 }
 const CHANGE_NAMES = Object.keys(changeValues({ types: [], policy: {} } as unknown as ReportChange));
 const BATCH_NAMES = ['agent', 'count'];
@@ -79,6 +87,16 @@ export class PartialDeliveryError extends Error {
 
 async function perChange(batch: ChangeBatch, o: HookOptions, deps: DeliveryDeps): Promise<void> {
   const delivered: number[] = [];
+  for (const b of batch.baselines ?? []) {
+    const values = { ...summaryValues(b), agent: batch.agent };
+    try {
+      await runCommand({ argv: o.command.map((a) => fill(a, values)), env: environment(values, o.env), stdin: JSON.stringify(baselineRecord(b)) + '\n', timeoutMs: o.timeout });
+    } catch (e) {
+      throw new PartialDeliveryError(`baseline of ${b.scanner}: ${(e as Error).message}`, delivered);
+    }
+    delivered.push(...b.change_ids);
+    await deps.progress?.(b.change_ids);
+  }
   for (const c of batch.changes) {
     const values = { ...changeValues(c), agent: batch.agent };
     try {
@@ -96,11 +114,13 @@ export const hookAgent: OutputAgent<HookOptions> = {
   parseOptions: (raw, ctx) => parseWith(schema, raw, ctx),
   async deliver(batch, options, deps) {
     if (options.per === 'change') return perChange(batch, options, deps);
-    const values = { agent: batch.agent, count: String(batch.changes.length) };
+    // Baseline summaries ("baseline": true) come first in the array, one per scanner.
+    const records = [...(batch.baselines ?? []).map(baselineRecord), ...batch.changes];
+    const values = { agent: batch.agent, count: String(records.length) };
     await runCommand({
       argv: options.command.map((a) => fill(a, values)),
       env: environment(values, options.env),
-      stdin: JSON.stringify(batch.changes) + '\n',
+      stdin: JSON.stringify(records) + '\n',
       timeoutMs: options.timeout,
     });
   },

@@ -91,10 +91,13 @@ export class RuleIndex {
     return found < 0 ? [] : this.covering[found];
   }
 
-  /** The owner and note of the most specific rule holding the address (an owner may come from a wider rule). */
-  about(ip: string): { covered: boolean; owner: string | null; note: string | null } {
+  /**
+   * The owner of an address as such (host events): of the most specific rule holding it that names
+   * one. No note: no rule decides a host event, and a rule's note speaks of the ports it names.
+   */
+  about(ip: string): { covered: boolean; owner: string | null } {
     const list = this.entriesFor(ip);
-    return { covered: list.length > 0, owner: ownerOf(list, null), note: list[0]?.rule.note ?? null };
+    return { covered: list.length > 0, owner: ownerOf(list, null) };
   }
 
   decide(ip: string, proto: Proto, port: number): Decision {
@@ -121,7 +124,8 @@ export class RuleIndex {
       reason: !rule ? 'not allowed' : allowed ? 'allowed' : 'denied',
       rule,
       owner: ownerOf(list, rule),
-      note: rule ? rule.note : list[0].rule.note,
+      // Only the deciding rule's note: a covering rule that does not name this port speaks of other ports.
+      note: rule ? rule.note : null,
     };
   }
 }

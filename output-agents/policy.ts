@@ -47,8 +47,7 @@ export function parsePolicy(text: string, file: string): TargetPolicy {
     check: (ip, proto, port) => index.decide(ip, proto, port),
     judge(change): PolicyVerdict {
       if (change.proto === null || change.port === null) {
-        const { owner, note } = index.about(change.ip);
-        return { expected: null, owner, note };
+        return { expected: null, owner: index.about(change.ip).owner, note: null };
       }
       const d = index.decide(change.ip, change.proto, change.port);
       const opening = (change.type & OPENING) !== 0;

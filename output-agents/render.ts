@@ -15,8 +15,7 @@ const hb = Handlebars.create();
 const TEMPLATES = path.join(__dirname, 'templates');
 export const DEFAULT_TEXT_TEMPLATE = path.join(TEMPLATES, 'report.txt.hbs');
 export const DEFAULT_HTML_TEMPLATE = path.join(TEMPLATES, 'report.html.hbs');
-export const DEFAULT_SUBJECT =
-  'portdelta: {{count_text}}{{#if summary}} ({{summary}}){{/if}}{{#if disagreement_count}}, {{disagreement_text}}{{/if}}';
+export const DEFAULT_SUBJECT = 'portdelta: {{headline}}{{#if disagreement_count}}, {{disagreement_text}}{{/if}}';
 export const SUBJECT_MAX = 200;
 
 export interface RenderOptions {

@@ -4,7 +4,8 @@
 import { shortTime } from '../cli/render';
 import { safeText } from '../common/safe-text';
 import { ipKey } from '../common/ip';
-import { CHANGE_TYPE_NAMES, ChangeType, typeNames, type ChangeTypeName } from '../common/types';
+import { ChangeType, type ChangeTypeName } from '../common/types';
+import { baselineText, countBy, inWords, isUnexpected, networkOf, splitListed, thousands, typeCounts, unlistedCommand } from './overview';
 import type { ChangeBatch, Disagreement, ReportChange } from './types';
 
 export interface ChangeView {
@@ -47,7 +48,40 @@ export interface DisagreementEntry {
   views: Array<{ scanner: string; view: string; scan_time: string; scan_id: number }>;
 }
 
+export interface BaselineView {
+  scanner: string;
+  /** 'baseline of scan-in: 19,759 hosts up, 59,032 open ports' */
+  text: string;
+  /** 'portdelta state --scanner scan-in' */
+  command: string;
+}
+
+/** The overview a report opens with (output-agents/overview.ts). */
+export interface OverviewView {
+  /** The changes the policy does not expect, in words: '1 newly open port, 1 closed port'; '' when none. */
+  unexpected: string;
+  /** The changes in words: '3 new hosts, 12 newly open ports'. */
+  types: string;
+  /** 'scan-in 10, scan-out 5' (most changes first) */
+  scanners: string;
+  /** '10.66.1.0/24 12, 10.66.2.0/24 3' (/24 or /64, most changes first, at most 10, then 'and N more') */
+  networks: string;
+}
+
 export interface ReportView {
+  /** The subject's gist: '3 changes (…)', 'baseline of scan-in', or both. */
+  headline: string;
+  overview: OverviewView;
+  baseline_count: number;
+  /** 'baseline of scan-in', 'baselines of scan-in and scan-out' */
+  baseline_text: string;
+  baselines: BaselineView[];
+  /** Changes listed below (at most max_listed). */
+  listed_count: number;
+  /** Changes counted but not listed; unlisted_command lists them. */
+  unlisted_count: number;
+  unlisted_text: string;
+  unlisted_command: string;
   agent: string;
   target_group: string | null;
   generated_at: string;
@@ -68,13 +102,6 @@ const clean = (s: string): string => safeText(s);
 const cleanOrNull = (s: string | null | undefined): string | null => (s == null || s === '' ? null : clean(s));
 const when = (iso: string | null): string => (iso ? `${shortTime(iso)} UTC` : 'unknown');
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-const PORT_BITS = ChangeType.new_port | ChangeType.port_closed | ChangeType.port_reopened;
-
-/** A port event counts under its port type (its host bit only says why); a host event under its own. */
-function countedTypes(c: ReportChange): ChangeTypeName[] {
-  return typeNames(c.port === null ? c.type : c.type & PORT_BITS || c.type);
-}
 
 function changeView(c: ReportChange): ChangeView {
   const verdict = c.policy.expected === null ? null : c.policy.expected ? 'expected' : 'unexpected';
@@ -157,18 +184,53 @@ function disagreementEntries(list: Disagreement[]): DisagreementEntry[] {
     }));
 }
 
-export function reportView(batch: ChangeBatch): ReportView {
-  const tally = new Map<ChangeTypeName, number>();
-  for (const c of batch.changes) for (const t of countedTypes(c)) tally.set(t, (tally.get(t) ?? 0) + 1);
-  const counts = CHANGE_TYPE_NAMES.filter((t) => tally.has(t)).map((type) => ({ type, count: tally.get(type)! }));
-  const hosts = hostViews(batch.changes);
+function overview(changes: ReportChange[]): OverviewView {
+  const unexpected = changes.filter(isUnexpected);
+  // Scanner events have no address, so no network.
+  const addressed = changes.filter((c): c is ReportChange & { ip: string } => c.ip !== null);
+  const networks = countBy(addressed, (c) => networkOf(c.ip), (a, b) => byAddress(a.split('/')[0], b.split('/')[0]));
+  const more = networks.length > 10 ? `, and ${thousands(networks.length - 10)} more networks` : '';
   return {
+    unexpected: inWords(unexpected),
+    types: inWords(changes),
+    scanners: countBy(changes, (c) => clean(c.scanner), (a, b) => a.localeCompare(b)).map((s) => `${s.name} ${thousands(s.count)}`).join(', '),
+    networks: networks.slice(0, 10).map((n) => `${n.name} ${thousands(n.count)}`).join(', ') + more,
+  };
+}
+
+/** What sits above the listing: the subject's gist, the baselines and the cut. */
+function heading(batch: ChangeBatch, summary: string) {
+  const baselines = (batch.baselines ?? []).map((b) => ({ scanner: clean(b.scanner), text: clean(baselineText(b)), command: clean(b.command) }));
+  const names = baselines.map((b) => b.scanner);
+  const gist = names.length ? `baseline${names.length === 1 ? '' : 's'} of ${names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0]}` : '';
+  const counted = `${plural(batch.changes.length, 'change')}${summary ? ` (${summary})` : ''}`;
+  const headline = [batch.changes.length || !names.length ? counted : '', gist].filter(Boolean).join(', ');
+  const { listed, unlisted } = splitListed(batch.changes, batch.maxListed ?? Infinity);
+  const unlistedText = unlisted.length ? `${thousands(unlisted.length)} more not listed here (${thousands(listed.length)} of ${thousands(batch.changes.length)} are, unexpected first)` : '';
+  return {
+    listed,
+    fields: {
+      headline, baseline_count: baselines.length, baseline_text: gist, baselines,
+      listed_count: listed.length, unlisted_count: unlisted.length, unlisted_text: unlistedText,
+      unlisted_command: unlisted.length && batch.run ? unlistedCommand(batch.run) : '',
+    },
+  };
+}
+
+export function reportView(batch: ChangeBatch): ReportView {
+  const counts = typeCounts(batch.changes);
+  const summary = counts.map((c) => `${c.count} ${c.type}`).join(', ');
+  const { listed, fields } = heading(batch, summary);
+  const hosts = hostViews(listed);
+  return {
+    ...fields,
+    overview: overview(batch.changes),
     agent: clean(batch.agent),
     target_group: cleanOrNull(batch.targetGroup),
     generated_at: when(batch.generatedAt.toISOString()),
     count: batch.changes.length,
     count_text: plural(batch.changes.length, 'change'),
-    summary: counts.map((c) => `${c.count} ${c.type}`).join(', '),
+    summary,
     counts,
     unexpected_count: batch.changes.filter((c) => c.policy.expected === false).length,
     host_count: hosts.length,

@@ -11,6 +11,8 @@ import type { Proto } from '../common/types';
 import { ClaimRecorder, LEASE_MS } from './claim-record';
 import { sinceMs, type AgentConfig } from './config-schema';
 import { decideDuplicates } from './duplicates';
+import { baselineCommand, baselineText, splitListed } from './overview';
+import { baselineCounts, markUnlisted } from '../db/baseline-repo';
 import { byKind } from './registry';
 import type { ChangeBatch, DeliveryDeps, Disagreement, Policy, PolicyVerdict, ReportChange } from './types';
 
@@ -28,6 +30,8 @@ export interface AgentResult {
   suppressed: number;
   /** only_unexpected: changes the policy expects, recorded as suppressed. */
   expected: number;
+  /** Baseline changes delivered as a summary per scanner (not counted in `delivered`). */
+  baseline: number;
   /** Claimed but not delivered because the delivery failed: the next run retries them. */
   retry: number;
   /** Sent, but recording that failed: they stay claimed and may be sent again after the lease. */
@@ -47,8 +51,8 @@ export interface DryRunItem {
   hostname: string | null;
   scanner: string;
   text: string;
-  /** deliver | confirms | duplicate | expected */
-  action: 'deliver' | 'confirms' | 'duplicate' | 'expected';
+  /** deliver | confirms | duplicate | expected | baseline (sent in its scanner's summary) */
+  action: 'deliver' | 'confirms' | 'duplicate' | 'expected' | 'baseline';
   /** For confirms and duplicate: the change it repeats. */
   of?: number;
 }
@@ -62,7 +66,7 @@ export interface AgentRunEnv {
 }
 
 export const emptyResult = (agent: AgentConfig, status: AgentResult['status']): AgentResult => ({
-  agent: agent.name, kind: agent.kind, status, delivered: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0, unrecorded: 0, waiting: 0,
+  agent: agent.name, kind: agent.kind, status, delivered: 0, baseline: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0, unrecorded: 0, waiting: 0,
 });
 
 export function verdictOf(policy: Policy | null, c: { ip: string | null; proto: string | null; port: number | null; type: number }): PolicyVerdict {
@@ -95,6 +99,43 @@ export function reportChange(c: ClaimedChange, policy: Policy | null, listed: Li
 /** The agent's filter for a run at `nowMs`: its own filters and its `since`. */
 export const runFilter = (agent: AgentConfig, nowMs: number): DeliveryFilter => ({ ...agent.filter, detectedFrom: sinceMs(agent.since, nowMs) });
 
+/** The run's claimed baseline changes as one summary per scanner. */
+type Baselines = NonNullable<ChangeBatch['baselines']>;
+
+async function baselineSummaries(db: Db, token: string): Promise<Baselines> {
+  const counts = await baselineCounts(db.knex, token).catch((e) => {
+    throw databaseError('could not count the baseline changes', e);
+  });
+  return counts.map((b) => ({ baseline: true as const, ...b, text: baselineText(b), command: baselineCommand(b.scanner) }));
+}
+
+/** The run's batch; the changes a report will not list (max_listed) are marked for `changes --report RUN --unlisted`. */
+async function buildBatch(agent: AgentConfig, env: AgentRunEnv, token: string, changes: ClaimedChange[], baselines: Baselines): Promise<ChangeBatch> {
+  const batch: ChangeBatch = {
+    agent: agent.name,
+    targetGroup: agent.targetGroup,
+    changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
+    baselines,
+    maxListed: agent.maxListed,
+    run: token,
+    disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
+    generatedAt: env.deps.now(),
+  };
+  const { unlisted } = splitListed(batch.changes, agent.maxListed);
+  if (unlisted.length) await markUnlisted(env.db.knex, token, unlisted.map((c) => c.id));
+  return batch;
+}
+
+/** `sent`: the ids a failed delivery got out (undefined: it succeeded, everything went out). */
+function countSent(result: AgentResult, changes: ClaimedChange[], baselines: Baselines, sent: number[] | undefined): void {
+  const baselineIds = baselines.flatMap((b) => b.change_ids);
+  const done = new Set(sent ?? [...changes.map((c) => c.id), ...baselineIds]);
+  result.delivered = changes.filter((c) => done.has(c.id)).length;
+  result.confirmed = changes.filter((c) => done.has(c.id) && c.confirms !== null).length;
+  result.baseline = baselineIds.filter((id) => done.has(id)).length;
+  result.retry = changes.length - result.delivered + baselineIds.length - result.baseline;
+}
+
 export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<AgentResult> {
   const result = emptyResult(agent, 'ok');
   const kind = byKind(agent.kind)!;
@@ -103,14 +144,18 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   const filter = runFilter(agent, clock());
   const { changes, decisions } = await claimChanges(
     env.db,
-    { agent: agent.name, targetGroup: agent.targetGroup, filter, token, windowMs: agent.duplicateWindowMs, limit: agent.maxChanges, now: clock, leaseMs: LEASE_MS },
+    {
+      agent: agent.name, targetGroup: agent.targetGroup, filter, token, windowMs: agent.duplicateWindowMs, limit: agent.maxChanges, now: clock, leaseMs: LEASE_MS,
+      summarizeBaseline: !agent.includeBaseline,
+    },
     decider(agent, env.policy),
   ).catch((e) => {
     throw databaseError(`could not claim changes in the database ${env.db.where}`, e, env.db);
   });
   countDecisions(result, decisions);
+  const baselines = agent.includeBaseline ? [] : await baselineSummaries(env.db, token);
   // The lease is renewed from here on, whatever comes before the delivery.
-  const recorder = changes.length ? new ClaimRecorder(env.db.knex, token, clock, env.deps.log) : null;
+  const recorder = changes.length || baselines.length ? new ClaimRecorder(env.db.knex, token, clock, env.deps.log) : null;
   if (changes.length + result.suppressed + result.expected >= agent.maxChanges) {
     result.waiting = await countWaiting(env.db.knex, agent.name, filter, clock()).catch((e) => {
       env.deps.log(`could not count the changes left for the next run: ${databaseReason(e)}`);
@@ -122,22 +167,13 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   let sent: number[] | undefined;
   let failure: unknown;
   try {
-    const batch: ChangeBatch = {
-      agent: agent.name,
-      targetGroup: agent.targetGroup,
-      changes: changes.map((c) => reportChange(c, env.policy, agent.filter.listedGroups)),
-      disagreements: agent.includeDisagreements ? await env.disagreements(agent) : [],
-      generatedAt: env.deps.now(),
-    };
+    const batch = await buildBatch(agent, env, token, changes, baselines);
     await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress });
   } catch (e) {
     failure = e;
     sent = (e as { deliveredIds?: number[] }).deliveredIds ?? [];
   }
-  const done = sent ? new Set(sent) : new Set(changes.map((c) => c.id));
-  result.delivered = changes.filter((c) => done.has(c.id)).length;
-  result.confirmed = changes.filter((c) => done.has(c.id) && c.confirms !== null).length;
-  result.retry = changes.length - result.delivered;
+  countSent(result, changes, baselines, sent);
   if (failure) {
     result.status = 'failed';
     result.error = (failure as Error).message;
@@ -149,15 +185,15 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
     // Deleting these claims would send them all again on the next run; left as they are, they are
     // sent again only if the lease runs out before anything else records them.
     result.status = 'failed';
-    if (result.delivered === 0) {
+    if (result.delivered === 0 && result.baseline === 0) {
       result.error = `${result.error}; giving the claims back failed too (${env.db.where}: ${databaseReason(e, env.db)}): they are retried once their lease has run out`;
       result.remedy ??= databaseRemedy(e, env.db);
       return result;
     }
-    result.unrecorded = result.delivered;
+    result.unrecorded = result.delivered + result.baseline;
     const why = `sent, but not recorded in the database ${env.db.where}: ${databaseReason(e, env.db)}`;
     result.error = failure ? `${result.error}; what went out before it was ${why}` : why;
-    result.remedy = `${result.delivered} of the changes went out but are not recorded as delivered: they stay claimed, `
+    result.remedy = `${result.unrecorded} of the changes went out but are not recorded as delivered: they stay claimed, `
       + `and after the lease runs out (${LEASE_MS / 60_000} minutes) the next run may send them again. ${databaseRemedy(e, env.db)}`;
   }
   return result;

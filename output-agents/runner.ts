@@ -104,11 +104,13 @@ async function dryRun(agent: AgentConfig, env: AgentRunEnv, wouldSend: Map<strin
   result.would = preview.changes.map((c): DryRunItem => {
     const d = decisions.get(c.id);
     const item: DryRunItem = { id: c.id, ip: c.ip, hostname: c.hostname, scanner: c.scanner, text: reportChange(c, env.policy).text, action: 'deliver' };
+    if (c.baseline && !agent.includeBaseline) return { ...item, action: 'baseline' };
     if (d && 'confirms' in d) return { ...item, action: 'confirms', of: d.confirms };
     if (d) return { ...item, action: d.reason, of: d.of };
     return item;
   });
   result.delivered = result.would.filter((w) => w.action === 'deliver' || w.action === 'confirms').length;
   result.confirmed = result.would.filter((w) => w.action === 'confirms').length;
+  result.baseline = result.would.filter((w) => w.action === 'baseline').length;
   return result;
 }

@@ -39,11 +39,37 @@ export interface Disagreement {
   views: DisagreementView[];
 }
 
+/**
+ * A scanner's baseline (the changes of its first applied scan) as one record: what an agent
+ * without include_baseline delivers in their place. Counts are of the baseline changes it took.
+ */
+export interface BaselineSummary {
+  baseline: true;
+  scanner: string;
+  scan_id: number;
+  /** Baseline changes taken (host and port events). */
+  changes: number;
+  hosts_up: number;
+  open_ports: number;
+  detected_at: string;
+  /** 'baseline of scan-in: 19,759 hosts up, 59,032 open ports' */
+  text: string;
+  /** The command that lists what it found: 'portdelta state --scanner scan-in'. */
+  command: string;
+}
+
 /** Everything one agent delivers in one run. */
 export interface ChangeBatch {
   agent: string;
   targetGroup: string | null;
+  /** Changes to report one by one (without include_baseline: no baseline changes). */
   changes: ReportChange[];
+  /** One per scanner whose baseline changes this run took in summary; absent or empty: none. */
+  baselines?: Array<BaselineSummary & { change_ids: number[] }>;
+  /** max_listed: the most changes a mail or text report lists; absent: every change. */
+  maxListed?: number;
+  /** The run's id, for `portdelta changes --report RUN --unlisted` (the changes not listed). */
+  run?: string;
   /** For agents with `include_disagreements: true`; else empty. */
   disagreements: Disagreement[];
   generatedAt: Date;

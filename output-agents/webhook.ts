@@ -9,6 +9,7 @@ import { isLoopbackHost } from '../common/loopback';
 import { parseWith } from './kind-options';
 import { changeLine } from './change-line';
 import { chatText } from '../common/safe-text';
+import { baselineRecord } from './overview';
 import type { ChangeBatch, OutputAgent } from './types';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -63,9 +64,14 @@ function answerText(raw: string, options: WebhookOptions): string {
 function body(batch: ChangeBatch): string {
   const n = batch.changes.length;
   // Each line escaped for chat on its own: the line breaks between them are ours, any inside a value are not.
-  const lines = [`portdelta ${batch.agent}: ${n} change${n === 1 ? '' : 's'}`, ...batch.changes.map((c) => `• ${changeLine(c)}`)];
+  const baselines = (batch.baselines ?? []).map(baselineRecord);
+  const lines = [
+    `portdelta ${batch.agent}: ${n} change${n === 1 ? '' : 's'}`,
+    ...baselines.map((b) => `• ${b.text} (${b.command} lists them)`),
+    ...batch.changes.map((c) => `• ${changeLine(c)}`),
+  ];
   const text = lines.map(chatText).join('\n');
-  return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, disagreements: batch.disagreements });
+  return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, baselines, disagreements: batch.disagreements });
 }
 
 export const webhookAgent: OutputAgent<WebhookOptions> = {

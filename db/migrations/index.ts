@@ -5,6 +5,7 @@ import * as m001 from './001_initial';
 import * as m002 from './002_deliveries';
 import * as m003 from './003_delivery_claims';
 import * as m004 from './004_scanner_health';
+import * as m005 from './005_baseline';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['002_deliveries', m002],
   ['003_delivery_claims', m003],
   ['004_scanner_health', m004],
+  ['005_baseline', m005],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -50,10 +50,10 @@ function coveringRules(rules: readonly SimpleRule[], ip: string) {
     .sort((a, b) => a.size - b.size || a.index - b.index);
 }
 
-/** What the policy says about an address as such (host events): the owner and note of the most specific covering rules. */
+/** What the policy says about an address as such (host events): the owner of the most specific covering rule that has one; no note (no rule decides a host event). */
 export function about(rules: readonly SimpleRule[], ip: string): { owner: string | null; note: string | null } {
   const covering = coveringRules(rules, ip);
-  return { owner: covering.find((c) => c.r.owner)?.r.owner ?? null, note: covering[0]?.r.note || null };
+  return { owner: covering.find((c) => c.r.owner)?.r.owner ?? null, note: null };
 }
 
 export function expectation(rules: readonly SimpleRule[], ip: string, proto: string, port: number): Expectation {
@@ -66,7 +66,8 @@ export function expectation(rules: readonly SimpleRule[], ip: string, proto: str
     .sort((a, b) => a.key.map((k, i) => k - b.key[i]).find((d) => d !== 0) ?? 0);
   const best = candidates[0];
   const owner = best?.r.owner || covering.find((c) => c.r.owner)?.r.owner || null;
-  if (!best) return { reason: 'not allowed', rule: null, owner, note: covering[0].r.note || null };
+  // No rule names the port: no rule decided it, so no note (a covering rule's note is about other ports).
+  if (!best) return { reason: 'not allowed', rule: null, owner, note: null };
   return { reason: best.r.action === 'allow' ? 'allowed' : 'denied', rule: best.index, owner, note: best.r.note || null };
 }
 

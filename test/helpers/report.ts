@@ -51,9 +51,15 @@ export class ReportLab {
     this.hook = this.scratch.write('hook.js', HOOK_SCRIPT);
   }
 
-  /** A config with the lab scanners (or these), these output agents and other top-level keys (smtp, policy); returns its path. */
+  /**
+   * A config with the lab scanners (or these), these output agents and other top-level keys (smtp,
+   * policy); returns its path. The agents get every change one by one (include_baseline: true)
+   * unless they say otherwise: most tests look at a first night's changes as changes; the baseline
+   * summary has its own tests (test/output-agents/baseline.test.ts).
+   */
   config(agents: object[], scanners: object = LAB_SCANNERS, extra: object = {}): string {
-    return this.scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, YAML.stringify({ ...extra, scanners, output_agents: agents }));
+    const output_agents = agents.map((a) => (a && typeof a === 'object' && !Array.isArray(a) && 'kind' in a ? { include_baseline: true, ...a } : a));
+    return this.scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, YAML.stringify({ ...extra, scanners, output_agents }));
   }
 
   /** hook command: node hook.js LOGDIR MODE ...args */

@@ -58,10 +58,10 @@ const CASES: Row[] = [
   ['FD00:1:0:0::5', 'tcp', 443, 'allowed', 12, 'v6', null],
   ['fd00:1::1', 'tcp', 443, 'denied', 13, 'v6', null],
   ['fd00:1::1', 'tcp', 22, 'allowed', 12, 'v6', null],
-  ['fd00:1::1', 'tcp', 80, 'not allowed', null, 'v6', null], // note: of the most specific rule (13), which has none
+  ['fd00:1::1', 'tcp', 80, 'not allowed', null, 'v6', null], // no rule names the port: no note
   ['fd00:2::1', 'tcp', 22, 'no policy', null, null, null],
   ['172.16.5.5', 'tcp', 22, 'allowed', 14, 'corp', 'jump hosts'],
-  ['172.16.5.5', 'tcp', 80, 'not allowed', null, 'corp', 'jump hosts'],
+  ['172.16.5.5', 'tcp', 80, 'not allowed', null, 'corp', null], // rule 14's note is about port 22 only
   ['172.32.0.1', 'tcp', 22, 'no policy', null, null, null],
   ['192.0.2.9', 'tcp', 22, 'allowed', 15, 'mgmt', null],
   ['192.0.2.9', 'udp', 161, 'allowed', 15, 'mgmt', null],
@@ -111,8 +111,14 @@ describe('judge: opening changes are expected when allowed, closing ones when no
     expect(v.owner).toBe(owner);
   });
 
-  test('a host event carries the note of the most specific rule holding the address', () => {
-    expect(policy.judge({ ip: '172.16.0.9', proto: null, port: null, type: T.new_host })).toEqual({ expected: null, owner: 'corp', note: 'jump hosts' });
+  test('a host event carries the owner of the rule holding the address but no note: no rule decided it', () => {
+    expect(policy.judge({ ip: '172.16.0.9', proto: null, port: null, type: T.new_host })).toEqual({ expected: null, owner: 'corp', note: null });
+  });
+
+  test('a port event carries only the note of the rule that decided it', () => {
+    expect(policy.judge({ ip: '172.16.5.5', proto: 'tcp', port: 22, type: T.new_port })).toEqual({ expected: true, owner: 'corp', note: 'jump hosts' });
+    expect(policy.judge({ ip: '172.16.5.5', proto: 'tcp', port: 80, type: T.new_port })).toEqual({ expected: false, owner: 'corp', note: null });
+    expect(policy.judge({ ip: '10.1.2.9', proto: 'tcp', port: 443, type: T.new_port }).note).toBe('tls terminates elsewhere');
   });
 });
 

@@ -231,7 +231,7 @@ forEachDb('run', (db) => {
     const cfg = path.join(t.dir, 'run.yaml');
     const jsonl = path.join(t.dir, 'changes.jsonl');
     fs.writeFileSync(cfg, `${CONFIG}inbox: ${t.inbox}\ninbox_settle: 200ms\noutput_agents:\n`
-      + `  - { name: siem, kind: file, path: ${JSON.stringify(jsonl)}, format: jsonl }\n`
+      + `  - { name: siem, kind: file, path: ${JSON.stringify(jsonl)}, format: jsonl, include_baseline: true }\n`
       + `  - { name: broken, kind: hook, command: [${JSON.stringify(process.execPath)}, -e, "process.exit(3)"], per: batch }\n`);
     t.fill(labFiles().filter((f) => /^night[12]-/.test(f.name)));
     const r = await cli(['--db', url, '--config', cfg, 'run']);
