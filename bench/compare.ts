@@ -5,7 +5,7 @@ import type { ModelRow } from './model';
 const FIELDS = ['ip', 'proto', 'port', 'type', 'hostname', 'previous_hostname', 'returning'] as const;
 
 /** A change row from either side: the model's, or `changes --json`'s (which has more fields). */
-export interface RowLike {
+interface RowLike {
   ip: string;
   proto?: string | null;
   port?: number | string | null;
@@ -16,7 +16,7 @@ export interface RowLike {
 }
 
 /** {ok, missing, extra}: rows expected but not reported, rows reported but not expected. */
-export interface RowDiff {
+interface RowDiff {
   ok: boolean;
   missing: ModelRow[];
   extra: ModelRow[];

@@ -10,7 +10,7 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-export interface ProfileRow {
+interface ProfileRow {
   name: string;
   where: string;
   ms: number;

@@ -17,7 +17,7 @@ const BEGIN = '<!-- bench:results:begin (written by bench/run.js; edit outside t
 const END = '<!-- bench:results:end -->';
 
 /** Everything one report is made of. */
-export interface ReportInput {
+interface ReportInput {
   opts: Options;
   argv: readonly string[];
   machine: Machine;

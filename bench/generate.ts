@@ -45,7 +45,7 @@ export interface Manifest {
   nights: NightInfo[];
 }
 
-export interface GenerateOptions {
+interface GenerateOptions {
   prefix: number | string;
   outDir: string;
   seed?: number | string;

@@ -22,7 +22,7 @@ export interface Measured {
   stderr: string;
 }
 
-export interface MeasureOptions {
+interface MeasureOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;
   captureStdout?: boolean;

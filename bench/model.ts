@@ -26,7 +26,7 @@ export interface ModelRow {
 }
 
 /** The reported state of one address, between nights. */
-export interface AddressState {
+interface AddressState {
   status: 'up' | 'down' | null;
   hostname: string | null;
   everDown: boolean;

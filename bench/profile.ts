@@ -12,7 +12,7 @@ import type { Profile } from './results';
 import type { SqlStat } from './sql-profile';
 
 /** What the profiled ingest needs: the build, the scans and their config. */
-export interface ProfileInput {
+interface ProfileInput {
   size: number;
   dir: string;
   config: string;

@@ -2,7 +2,7 @@
 import { dbLabel, fmt, fmtInt, mb } from './format';
 import type { StepResult } from './results';
 
-export interface Table {
+interface Table {
   head: string[];
   rows: string[][];
 }

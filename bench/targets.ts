@@ -3,7 +3,7 @@ import { dbLabel, fmt, mb } from './format';
 import type { DbKind } from './options';
 import type { SizeInfo, StepResult } from './results';
 
-export const TARGET = { parseMBs: 60, ratioSqlite: 0.25, ratioPg: 0.35, rssMb: 300, scale: 18 };
+const TARGET = { parseMBs: 60, ratioSqlite: 0.25, ratioPg: 0.35, rssMb: 300, scale: 18 };
 
 export interface TargetRow {
   target: string;
