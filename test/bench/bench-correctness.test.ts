@@ -5,11 +5,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
-import { cliJson, ROOT } from '../helpers/cli';
+import { cliJson } from '../helpers/cli';
 import type { ChangeRow } from '../../common/types';
-
-const { generate } = require(path.join(ROOT, 'bench', 'generate.js'));
-const { diffRows, describeDiff, summaryCounts } = require(path.join(ROOT, 'bench', 'compare.js'));
+import { generate } from '../../bench/generate';
+import { diffRows, describeDiff, summaryCounts } from '../../bench/compare';
 
 type Row = ChangeRow;
 interface Expected {

@@ -1,11 +1,29 @@
-'use strict';
 // Compares change rows as `changes --json` prints them with the model's expected rows, as
 // multisets of (ip, proto, port, type, hostname, previous_hostname, returning).
+import type { ModelRow } from './model';
 
-const FIELDS = ['ip', 'proto', 'port', 'type', 'hostname', 'previous_hostname', 'returning'];
+const FIELDS = ['ip', 'proto', 'port', 'type', 'hostname', 'previous_hostname', 'returning'] as const;
+
+/** A change row from either side: the model's, or `changes --json`'s (which has more fields). */
+interface RowLike {
+  ip: string;
+  proto?: string | null;
+  port?: number | string | null;
+  type: number | string;
+  hostname?: string | null;
+  previous_hostname?: string | null;
+  returning?: boolean | number | null;
+}
+
+/** {ok, missing, extra}: rows expected but not reported, rows reported but not expected. */
+interface RowDiff {
+  ok: boolean;
+  missing: ModelRow[];
+  extra: ModelRow[];
+}
 
 /** The compared part of a change row, with the same spelling whatever produced it. */
-function comparable(r) {
+function comparable(r: RowLike): ModelRow {
   return {
     ip: r.ip,
     proto: r.proto ?? null,
@@ -17,30 +35,30 @@ function comparable(r) {
   };
 }
 
-const key = (r) => JSON.stringify(FIELDS.map((f) => r[f]));
+const key = (r: ModelRow): string => JSON.stringify(FIELDS.map((f) => r[f]));
 
-function ipNum(ip) {
+function ipNum(ip: string): number {
   const p = ip.split('.');
   return p.length === 4 ? ((+p[0] << 24) >>> 0) + (+p[1] << 16) + (+p[2] << 8) + +p[3] : 0;
 }
 
 /** Address order, host row before its ports, ports ascending. */
-function sortRows(rows) {
+export function sortRows(rows: readonly ModelRow[]): ModelRow[] {
   return rows.slice().sort((a, b) => ipNum(a.ip) - ipNum(b.ip) || (a.port ?? -1) - (b.port ?? -1) || a.type - b.type || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** {ok, missing, extra}: rows expected but not reported, rows reported but not expected. */
-function diffRows(expected, actual) {
-  const want = new Map();
+/** Rows expected but not reported, rows reported but not expected (multisets). */
+export function diffRows(expected: readonly RowLike[], actual: readonly RowLike[]): RowDiff {
+  const want = new Map<string, number>();
   for (const r of expected.map(comparable)) want.set(key(r), (want.get(key(r)) ?? 0) + 1);
-  const extra = [];
+  const extra: ModelRow[] = [];
   for (const r of actual.map(comparable)) {
     const k = key(r);
     const n = want.get(k) ?? 0;
     if (n > 0) want.set(k, n - 1);
     else extra.push(r);
   }
-  const missing = [];
+  const missing: ModelRow[] = [];
   for (const r of expected.map(comparable)) {
     const k = key(r);
     const n = want.get(k) ?? 0;
@@ -53,19 +71,19 @@ function diffRows(expected, actual) {
 }
 
 /** Change counts per type mask, as {mask: n}. */
-function countByType(rows) {
-  const out = {};
+export function countByType(rows: readonly ModelRow[]): Record<string, number> {
+  const out: Record<string, number> = {};
   for (const r of rows) out[r.type] = (out[r.type] ?? 0) + 1;
   return out;
 }
 
 const NAMES = ['new_host', 'host_down', 'dns_changed', 'new_port', 'port_closed', 'port_reopened', 'all_ports_answer'];
 /** The key the ingest summary uses for a mask: its type names joined with '+'. */
-const maskName = (mask) => NAMES.filter((_, i) => mask & (1 << i)).join('+');
+export const maskName = (mask: number): string => NAMES.filter((_, i) => mask & (1 << i)).join('+');
 
 /** Expected {mask: n} -> the ingest summary's {names: n}. */
-function summaryCounts(byMask) {
-  const out = {};
+export function summaryCounts(byMask: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
   for (const [mask, n] of Object.entries(byMask)) {
     const k = maskName(Number(mask));
     out[k] = (out[k] ?? 0) + n;
@@ -73,17 +91,15 @@ function summaryCounts(byMask) {
   return out;
 }
 
-function sameCounts(a, b) {
+export function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const k of keys) if ((a[k] ?? 0) !== (b[k] ?? 0)) return false;
   return true;
 }
 
 /** A short human description of a diff, at most `limit` rows per side. */
-function describeDiff(d, limit = 20) {
-  const line = (r) => `  ${r.ip} ${r.proto ?? '-'}/${r.port ?? '-'} type=${r.type} hostname=${r.hostname} previous=${r.previous_hostname} returning=${r.returning}`;
-  const part = (title, rows) => (rows.length ? [`${title} (${rows.length}):`, ...rows.slice(0, limit).map(line), ...(rows.length > limit ? [`  … ${rows.length - limit} more`] : [])] : []);
+export function describeDiff(d: RowDiff, limit = 20): string {
+  const line = (r: ModelRow): string => `  ${r.ip} ${r.proto ?? '-'}/${r.port ?? '-'} type=${r.type} hostname=${r.hostname} previous=${r.previous_hostname} returning=${r.returning}`;
+  const part = (title: string, rows: ModelRow[]): string[] => (rows.length ? [`${title} (${rows.length}):`, ...rows.slice(0, limit).map(line), ...(rows.length > limit ? [`  … ${rows.length - limit} more`] : [])] : []);
   return [...part('expected but not reported', d.missing), ...part('reported but not expected', d.extra)].join('\n');
 }
-
-module.exports = { FIELDS, comparable, sortRows, diffRows, countByType, summaryCounts, sameCounts, describeDiff, maskName };

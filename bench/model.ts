@@ -1,4 +1,3 @@
-'use strict';
 // The bench's ground truth. Two independent halves:
 //  1. a deterministic network: what each address looks like on night 0, 1 and 2 (the generator
 //     writes it out as nmap XML);
@@ -6,7 +5,35 @@
 //     name-resolving scans: previous reported state + one night's observation -> change rows.
 // Nothing here runs or imports portdelta: the expected changes come from this model alone.
 
-const NIGHTS = 3;
+export const NIGHTS = 3;
+
+/** One address on one night, as the generator writes it. */
+export interface Observation {
+  readonly up: boolean;
+  readonly name: string | null;
+  readonly ports: readonly number[];
+}
+
+/** A change row the model expects: the compared fields of `changes --json`. */
+export interface ModelRow {
+  ip: string;
+  proto: string | null;
+  port: number | null;
+  type: number;
+  hostname: string | null;
+  previous_hostname: string | null;
+  returning: boolean;
+}
+
+/** The reported state of one address, between nights. */
+interface AddressState {
+  status: 'up' | 'down' | null;
+  hostname: string | null;
+  everDown: boolean;
+  ports: Map<number, 'open' | 'closed'>;
+}
+
+type Rng = () => number;
 
 // Rates per night, relative to the addresses they apply to. ~30 % of the addresses are up, so a
 // rate of 0.02 on up hosts is 2 % of the hosts up; births (P_BORN) apply to the ~70 % never seen.
@@ -24,7 +51,7 @@ const P_RETURN_LOSTPORT = 0.2; // … without one of its former ports
 const P_REOPEN = 0.6; // night 2: a port closed in night 1 (host still up) opens again
 
 // [port, nmap-services name, weight]
-const COMMON = [
+const COMMON: readonly (readonly [number, string, number])[] = [
   [22, 'ssh', 30], [80, 'http', 25], [443, 'https', 22], [445, 'microsoft-ds', 8], [3389, 'ms-wbt-server', 6],
   [139, 'netbios-ssn', 6], [135, 'msrpc', 6], [8080, 'http-proxy', 6], [8443, 'https-alt', 4], [25, 'smtp', 3],
   [53, 'domain', 3], [21, 'ftp', 3], [3306, 'mysql', 3], [5432, 'postgresql', 2], [111, 'rpcbind', 3],
@@ -34,15 +61,15 @@ const COMMON = [
   [5000, 'upnp', 1], [5985, 'wsman', 2], [389, 'ldap', 1], [636, 'ldapssl', 1], [88, 'kerberos-sec', 1],
   [631, 'ipp', 2], [9100, 'jetdirect', 2], [11211, 'memcache', 1], [179, 'bgp', 1], [515, 'printer', 1],
 ];
-const SERVICE = new Map(COMMON.map(([p, n]) => [p, n]));
-const WEIGHTS = [];
+export const SERVICE = new Map<number, string>(COMMON.map(([p, n]) => [p, n]));
+const WEIGHTS: number[] = [];
 for (const [p, , w] of COMMON) for (let k = 0; k < w; k++) WEIGHTS.push(p);
 
 const ROLES = ['web', 'db', 'mail', 'app', 'ws', 'srv', 'prn', 'cam', 'nas', 'vpn', 'lb', 'dev', 'test', 'k8s-node', 'build', 'voip'];
 const UNITS = ['hq', 'lab', 'dmz', 'fin', 'hr', 'eng', 'ops', 'sales', 'edu', 'res'];
 
 /** splitmix32-style per-address stream: the same address draws the same numbers at any size. */
-function rngFor(seed, index) {
+function rngFor(seed: number, index: number): Rng {
   let s = (Math.imul(index ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(seed | 0, 0x85ebca6b)) >>> 0;
   return function next() {
     s = (s + 0x9e3779b9) | 0;
@@ -54,39 +81,39 @@ function rngFor(seed, index) {
   };
 }
 
-const int = (rng, n) => Math.floor(rng() * n);
+const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 
-function newName(rng) {
+function newName(rng: Rng): string {
   return `${ROLES[int(rng, ROLES.length)]}${int(rng, 1000)}.${UNITS[int(rng, UNITS.length)]}.bench.example`;
 }
 
 /** A PTR change: another name, or a name appearing or disappearing. */
-function rename(rng, name) {
+function rename(rng: Rng, name: string | null): string | null {
   if (name === null) return newName(rng);
   if (rng() < 0.2) return null;
-  let n;
+  let n: string;
   do n = newName(rng); while (n === name);
   return n;
 }
 
 /** A port this address never had open (common services mostly, some high ports). */
-function freshPort(rng, ever) {
+function freshPort(rng: Rng, ever: Set<number>): number {
   for (;;) {
     const p = rng() < 0.1 ? 1024 + int(rng, 64512) : WEIGHTS[int(rng, WEIGHTS.length)];
     if (!ever.has(p)) return p;
   }
 }
 
-const DOWN = Object.freeze({ up: false, name: null, ports: Object.freeze([]) });
+const DOWN: Observation = Object.freeze({ up: false, name: null, ports: Object.freeze([]) });
 
-function host(name, ports) {
+function host(name: string | null, ports: readonly number[]): Observation {
   return { up: true, name, ports: [...ports].sort((a, b) => a - b) };
 }
 
-function freshHost(rng, ever) {
+function freshHost(rng: Rng, ever: Set<number>): Observation {
   const name = rng() < P_NAMED ? newName(rng) : null;
   const n = 1 + int(rng, 5);
-  const ports = [];
+  const ports: number[] = [];
   for (let k = 0; k < n; k++) {
     const p = freshPort(rng, ever);
     ever.add(p);
@@ -96,7 +123,7 @@ function freshHost(rng, ever) {
 }
 
 /** An up host's usual night: maybe renamed, maybe a port closed, maybe a new one. `keep` is never closed. */
-function evolve(rng, prev, ever, keep) {
+function evolve(rng: Rng, prev: Observation, ever: Set<number>, keep?: number): Observation {
   let name = prev.name;
   if (rng() < P_RENAME) name = rename(rng, name);
   const ports = prev.ports.filter((p) => p !== keep);
@@ -111,16 +138,16 @@ function evolve(rng, prev, ever, keep) {
 }
 
 /** What address `index` looks like on nights 0, 1, 2. */
-function nightsOf(seed, index) {
+export function nightsOf(seed: number, index: number): [Observation, Observation, Observation] {
   const rng = rngFor(seed, index);
-  const ever = new Set();
+  const ever = new Set<number>();
   const n0 = rng() < P_UP0 ? freshHost(rng, ever) : DOWN;
 
-  let n1;
+  let n1: Observation;
   if (n0.up) n1 = rng() < P_DOWN ? DOWN : evolve(rng, n0, ever);
   else n1 = rng() < P_BORN ? freshHost(rng, ever) : DOWN;
 
-  let n2;
+  let n2: Observation;
   if (n1.up) {
     if (rng() < P_DOWN) n2 = DOWN;
     else {
@@ -149,7 +176,7 @@ function nightsOf(seed, index) {
 // ---------------------------------------------------------------------------------------------
 // DESIGN §3 as a state machine (thresholds 1; every scan complete, in scope, resolving names).
 
-function newState() {
+export function newState(): AddressState {
   return { status: null, hostname: null, everDown: false, ports: new Map() };
 }
 
@@ -157,7 +184,7 @@ function newState() {
  * Applies one night's observation of one address to its reported state and calls emit(row) for
  * each change, row = {ip, proto, port, type, hostname, previous_hostname, returning}.
  */
-function observe(state, obs, ip, emit) {
+export function observe(state: AddressState, obs: Observation, ip: string, emit: (row: ModelRow) => void): void {
   if (obs.up) {
     const hostNew = state.status !== 'up';
     const returning = state.status === 'down';
@@ -194,4 +221,3 @@ function observe(state, obs, ip, emit) {
   }
 }
 
-module.exports = { NIGHTS, SERVICE, DOWN, nightsOf, newState, observe, rngFor };

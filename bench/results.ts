@@ -1,0 +1,63 @@
+// What one run collects, step by step, for the tables, the targets and the document.
+import type { ProfileSummary } from './cpuprofile';
+import type { Manifest } from './generate';
+import type { Measured } from './measure';
+import type { DbKind } from './options';
+import type { SqlStat } from './sql-profile';
+
+/** One row of the results table: a parse, an ingest or ndiff. */
+export interface StepResult {
+  size: number;
+  /** '-' for the steps without a database (parse, ndiff). */
+  db: DbKind | '-';
+  step: string;
+  /** The ingest's night (0..2); absent for parse and ndiff. */
+  night?: number;
+  wall: number | null;
+  cpu: number | null;
+  /** CPU seconds of the local PostgreSQL server meanwhile; absent or null when not seen. */
+  srvCpu?: number | null;
+  rssMb: number | null;
+  bytes: number;
+  obs: number;
+  changes: number | null;
+  check: string;
+  checkWall?: number;
+  timedOut?: boolean;
+  /** The step timeout it ran into, when timedOut. */
+  limit?: number;
+}
+
+/** The parse-only step as the parse target reads it. */
+export interface ParseInfo extends Measured {
+  bytes: number;
+  obs: number;
+  /** The parse alone, timed inside the process; null when it failed. */
+  parseS: number | null;
+}
+
+/** What one size produced, besides its table rows. */
+export interface SizeInfo {
+  size: number;
+  manifest: Manifest;
+  genWall: number | null;
+  parse: ParseInfo | null;
+  /** ndiff's run, when it ran and succeeded. */
+  ndiff: Measured | null;
+}
+
+export interface Profile extends ProfileSummary {
+  size: number;
+  db: DbKind;
+  file: string;
+  wall: number;
+  cpu: number | null;
+  sql: SqlStat[];
+}
+
+/** Everything a run collects; the steps append to it. */
+export interface RunState {
+  results: StepResult[];
+  failures: string[];
+  profiles: Profile[];
+}

@@ -1,0 +1,60 @@
+// The bench's command line, its tables and its document block, without running a bench: these are
+// the parts `npm run bench` shows or writes, so their shape is part of what must not drift.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from '../../bench/options';
+import { resultsTable, textTable } from '../../bench/report-table';
+import { writeDoc } from '../../bench/doc';
+import type { StepResult } from '../../bench/results';
+
+describe('bench options', () => {
+  test('defaults, aliases and --profile without a size', () => {
+    const o = parseArgs(['--sizes', '/22,20', '--db', 'postgresql,sqlite', '--profile', '--no-ndiff', '--no-doc']);
+    expect(o).not.toBe('help');
+    if (o === 'help') return;
+    expect({ sizes: o.sizes, dbs: o.dbs, profile: o.profile, ndiff: o.ndiff, doc: o.doc, stepTimeout: o.stepTimeout, seed: o.seed })
+      .toEqual({ sizes: [22, 20], dbs: ['pg', 'sqlite'], profile: 22, ndiff: false, doc: null, stepTimeout: 600, seed: 1 });
+    expect(parseArgs(['--profile', '20', '--sizes', '20'])).toMatchObject({ profile: 20, dbs: ['sqlite', 'pg'] });
+    expect(parseArgs(['-h'])).toBe('help');
+  });
+
+  test.each([
+    [['--sizes', '5'], "--sizes: '5' is not a prefix length 8..30"],
+    [['--db', 'mysql'], "--db: 'mysql' is neither sqlite nor pg"],
+    [['--step-timeout', 'soon'], '--step-timeout: give a number of seconds'],
+    [['--pg'], '--pg needs a value'],
+    [['--fast'], 'unknown option --fast (see --help)'],
+  ])('%j is refused: %s', (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});
+
+describe('bench report', () => {
+  const row = (over: Partial<StepResult>): StepResult => ({
+    size: 22, db: 'sqlite', step: 'ingest night2', night: 2, wall: 2, cpu: 1.5, rssMb: 80.4, bytes: 4e6, obs: 2000, changes: 76, check: 'ok (rows exact)', ...over,
+  });
+
+  test('a timed-out step shows bounds from its limit, a measured one its rates', () => {
+    const t = resultsTable([row({}), row({ db: 'pg', wall: null, cpu: null, changes: null, timedOut: true, limit: 600, check: 'TIMEOUT (> 600 s)' })]);
+    expect(t.rows).toEqual([
+      ['/22', 'SQLite', 'ingest night2', '2.00', '1.50', '-', '80', '1,000', '2.0', '76', 'ok (rows exact)'],
+      ['/22', 'PostgreSQL', 'ingest night2', '> 600', 'n/a', '-', '80', '< 3', '< 0.0', '-', 'TIMEOUT (> 600 s)'],
+    ]);
+    expect(textTable(t).split('\n')[1]).toMatch(/^-{4}  -{10}  /);
+  });
+
+  test('writeDoc replaces only the block between the markers', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-doc-'));
+    try {
+      const file = path.join(dir, 'benchmarks.md');
+      const begin = '<!-- bench:results:begin (written by bench/run.js; edit outside these markers) -->';
+      const end = '<!-- bench:results:end -->';
+      fs.writeFileSync(file, `# Head\n\nhand-written\n\n${begin}\nold run\n${end}\n\nnotes after\n`);
+      writeDoc(file, `${begin}\nnew run\n${end}`);
+      expect(fs.readFileSync(file, 'utf8')).toBe(`# Head\n\nhand-written\n\n${begin}\nnew run\n${end}\n\nnotes after\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
