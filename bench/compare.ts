@@ -6,7 +6,8 @@ const FIELDS = ['ip', 'proto', 'port', 'type', 'hostname', 'previous_hostname', 
 
 /** A change row from either side: the model's, or `changes --json`'s (which has more fields). */
 interface RowLike {
-  ip: string;
+  /** null for a scanner event (no address); the model has none, so such a row always differs. */
+  ip: string | null;
   proto?: string | null;
   port?: number | string | null;
   type: number | string;
@@ -25,7 +26,7 @@ interface RowDiff {
 /** The compared part of a change row, with the same spelling whatever produced it. */
 function comparable(r: RowLike): ModelRow {
   return {
-    ip: r.ip,
+    ip: r.ip ?? '-',
     proto: r.proto ?? null,
     port: r.port == null ? null : Number(r.port),
     type: Number(r.type),
