@@ -6,6 +6,7 @@ import type { Db } from '../db/connection';
 import * as repo from '../db/ingest-repo';
 import { byName, detect, formatNames } from '../input-agents/registry';
 import type { InputAgent } from '../input-agents/types';
+import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
 import { ScanRejectedError, UsageError } from '../common/errors';
 import { scannerConfig, type Config } from '../common/config';
 import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
@@ -70,7 +71,9 @@ export function pickAgent(format: string | undefined, head: Buffer, source: stri
   if (head.length === 0) {
     throw new ScanRejectedError('the file is empty', { file: source, remedy: 'check that the scanner finished writing it; an empty file holds no scan' });
   }
-  return format ? agentByName(format) : detect(head, source);
+  if (!format) return detect(head, source);
+  fileEncoding(head, source); // --format names the format, not the encoding: UTF-16 is still refused
+  return agentByName(format);
 }
 
 /** A scan's text field from the file, fitted to its column; a cut one is said. */
@@ -88,8 +91,10 @@ function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
 /** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
   let agent: InputAgent;
+  let encoding: FileEncoding;
   try {
     agent = pickAgent(opts.format, head, opts.source);
+    encoding = fileEncoding(head, opts.source);
   } catch (err) {
     rest.destroy(); // it may hold the file's descriptor
     throw err;
@@ -156,7 +161,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     let complete = false;
     let ended = false;
     const portScope = opts.ports ?? cliScannerCfg.ports;
-    for await (const ev of guardedParse(agent, input, { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
+    for await (const ev of guardedParse(agent, utf8Input(input, encoding, opts.source), { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
       if (ev.kind === 'meta') mergeMeta(meta, ev);
       else if (ev.kind === 'warning') warnings.push(ev.position ? `${ev.position}: ${ev.message}` : ev.message);
       else if (ev.kind === 'host') {
