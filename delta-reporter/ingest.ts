@@ -120,6 +120,9 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     readError = e;
     input.destroy(e);
   });
+  // The parse may not be reading yet (a gzip file can fail while the transaction opens): the error
+  // must not go unhandled. It is raised all the same, by the parse or by `await feed` below.
+  input.on('error', () => undefined);
 
   const cliScannerCfg = scannerConfig(opts.config, opts.scanner ?? DEFAULT_SCANNER);
   const meta: ScanMetaEvent = { kind: 'meta' };

@@ -32,7 +32,7 @@ export interface OpenOptions {
 /** What a file that is not a regular file is, for the message. */
 function kind(stat: fs.Stats): string {
   if (stat.isDirectory()) return 'a directory';
-  if (stat.isFIFO()) return 'a named pipe (FIFO)';
+  if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   if (stat.isSocket()) return 'a socket';
   return 'not a file';
@@ -40,7 +40,7 @@ function kind(stat: fs.Stats): string {
 
 function notRegular(file: string, stat: fs.Stats, strict: boolean): ScanRejectedError {
   const remedy = stat.isDirectory() ? 'give the scan files inside it'
-    : strict ? 'upload the scan file itself' : "give the scan file itself, or pipe the data to stdin: ... | portdelta ingest -";
+    : strict ? 'upload the scan file itself' : "give the scan file itself, or pipe the data to stdin and give '-' as the file name";
   return new ScanRejectedError(`not a regular file (${kind(stat)})`, { file, code: 'IO', remedy });
 }
 
