@@ -10,6 +10,7 @@ import { safeText } from '../common/safe-text';
 import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/ingest';
 import { openInput } from '../delta-reporter/open-input';
 import { scanEventsToUniformCsv } from '../input-agents/portdelta-csv';
+import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
 import { scannerConfig } from '../common/config';
 import { loadCommandConfig } from './command-config';
 import { UsageError } from '../common/errors';
@@ -21,20 +22,23 @@ export const run: Action = async (files, opts, global, io) => {
   const scanner = opts.scanner ? checkScannerName(opts.scanner as string) : undefined;
   const scope = networksOption(opts.scope as string[] | undefined, '--scope');
   const ports = portsOption(opts.ports as string | undefined);
-  const sc = scannerConfig(loadCommandConfig(global).config, scanner ?? 'default');
   const source = files[0];
-  const { head, rest } = await openInput(source);
+  const config = loadCommandConfig(global).config;
+  const { head, rest } = await openInput(source, undefined, { maxDecompressed: config.server.max_body });
   let agent: ReturnType<typeof pickAgent>;
+  let encoding: FileEncoding;
   try {
     agent = pickAgent(opts.format as string | undefined, head, source);
+    encoding = fileEncoding(head, source);
   } catch (err) {
     rest.destroy(); // it holds the file's descriptor
     throw err;
   }
-  const input = Readable.from((async function* () {
+  const sc = scannerConfig(config, scanner ?? 'default');
+  const input = utf8Input(Readable.from((async function* () {
     yield head;
     yield* rest;
-  })());
+  })()), encoding, source);
   const events = agent.parse(input, { source, timezone: sc.timezone, portScope: ports ?? sc.ports });
   const spool = new Spool();
   const warnings: string[] = [];

@@ -36,7 +36,7 @@ export const run: Action = async (files, opts, global, io) => {
     for (const file of files) {
       const source = file === '-' ? '-' : file;
       try {
-        const { head, rest, size } = await openInput(file);
+        const { head, rest, size } = await openInput(file, undefined, { maxDecompressed: config.server.max_body });
         const shown = progress(safeText(source), size);
         const s = await ingestStream(db, head, rest, {
           source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, config,

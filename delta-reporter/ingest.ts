@@ -6,6 +6,7 @@ import type { Db } from '../db/connection';
 import * as repo from '../db/ingest-repo';
 import { byName, detect, formatNames } from '../input-agents/registry';
 import type { InputAgent } from '../input-agents/types';
+import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
 import { ScanRejectedError, UsageError } from '../common/errors';
 import { scannerConfig, type Config } from '../common/config';
 import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
@@ -80,7 +81,9 @@ export function pickAgent(format: string | undefined, head: Buffer, source: stri
   if (head.length === 0) {
     throw new ScanRejectedError('the file is empty', { file: source, remedy: 'check that the scanner finished writing it; an empty file holds no scan' });
   }
-  return format ? agentByName(format) : detect(head, source);
+  if (!format) return detect(head, source);
+  fileEncoding(head, source); // --format names the format, not the encoding: UTF-16 is still refused
+  return agentByName(format);
 }
 
 /** A scan's text field from the file, fitted to its column; a cut one is said. */
@@ -100,8 +103,10 @@ const storing = (db: Db) => `could not store the scan in the database ${db.where
 /** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
   let agent: InputAgent;
+  let encoding: FileEncoding;
   try {
     agent = pickAgent(opts.format, head, opts.source);
+    encoding = fileEncoding(head, opts.source);
   } catch (err) {
     rest.destroy(); // it may hold the file's descriptor
     throw err;
@@ -128,6 +133,9 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     readError = e;
     input.destroy(e);
   });
+  // The parse may not be reading yet (a gzip file can fail while the transaction opens): the error
+  // must not go unhandled. It is raised all the same, by the parse or by `await feed` below.
+  input.on('error', () => undefined);
 
   const cliScannerCfg = scannerConfig(opts.config, opts.scanner ?? DEFAULT_SCANNER);
   const meta: ScanMetaEvent = { kind: 'meta' };
@@ -171,7 +179,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     let complete = false;
     let ended = false;
     const portScope = opts.ports ?? cliScannerCfg.ports;
-    for await (const ev of guardedParse(agent, input, { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
+    for await (const ev of guardedParse(agent, utf8Input(input, encoding, opts.source), { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
       if (ev.kind === 'meta') mergeMeta(meta, ev);
       else if (ev.kind === 'warning') {
         if (ev.skippedRecord) skippedRecords++;

@@ -9,6 +9,7 @@ import { masscanJson } from './masscan-json';
 import { masscanList } from './masscan-list';
 import { zmapCsv } from './zmap-csv';
 import { naabuJson } from './naabu-json';
+import { fileEncoding, withoutBom } from './text-encoding';
 
 // Order matters for detect(): the most specific sniffers first (masscan XML before nmap's, whose
 // sniff accepts any <nmaprun>; zmap's, which accepts a bare address line, last).
@@ -28,9 +29,14 @@ export function byName(name: string): InputAgent | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-/** The agent whose sniff accepts the head of the file; throws UnknownFormatError when none does. */
+/**
+ * The agent whose sniff accepts the head of the file; throws UnknownFormatError when none does, and
+ * a ScanRejectedError naming the encoding for text portdelta does not read (UTF-16, UTF-32).
+ */
 export function detect(head: Buffer, source: string): InputAgent {
-  const agent = AGENTS.find((a) => a.sniff(head));
+  fileEncoding(head, source);
+  const text = withoutBom(head);
+  const agent = AGENTS.find((a) => a.sniff(text));
   if (!agent) throw new UnknownFormatError(source, formatNames());
   return agent;
 }

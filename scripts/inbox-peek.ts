@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { detect } from '../input-agents/registry';
-import { HEAD_BYTES, openFile } from '../delta-reporter/open-input';
+import { openInput } from '../delta-reporter/open-input';
+import { fileEncoding, utf8Input } from '../input-agents/text-encoding';
 import { scannerConfig, type Config } from '../common/config';
 import { DEFAULT_SCANNER } from '../delta-reporter/ingest';
 
@@ -20,14 +21,10 @@ export async function peekFile(file: string, folder: string | null, config: Conf
   const none: Peek = { startedAt: null, scanner: null };
   let head: Buffer;
   try {
-    const { fh } = await openFile(file, { strict: true });
-    try {
-      const buf = Buffer.alloc(HEAD_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await fh.close();
-    }
+    // openInput, so that a gzip file is peeked at inside; only its head is read.
+    const opened = await openInput(file, undefined, { strict: true, maxDecompressed: config.server.max_body });
+    opened.rest.destroy();
+    head = opened.head;
   } catch {
     return none;
   }
@@ -35,7 +32,8 @@ export async function peekFile(file: string, folder: string | null, config: Conf
   try {
     const agent = detect(head, file);
     const timezone = scannerConfig(config, folder ?? DEFAULT_SCANNER).timezone;
-    for await (const ev of agent.parse(Readable.from([head]), { source: file, timezone })) {
+    const text = utf8Input(Readable.from([head]), fileEncoding(head, file), file);
+    for await (const ev of agent.parse(text, { source: file, timezone })) {
       if (ev.kind === 'meta') {
         if (ev.startedAt) found.startedAt = ev.startedAt.getTime();
         if (ev.scanner) found.scanner = ev.scanner;

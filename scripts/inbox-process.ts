@@ -95,7 +95,7 @@ export async function processEntry(db: Db, config: Config, inbox: string, e: Inb
   try {
     if (!e.stat.isFile()) throw new ScanRejectedError('not a regular file (a symbolic link, device or pipe)', { file: e.abs, code: 'IO', remedy: 'upload the scan file itself' });
     scanner = scannerOf(e, peek);
-    const { head, rest } = await openInput(e.abs, undefined, { strict: true });
+    const { head, rest } = await openInput(e.abs, undefined, { strict: true, maxDecompressed: config.server.max_body });
     // A folder names the scanner (an upload key is bound to its folder); a top-level file's own header does.
     summary = await ingestStream(db, head, rest, { source: e.abs, scanner: e.folder ?? undefined, config });
   } catch (caught) {

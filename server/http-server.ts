@@ -68,6 +68,8 @@ async function route(req: http.IncomingMessage, url: URL, ctx: ServerContext, se
 export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
+    // Read now: once a client has closed the connection (the 499 line), the socket no longer knows it.
+    const client = req.socket.remoteAddress ?? '-';
     const seen: { who?: string } = {};
     let note = '';
     let answer: Answer;
@@ -80,7 +82,7 @@ export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<Ru
       if (err instanceof ClientClosedError) note = ` ${err.message}`;
     }
     const where = url ? logTarget(url) : '-';
-    opts.log(`${new Date().toISOString()} ${req.socket.remoteAddress ?? '-'} ${req.method} ${where} ${answer.status}${seen.who ? ` ${seen.who}` : ''} ${Date.now() - started}ms${note}`);
+    opts.log(`${new Date().toISOString()} ${client} ${req.method} ${where} ${answer.status}${seen.who ? ` ${seen.who}` : ''} ${Date.now() - started}ms${note}`);
     const text = JSON.stringify(answer.body, null, 2) + '\n';
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');

@@ -42,6 +42,8 @@ function checkHead(head: Buffer, scanner: string): string {
     if (err instanceof UnknownFormatError) {
       throw new HttpError(415, 'the body matches none of the known scan formats', 'send nmap XML (-oX), nmap grepable (-oG) or the uniform CSV (docs/formats.md), plain or gzipped');
     }
+    // UTF-16/32 text, an XML encoding portdelta does not read
+    if (err instanceof ScanRejectedError) throw new HttpError(415, `the body cannot be read: ${err.message}`, err.remedy);
     throw err;
   }
   const named = format === 'portdelta-csv' ? csvScanner(head) : null;

@@ -3,12 +3,10 @@
 // hashed, limited in size, and checked on its first bytes before anything is committed.
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import { HEAD_BYTES } from '../delta-reporter/open-input';
+import { gunzipLimited, isGzip, limitBytes } from '../delta-reporter/gunzip';
 import { ClientClosedError, HttpError, isClientGone } from './http-error';
 import { fsyncPathAsync } from '../common/durable';
 
@@ -31,15 +29,10 @@ export interface ReceiveOptions {
 const tooLarge = (max: number) =>
   new HttpError(413, `the body is larger than the server's limit of ${max} bytes`, 'split the scan, or raise `server.max_body` in the server config');
 
-async function* limited(source: AsyncIterable<Buffer>, max: number, seen = { bytes: 0 }): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    seen.bytes += chunk.length;
-    if (seen.bytes > max) throw tooLarge(max);
-    yield chunk;
-  }
-}
+const broken = (reason: string) =>
+  new HttpError(400, `the body is gzip but does not decompress: ${reason}`, 'send the file whole, gzipped once or not at all');
 
-async function* gunzipIfNeeded(source: AsyncIterable<Buffer>, declared: boolean): AsyncGenerator<Buffer> {
+async function* gunzipIfNeeded(source: AsyncIterable<Buffer>, declared: boolean, max: number): AsyncGenerator<Buffer> {
   const it = source[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return;
@@ -47,23 +40,8 @@ async function* gunzipIfNeeded(source: AsyncIterable<Buffer>, declared: boolean)
     yield first.value;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  if (!declared && !(first.value[0] === 0x1f && first.value[1] === 0x8b)) {
-    yield* all();
-    return;
-  }
-  const gunzip = zlib.createGunzip();
-  const feeding = pipeline(Readable.from(all()), gunzip);
-  feeding.catch(() => undefined); // its error also ends the loop below
-  try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-    await feeding;
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    if (/^Z_/.test((err as NodeJS.ErrnoException).code ?? '')) {
-      throw new HttpError(400, `the body is gzip but does not decompress: ${(err as Error).message}`, 'send the file whole, gzipped once or not at all');
-    }
-    throw err;
-  }
+  if (!declared && !isGzip(first.value)) yield* limitBytes(all(), { max, tooLarge });
+  else yield* gunzipLimited(all(), { max, tooLarge, broken });
 }
 
 export async function receiveUpload(req: IncomingMessage, opts: ReceiveOptions): Promise<StoredUpload> {
@@ -82,8 +60,8 @@ export async function receiveUpload(req: IncomingMessage, opts: ReceiveOptions):
   const received = { bytes: 0 };
   try {
     // The request is read without destroying it on an early stop, so the error can still be answered.
-    const body = limited(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, opts.maxBody, received);
-    for await (const chunk of limited(gunzipIfNeeded(body, declared), opts.maxBody)) {
+    const body = limitBytes(req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>, { max: opts.maxBody, tooLarge }, received);
+    for await (const chunk of gunzipIfNeeded(body, declared, opts.maxBody)) {
       hash.update(chunk);
       if (format === null) {
         headParts.push(chunk);
