@@ -8,7 +8,7 @@ import { ConfigError } from './errors';
 import { duration, portSpec, share, targetList } from './config-fields';
 import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
 import { serverSchema } from './server-config';
-import { KeyRedactor } from './config-redact';
+import { KeyRedactor, type KeyPath } from './config-redact';
 import { substituteEnv, underDeferred, type EnvScope, type Substitution } from './config-env';
 import { knownKeysAt } from './config-hints';
 
@@ -91,9 +91,32 @@ export function parseYamlWith<S extends z.ZodTypeAny>(schema: S, text: string, f
   }
   if (sub.problems.length) throw new ConfigError(file, sub.problems);
   // Only problems at unresolved ${VAR}s were left: the rest of the file is valid, and those values
-  // are not read by this command. Parse again without the checks that failed on them.
-  if (!result.success) return usedOnly(schema, raw, file, scope.uses ?? []);
-  return result.data;
+  // are not read by this command. Parse again without them.
+  if (result.success && sub.deferred.length === 0) return result.data;
+  // No value left as ${VAR} reaches the command: it never reads them, and none may pass for a real one.
+  return withoutUnresolved(schema, raw, sub.deferred) ?? usedOnly(schema, raw, file, scope.uses ?? []);
+}
+
+/**
+ * The file less the values left as ${VAR}: a command that reads another key of that section (ingest
+ * reads server.max_body, not the upload tokens) still gets it as written. undefined when the
+ * section is invalid without them.
+ */
+function withoutUnresolved<S extends z.ZodTypeAny>(schema: S, raw: unknown, deferred: readonly KeyPath[]): z.output<S> | undefined {
+  const GONE = Symbol('unresolved');
+  const copy = structuredClone(raw) as Record<string, unknown>;
+  const lists = new Set<unknown[]>();
+  for (const at of deferred) {
+    const parent = at.slice(0, -1).reduce<unknown>((o: unknown, k: string | number) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[String(k)] : undefined), copy);
+    const last = at[at.length - 1];
+    if (Array.isArray(parent)) {
+      parent[Number(last)] = GONE;
+      lists.add(parent);
+    } else if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[String(last)];
+  }
+  for (const list of lists) list.splice(0, list.length, ...list.filter((v) => v !== GONE));
+  const again = schema.safeParse(copy);
+  return again.success ? again.data : undefined;
 }
 
 /** The file's used keys alone; the others were checked above and are left at their defaults. */

@@ -29,6 +29,20 @@ function problems(text: string, scope: Parameters<typeof parseConfig>[2] = {}): 
 }
 
 describe('${VAR} in keys a command does not use', () => {
+  test('leave the other values of their section as written: ingest still gets server.max_body beside unset upload tokens', () => {
+    const saved = { ...process.env };
+    for (const k of Object.keys(UNSET)) delete process.env[k];
+    try {
+      const text = CONFIG.replace('  listen: 127.0.0.1:5000\n', '  listen: 127.0.0.1:5000\n  max_body: 4096\n');
+      const config = parseConfig(text, 'portdelta.yaml', { uses: ['database', 'scanners'], command: 'ingest' });
+      expect(config.server.max_body).toBe(4096);
+      expect(config.server.listen).toBe('127.0.0.1:5000');
+      expect(Object.keys(config.server.tokens)).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   test('are neither resolved nor required: a reader loads the file with none of them set', () => {
     const saved = { ...process.env };
     for (const k of Object.keys(UNSET)) delete process.env[k];

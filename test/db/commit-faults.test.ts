@@ -122,7 +122,7 @@ forEachDb('a COMMIT the database refuses', (db: TestDb) => {
     const changes = await rows(f.url, 'changes');
     const out = path.join(t.dir, 'report.jsonl');
     const cfg = path.join(t.dir, 'report.yaml');
-    fs.writeFileSync(cfg, YAML.stringify({ output_agents: [{ name: 'siem', kind: 'file', path: out }] }));
+    fs.writeFileSync(cfg, YAML.stringify({ output_agents: [{ name: 'siem', kind: 'file', path: out, include_baseline: true }] }));
     await f.arm('deliveries');
     const r = await cli(['--db', f.url, '--config', cfg, 'report']);
     expect(r.code).toBe(2);
@@ -146,7 +146,7 @@ forEachDb('a COMMIT the database refuses', (db: TestDb) => {
     const fill = `const fs=require('fs');const fd=fs.openSync(${JSON.stringify(filler)},'a');const b=Buffer.alloc(4096);try{for(;;)fs.writeSync(fd,b)}catch(e){}`;
     const hook = db.kind === 'sqlite' ? [process.execPath, '-e', fill] : [process.execPath, '-e', ''];
     const cfg = path.join(t.dir, 'record.yaml');
-    fs.writeFileSync(cfg, YAML.stringify({ output_agents: [{ name: 'h', kind: 'hook', per: 'batch', command: hook }] }));
+    fs.writeFileSync(cfg, YAML.stringify({ output_agents: [{ name: 'h', kind: 'hook', per: 'batch', command: hook, include_baseline: true }] }));
     if (db.kind === 'postgres') await f.arm('deliveries', "NEW.status = 'delivered'", 'UPDATE');
     const r = await cli(['--db', f.url, '--config', cfg, 'report']);
     await f.disarm('deliveries');

@@ -36,7 +36,8 @@ function config(scanner: Record<string, string>, agents: string[] = []): string 
 }
 
 const fileAgent = (name: string, file: string, types: string) =>
-  [`  - name: ${name}`, '    kind: file', `    path: ${JSON.stringify(file)}`, '    format: jsonl', `    types: ${types}`].join('\n');
+  // Every change listed, the first scan's too: these tests count events, not the baseline summary.
+  [`  - name: ${name}`, '    kind: file', `    path: ${JSON.stringify(file)}`, '    format: jsonl', `    types: ${types}`, '    include_baseline: true'].join('\n');
 
 function session(db: string, cfg: string) {
   const base = ['--db', db, '--config', cfg];
