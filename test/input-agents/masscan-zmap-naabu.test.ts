@@ -142,5 +142,3 @@ describe('a bad record is skipped with its line; a file of nothing else is rejec
     await expect(parse(agent as typeof masscanJson, text)).rejects.toMatchObject({ position, message: expect.stringMatching(/no readable host record/) });
   });
 });
-  });
-});
