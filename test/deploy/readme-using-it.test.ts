@@ -46,12 +46,15 @@ test('README "Using it" runs as written in a fresh clone, on the bundled demo sc
     expect(r.stdout).toMatch(/run: 1 file\(s\): 1 applied, .* 0 failed/);
     expect(fs.existsSync(path.join(clone, 'portdelta.sqlite'))).toBe(true);
 
-    // The file agent got every change exactly once, over report and run together.
+    // The file agent got every change exactly once, over report and run together: the first scan's
+    // as one baseline summary, every later one as its own line.
     const db = `sqlite:${path.join(clone, 'portdelta.sqlite')}`;
     const all = await cliJson<ChangeRow[]>(['--db', db, 'changes']);
-    const lines = fs.readFileSync(path.join(clone, 'demo/changes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id as number);
-    expect(all.length).toBeGreaterThan(0);
-    expect(lines).toEqual(all.map((c) => c.id));
+    const records = fs.readFileSync(path.join(clone, 'demo/changes.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id?: number; baseline?: boolean; scanner?: string; changes?: number });
+    const baseline = all.filter((c) => c.baseline);
+    expect(baseline.length).toBeGreaterThan(0);
+    expect(records.filter((r) => r.id === undefined)).toEqual([expect.objectContaining({ baseline: true, scanner: 'scan-in', changes: baseline.length })]);
+    expect(records.filter((r) => r.id !== undefined).map((r) => r.id)).toEqual(all.filter((c) => !c.baseline).map((c) => c.id));
   } finally {
     fs.rmSync(clone, { recursive: true, force: true });
   }
