@@ -6,11 +6,12 @@ const LAYERS = {
   'input-agents': ['common'],
   'delta-reporter': ['input-agents', 'db', 'common'],
   'output-agents': ['delta-reporter', 'input-agents', 'db', 'common'],
-  inbox: ['output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
-  scripts: ['output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
-  server: ['inbox', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
-  'scan-agent': ['input-agents', 'common'],
-  cli: ['server', 'scan-agent', 'inbox', 'scripts', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
+  config: ['output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
+  inbox: ['config', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
+  scripts: ['config', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
+  server: ['config', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
+  'scan-agent': ['config', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
+  cli: ['server', 'scan-agent', 'inbox', 'scripts', 'config', 'output-agents', 'delta-reporter', 'input-agents', 'db', 'common'],
   bin: ['cli'],
 };
 
@@ -20,7 +21,7 @@ const forbidden = Object.entries(LAYERS).map(([layer, allowed]) => ({
   severity: 'error',
   from: { path: `^${layer}/` },
   to: {
-    path: '^(bin|cli|server|scan-agent|inbox|scripts|output-agents|delta-reporter|input-agents|db|common)/',
+    path: `^(${Object.keys(LAYERS).join('|')})/`,
     pathNot: [`^${layer}/`, ...allowed.map((a) => `^${a}/`)],
   },
 }));

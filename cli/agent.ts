@@ -1,6 +1,5 @@
 // `portdelta agent --config agent.yaml`: one run of the remote scan agent (cron runs it).
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { json } from './render';
 import { safeText } from '../common/safe-text';
 import { DEFAULT_AGENT_CONFIG, loadAgentConfig } from '../scan-agent/config';

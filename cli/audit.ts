@@ -1,11 +1,10 @@
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { loadCommandConfig } from './command-config';
 import { UsageError } from '../common/errors';
 import { audit } from '../output-agents/audit';
 import { loadPolicy, policyPath } from '../output-agents/policy';
-import { networksOption } from './parse-options';
+import { networksOption } from '../common/query-options';
 import { json, table } from './render';
 import { safeText } from '../common/safe-text';
 

@@ -1,10 +1,10 @@
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { listChanges } from '../db/query-repo';
-import { changeFilter, type ChangeQuery } from './parse-options';
+import { changeFilter, type ChangeQuery } from '../common/query-options';
 import { describeChange } from '../common/describe';
-import { json, shortTime, table } from './render';
+import { json, table } from './render';
+import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {

@@ -1,8 +1,7 @@
 // `portdelta cleanup --older-than DUR | --scanner N | --range CIDR | --ip IP [--dry-run]`
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
-import { networksOption, sinceOption } from './parse-options';
+import { networksOption, sinceOption } from '../common/query-options';
 import { canonicalIp, ipKey } from '../common/ip';
 import { UsageError } from '../common/errors';
 import { checkScannerName } from '../delta-reporter/ingest';

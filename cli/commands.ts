@@ -1,10 +1,9 @@
 // Every command, declared in one place; its implementation is imported only when it runs, so
 // `portdelta --help` and cron's many short runs do not load the database drivers they do not need.
 import type { Command } from 'commander';
-import { collect } from './parse-options';
-import type { CommandAccess, GlobalOptions, Io } from './io';
+import { collect } from '../common/query-options';
+import type { Action, CommandAccess } from './io';
 
-export type Action = (args: string[], opts: Record<string, unknown>, global: GlobalOptions, io: Io) => Promise<number>;
 
 export interface CommandSpec {
   name: string;
@@ -21,7 +20,7 @@ export interface CommandSpec {
   uses?: readonly ConfigKey[];
 }
 
-/** Top-level keys of the configuration file (common/config.ts). */
+/** Top-level keys of the configuration file (config/config.ts). */
 export type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
 
 // The keys a command that delivers changes reads: agents, their mail server, their policy, the groups.

@@ -1,6 +1,6 @@
 // What every database command needs: the config (validated as a whole) and the store it names,
 // opened as the command's declaration says (cli/commands.ts: db, uses).
-import type { Config } from '../common/config';
+import type { Config } from '../config/config';
 import { DatabaseAbsentError } from '../common/errors';
 import { DEFAULT_DB, openDb, type Db } from '../db/connection';
 import type { GlobalOptions } from './io';

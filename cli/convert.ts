@@ -2,16 +2,15 @@
 // it copies its results to the central host. Ingesting the CSV gives what ingesting the native
 // file gives. The output is held back until the whole file was read, so bad input leaves stdout empty.
 import { Readable } from 'node:stream';
-import type { Action } from './commands';
-import { EXIT } from './io';
-import { networksOption, portsOption } from './parse-options';
+import { EXIT, type Action } from './io';
+import { networksOption, portsOption } from '../common/query-options';
 import { Spool } from './spool';
 import { safeText } from '../common/safe-text';
 import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/ingest';
-import { openInput } from '../delta-reporter/open-input';
+import { openInput } from '../input-agents/open-input';
 import { scanEventsToUniformCsv } from '../input-agents/portdelta-csv';
 import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
-import { scannerConfig } from '../common/config';
+import { scannerConfig } from '../common/scanner-config';
 import { loadCommandConfig } from './command-config';
 import { UsageError } from '../common/errors';
 import type { IpRange, PortScope, ScanEvent } from '../common/types';
@@ -34,7 +33,7 @@ export const run: Action = async (files, opts, global, io) => {
     rest.destroy(); // it holds the file's descriptor
     throw err;
   }
-  const sc = scannerConfig(config, scanner ?? 'default');
+  const sc = scannerConfig(config.scanners, scanner ?? 'default');
   const input = utf8Input(Readable.from((async function* () {
     yield head;
     yield* rest;

@@ -2,12 +2,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Action } from './commands';
-import { EXIT, type Io } from './io';
+import { EXIT, type Io, type Action } from './io';
 import { openDb } from '../db/connection';
-import { configSchema } from '../common/config';
+import { configSchema } from '../config/config';
 import { ingestStream } from '../delta-reporter/ingest';
-import { openInput } from '../delta-reporter/open-input';
+import { openInput } from '../input-agents/open-input';
 import { listChanges } from '../db/query-repo';
 import { describeChange } from '../common/describe';
 import { ChangeType, type ChangeRow } from '../common/types';
@@ -63,7 +62,7 @@ export const run: Action = async (_args, opts, global, io: Io) => {
         for (const f of files) {
           const file = path.join(dir, night, scanner, f);
           const { head, rest } = await openInput(file);
-          summaries.push(await ingestStream(db, head, rest, { source: `${night}/${scanner}/${f}`, scanner, config }));
+          summaries.push(await ingestStream(db, head, rest, { source: `${night}/${scanner}/${f}`, scanner, scanners: config.scanners }));
         }
       }
       const rows = await listChanges(db.knex, { afterId: lastId });

@@ -1,14 +1,15 @@
 // `disagreements`: per scanner group, the ports some members report open and others, with the
 // port in scope of a complete scan, do not (DESIGN §3). Membership follows the current config.
-import type { Action } from './commands';
-import { EXIT, type Io } from './io';
+import { EXIT, type Io, type Action } from './io';
 import { withContext } from './context';
 import { listDisagreements, scannerGroups, type GroupMember } from '../db/disagreement-repo';
-import { networksOption } from './parse-options';
-import { json, shortTime, table } from './render';
+import { listedGroups } from '../common/scanner-groups';
+import { networksOption } from '../common/query-options';
+import { json, table } from './render';
+import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 import { UsageError } from '../common/errors';
-import type { Disagreement, DisagreementView } from '../output-agents/types';
+import type { Disagreement, DisagreementView } from '../common/types';
 
 const who = (views: DisagreementView[], view: DisagreementView['view']): string =>
   views
@@ -38,7 +39,8 @@ export const run: Action = async (_args, opts, global, io) => {
   const group = opts.group as string | undefined;
   const networks = networksOption(opts.network as string[] | undefined, '--network');
   return withContext(global, async ({ db, config }) => {
-    const groups = await scannerGroups(db.knex, config);
+    const listed = listedGroups(config);
+    const groups = await scannerGroups(db.knex, listed);
     if (group !== undefined && !groups.has(group)) {
       const known = [...groups.keys()].map(safeText).join(', ');
       throw new UsageError(
@@ -46,7 +48,7 @@ export const run: Action = async (_args, opts, global, io) => {
         known ? `use one of: ${known}` : 'no scanner has a group yet: set scanners.NAME.group in the config (docs/configuration.md)',
       );
     }
-    const rows = await listDisagreements(db.knex, { group, networks, config });
+    const rows = await listDisagreements(db.knex, { group, networks, listed });
     if (global.json) json(io, rows);
     else if (groups.size === 0) io.out('no scanner groups: set scanners.NAME.group in the config to compare scanners\n');
     else {

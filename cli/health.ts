@@ -1,6 +1,6 @@
 // Scanner health for the commands that notice silence (run, report, watch, scanners): the slice of
 // the configuration it needs, and the warning lines.
-import type { Config } from '../common/config';
+import type { Config } from '../config/config';
 import type { Db } from '../db/connection';
 import { listedGroups } from '../common/scanner-groups';
 import { evaluateSilence, healthNow, silenceWarning, type Silence } from '../delta-reporter/scanner-health';

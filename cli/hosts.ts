@@ -1,9 +1,9 @@
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { listHosts } from '../db/query-repo';
-import { scannerNetFilter } from './parse-options';
-import { json, shortTime, table } from './render';
+import { scannerNetFilter } from '../common/query-options';
+import { json, table } from './render';
+import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {

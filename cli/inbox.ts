@@ -2,10 +2,10 @@
 // line per file (timestamped: cron mail and plain log files have no time of their own).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../common/config';
+import type { Config } from '../config/config';
 import { UsageError } from '../common/errors';
 import { DURATION_HINT, parseDuration } from '../common/duration';
-import type { InboxResult } from '../scripts/inbox-process';
+import type { InboxResult } from '../inbox/process';
 import { summaryLine } from './ingest';
 import { safeText } from '../common/safe-text';
 import type { Io } from './io';

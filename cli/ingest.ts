@@ -1,9 +1,8 @@
-import type { Action } from './commands';
-import { EXIT, type Io } from './io';
+import { EXIT, type Io, type Action } from './io';
 import { withContext } from './context';
-import { networksOption, portsOption } from './parse-options';
+import { networksOption, portsOption } from '../common/query-options';
 import { agentByName, checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
-import { openInput } from '../delta-reporter/open-input';
+import { openInput } from '../input-agents/open-input';
 import { describeError, UsageError } from '../common/errors';
 import { safeText } from '../common/safe-text';
 import { progress } from './progress';
@@ -39,7 +38,7 @@ export const run: Action = async (files, opts, global, io) => {
         const { head, rest, size } = await openInput(file, undefined, { maxDecompressed: config.server.max_body });
         const shown = progress(safeText(source), size);
         const s = await ingestStream(db, head, rest, {
-          source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, config,
+          source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, scanners: config.scanners,
           onProgress: (bytes, hosts, phase) => shown.update(bytes, hosts, phase),
         }).finally(() => shown.done());
         results.push(s);

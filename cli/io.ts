@@ -29,5 +29,8 @@ export interface CommandAccess {
   uses?: readonly string[];
 }
 
+/** A command's entry point: it returns its exit code (only bin/ exits). */
+export type Action = (args: string[], opts: Record<string, unknown>, global: GlobalOptions, io: Io) => Promise<number>;
+
 /** Exit codes are an API (DESIGN §5). */
 export const EXIT = Object.freeze({ ok: 0, changesFound: 1, error: 2 });

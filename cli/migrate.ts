@@ -1,5 +1,4 @@
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 
 export const run: Action = async (_args, _opts, global, io) =>

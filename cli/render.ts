@@ -12,8 +12,3 @@ export function table(io: Io, header: string[], rows: string[][]): void {
 export function json(io: Io, value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n');
 }
-
-/** '2025-03-04T02:00:00.000Z' → '2025-03-04 02:00' */
-export function shortTime(iso: string | null): string {
-  return iso ? iso.replace('T', ' ').slice(0, 16) : '';
-}

@@ -1,6 +1,5 @@
 // `report [--agent NAME...] [--dry-run]`: every configured output agent delivers what is new for it.
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { json } from './render';
 import { printAgentResults } from './report-output';

@@ -1,12 +1,11 @@
 // `portdelta run [--inbox DIR] [--settle DUR]`: the nightly job for cron. Ingest what waits in the
 // inbox (like `watch --once`), then run every output agent. One summary line per file and per
 // agent; exit 2 if anything failed.
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
-import { watchInbox } from '../scripts/watch';
-import type { InboxResult } from '../scripts/inbox-process';
+import { watchInbox } from '../inbox/watch';
+import type { InboxResult } from '../inbox/process';
 import { agentLine, remedyLine } from './report-output';
 import { runConfiguredAgents, type AgentResult } from '../output-agents/runner';
 import { safeText } from '../common/safe-text';

@@ -1,9 +1,9 @@
 // `portdelta scanners [--json]`: each scanner's health. Looking is noticing: a silence seen here
 // records its scanner_silent event like `run` would (once per silence period).
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
-import { json, shortTime, table } from './render';
+import { json, table } from './render';
+import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 import { checkSilence, scannerSettings } from './health';
 import { healthNow } from '../delta-reporter/scanner-health';

@@ -2,8 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { PortdeltaError, UsageError } from '../common/errors';
 import { isLoopbackHost, splitHostPort } from '../common/loopback';

@@ -1,9 +1,8 @@
 // `portdelta watch [INBOX] [--once] [--settle DUR]`: the inbox daemon (a systemd service), or one pass.
-import type { Action } from './commands';
-import { EXIT } from './io';
+import { EXIT, type Action } from './io';
 import { withContext } from './context';
 import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
-import { pollInterval, watchInbox } from '../scripts/watch';
+import { pollInterval, watchInbox } from '../inbox/watch';
 import { checkSilence } from './health';
 import { describeError } from '../common/errors';
 

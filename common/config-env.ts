@@ -1,6 +1,7 @@
 // ${VAR} in a configuration file: replaced from the environment after the YAML is read, only under
 // the top-level keys the running command uses (cli/commands.ts `uses`).
-import type { KeyPath, KeyRedactor } from './config-redact';
+import type { KeyRedactor } from './config-redact';
+import type { KeyPath } from './config-hints';
 
 /**
  * Which ${VAR}s are resolved: those under the top-level keys a command uses (all when no command is

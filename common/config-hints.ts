@@ -1,6 +1,8 @@
 // "did you mean …": the known key nearest to a mistyped one, found in the schema that refused it.
 import { z } from 'zod';
-import type { KeyPath } from './config-redact';
+
+/** Where a value sits in the file: keys and list positions from the top. */
+export type KeyPath = ReadonlyArray<string | number>;
 
 /** Edit distance with adjacent swaps counted once (smpt → smtp is one edit). */
 function distance(a: string, b: string): number {

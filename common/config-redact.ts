@@ -4,9 +4,7 @@
 // came from ${VAR} is shown as written, and an unrecognised key that could be a token (anything but
 // a plain key name) is not shown at all.
 import type { z } from 'zod';
-import { keyHint } from './config-hints';
-
-export type KeyPath = ReadonlyArray<string | number>;
+import { keyHint, type KeyPath } from './config-hints';
 
 /** Mappings whose keys are secrets. */
 const SECRET_KEYED: readonly string[] = ['server.tokens'];

@@ -2,8 +2,6 @@
 // config named at the time (scanners.group_name) and never clears it, so the current config must
 // be able to override it: an operator who moves a scanner to another group, or out of every group,
 // expects the next report to follow the file, not the scanner's last ingest.
-import type { Config } from './config';
-
 /** The scanners the current config lists, each with the group it gives them there (null: none). */
 export type ListedGroups = Readonly<Record<string, string | null>>;
 
@@ -19,8 +17,4 @@ export function listedGroups(config: { scanners: Record<string, { group?: string
 export function groupOf(name: string, storedGroup: string | null, listed: ListedGroups): string | null {
   if (Object.prototype.hasOwnProperty.call(listed, name)) return listed[name];
   return storedGroup ?? null;
-}
-
-export function effectiveGroup(name: string, storedGroup: string | null, config?: Config): string | null {
-  return groupOf(name, storedGroup, config ? listedGroups(config) : {});
 }

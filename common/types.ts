@@ -150,3 +150,35 @@ export interface ChangeRow {
   /** One of the changes of the scanner's first applied scan (DESIGN §3). */
   baseline: boolean;
 }
+
+/** One member's view in a scanner-group disagreement (DESIGN §3). */
+export interface DisagreementView {
+  scanner: string;
+  /** 'open' | 'not open' (in scope of its latest complete scan and not open) */
+  view: 'open' | 'not open';
+  scan_id: number;
+  scan_time: string | null;
+}
+
+export interface Disagreement {
+  group: string;
+  ip: string;
+  proto: Proto;
+  port: number;
+  hostname: string | null;
+  views: DisagreementView[];
+}
+
+/** Which stored changes a query asks for (`changes` options, the read API's parameters). */
+export interface ChangeFilter {
+  sinceMs?: number;
+  afterId?: number;
+  scanner?: string;
+  typeMask?: number;
+  networks?: IpRange[];
+  scanId?: number;
+  /** The changes one report run took (its run id, from the report's "not listed" line). */
+  report?: string;
+  /** With report: only those the report counted but did not list (max_listed). */
+  unlisted?: boolean;
+}

@@ -2,11 +2,9 @@
 // report open while others, having it in scope of a complete scan, do not. One set-based statement
 // per group; the work grows with the ports the members do not agree on, not with every open port.
 import type { Knex } from 'knex';
-import type { Config } from '../common/config';
-import type { IpRange, Proto } from '../common/types';
+import type { Disagreement, DisagreementView, IpRange, Proto } from '../common/types';
 import { keyToIp } from '../common/ip';
-import { effectiveGroup } from '../common/scanner-groups';
-import type { Disagreement, DisagreementView } from '../output-agents/types';
+import { groupOf, type ListedGroups } from '../common/scanner-groups';
 import { rowsOf } from './ingest-repo';
 
 export interface DisagreementFilter {
@@ -14,8 +12,8 @@ export interface DisagreementFilter {
   group?: string;
   /** Only addresses in these ranges. */
   networks?: IpRange[];
-  /** The current config: its `scanners.NAME.group` decides membership (common/scanner-groups.ts). */
-  config?: Config;
+  /** The scanners the current config lists with their groups: they decide membership (common/scanner-groups.ts). */
+  listed?: ListedGroups;
 }
 
 export interface GroupMember {
@@ -24,11 +22,11 @@ export interface GroupMember {
 }
 
 /** Every group with its members (sorted by name), as the config and the stored groups say. */
-export async function scannerGroups(knex: Knex, config?: Config): Promise<Map<string, GroupMember[]>> {
+export async function scannerGroups(knex: Knex, listed: ListedGroups = {}): Promise<Map<string, GroupMember[]>> {
   const rows: Array<{ id: number; name: string; group_name: string | null }> = await knex('scanners').select('id', 'name', 'group_name').orderBy('name');
   const groups = new Map<string, GroupMember[]>();
   for (const r of rows) {
-    const g = effectiveGroup(r.name, r.group_name, config);
+    const g = groupOf(r.name, r.group_name, listed);
     if (g === null) continue;
     groups.set(g, [...(groups.get(g) ?? []), { id: Number(r.id), name: r.name }]);
   }
@@ -124,7 +122,7 @@ function assemble(group: string, rows: Row[]): Disagreement[] {
 
 /** Disagreements of every group (or one), ordered by group, address, protocol and port. */
 export async function listDisagreements(knex: Knex, f: DisagreementFilter = {}): Promise<Disagreement[]> {
-  const groups = await scannerGroups(knex, f.config);
+  const groups = await scannerGroups(knex, f.listed);
   const out: Disagreement[] = [];
   for (const [group, members] of groups) {
     if (f.group !== undefined && group !== f.group) continue;

@@ -1,20 +1,7 @@
 // Read queries behind `changes`, `state` and `hosts`. A CIDR filter is one BETWEEN on the sortable key.
 import type { Knex } from 'knex';
-import type { ChangeRow, IpRange, Proto } from '../common/types';
+import type { ChangeFilter, ChangeRow, IpRange, Proto } from '../common/types';
 import { typeNames } from '../common/types';
-
-export interface ChangeFilter {
-  sinceMs?: number;
-  afterId?: number;
-  scanner?: string;
-  typeMask?: number;
-  networks?: IpRange[];
-  scanId?: number;
-  /** The changes one report run took (its run id, from the report's "not listed" line). */
-  report?: string;
-  /** With report: only those the report counted but did not list (max_listed). */
-  unlisted?: boolean;
-}
 
 export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: IpRange[]): void {
   if (!networks?.length) return;

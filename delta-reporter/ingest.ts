@@ -8,7 +8,7 @@ import { byName, detect, formatNames } from '../input-agents/registry';
 import type { InputAgent } from '../input-agents/types';
 import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
 import { ScanRejectedError, UsageError } from '../common/errors';
-import { scannerConfig, type Config } from '../common/config';
+import { scannerConfig, type ScannersConfig } from '../common/scanner-config';
 import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
 import { ChangeType, typeNames } from '../common/types';
 import { absence, resolveScope, type ResolvedScope } from './scope';
@@ -33,7 +33,8 @@ export interface IngestOptions {
   format?: string;
   scope?: IpRange[];
   ports?: PortScope;
-  config: Config;
+  /** Each scanner's settings (thresholds, scope, time zone) as configured. */
+  scanners: ScannersConfig;
 }
 
 export interface IngestSummary {
@@ -137,7 +138,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
   // must not go unhandled. It is raised all the same, by the parse or by `await feed` below.
   input.on('error', () => undefined);
 
-  const cliScannerCfg = scannerConfig(opts.config, opts.scanner ?? DEFAULT_SCANNER);
+  const cliScannerCfg = scannerConfig(opts.scanners, opts.scanner ?? DEFAULT_SCANNER);
   const meta: ScanMetaEvent = { kind: 'meta' };
   const t = timer(opts.source);
   const warnings: string[] = [];
@@ -159,7 +160,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
   const start = async () => {
     if (state) return state;
     const scannerName = checkScannerName(opts.scanner ?? meta.scanner ?? DEFAULT_SCANNER);
-    const sc = scannerConfig(opts.config, scannerName);
+    const sc = scannerConfig(opts.scanners, scannerName);
     const scope = resolveScope(meta, { hosts: opts.scope, ports: opts.ports }, sc);
     await repo.lockScanner(trx, db.dialect, scannerName);
     const scannerId = await repo.ensureScanner(trx, scannerName, sc.group ?? null, now);
@@ -207,7 +208,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     t.mark('index staging');
     opts.onProgress?.(bytes, hostRecords, 'comparing with the stored state');
     const sha256 = hash.digest('hex');
-    const sc = scannerConfig(opts.config, st.scannerName);
+    const sc = scannerConfig(opts.scanners, st.scannerName);
     warnings.unshift(...st.scope.warnings);
 
     const base = {

@@ -1,7 +1,7 @@
 // Which hosts and ports a scan covered (DESIGN §2). It decides what absence means: outside the
 // scope, a missing host or port proves nothing.
 import type { IpRange, PortScope, ScanMetaEvent } from '../common/types';
-import type { ScannerConfig } from '../common/config';
+import type { ScannerConfig } from '../common/scanner-config';
 import { scopeFromNmapArgs } from '../common/nmap-args';
 import { formatRange } from '../common/ip';
 

@@ -11,7 +11,7 @@ import { issueMessage } from './kind-options';
 export interface EmailOptions {
   to: string[];
   cc: string[];
-  /** Else smtp.from (common/config.ts refuses an email agent with neither). */
+  /** Else smtp.from (config/config.ts refuses an email agent with neither). */
   from?: string;
   reply_to?: string;
   /** A Handlebars template string; else render.ts's DEFAULT_SUBJECT. */

@@ -1,12 +1,13 @@
 // The data a report template sees (docs/output-agents.md lists every field). Built once per batch
 // and shared by the subject, the text and the HTML part. Everything a scanner or the network could
 // have put into a string goes through `clean`, so no template can emit a raw control character.
-import { shortTime } from '../cli/render';
+import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 import { ipKey } from '../common/ip';
 import { ChangeType, type ChangeTypeName } from '../common/types';
 import { baselineText, countBy, inWords, isUnexpected, networkOf, splitListed, thousands, typeCounts, unlistedCommand } from './overview';
-import type { ChangeBatch, Disagreement, ReportChange } from './types';
+import type { ChangeBatch, ReportChange } from './types';
+import type { Disagreement } from '../common/types';
 
 export interface ChangeView {
   id: number;

@@ -14,7 +14,8 @@ import { decideDuplicates } from './duplicates';
 import { baselineCommand, baselineText, splitListed } from './overview';
 import { baselineCounts, markUnlisted } from '../db/baseline-repo';
 import { byKind } from './registry';
-import type { ChangeBatch, DeliveryDeps, Disagreement, Policy, PolicyVerdict, ReportChange } from './types';
+import type { ChangeBatch, DeliveryDeps, Policy, PolicyVerdict, ReportChange } from './types';
+import type { Disagreement } from '../common/types';
 
 export const NO_VERDICT: PolicyVerdict = Object.freeze({ expected: null, owner: null, note: null });
 

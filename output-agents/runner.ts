@@ -1,6 +1,5 @@
 // `report` (and later `run`): every selected output agent, one after the other. One agent failing
 // does not stop the others; each result says what happened, the caller turns them into an exit code.
-import type { Config } from '../common/config';
 import { UsageError } from '../common/errors';
 import type { Db } from '../db/connection';
 import { countWaiting, previewClaim, type KeyedChange } from '../db/delivery-repo';
@@ -9,7 +8,17 @@ import { listDisagreements, scannerGroups } from '../db/disagreement-repo';
 import type { AgentConfig } from './config-schema';
 import { loadPolicy, policyPath } from './policy';
 import { countDecisions, decider, emptyResult, reportChange, runAgent, runFilter, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
-import type { DeliveryDeps, Disagreement, Policy, SmtpSettings } from './types';
+import type { DeliveryDeps, Policy, SmtpSettings } from './types';
+import type { Disagreement } from '../common/types';
+import { listedGroups } from '../common/scanner-groups';
+
+/** The part of the configuration the output agents read; config/config.ts composes the whole. */
+export interface ReportConfig {
+  output_agents: AgentConfig[];
+  smtp?: SmtpSettings;
+  policy?: string;
+  scanners: Readonly<Record<string, { group?: string }>>;
+}
 
 export type { AgentResult, DryRunItem } from './run-agent';
 
@@ -27,7 +36,7 @@ export interface RunOutputAgentsOptions {
 }
 
 /** The agents to run, in config order; an unknown name is a usage error (exit 2). */
-export function selectAgents(config: Config, names: string[] | undefined): AgentConfig[] {
+export function selectAgents(config: ReportConfig, names: string[] | undefined): AgentConfig[] {
   const all = config.output_agents;
   if (!names?.length) return all;
   const unknown = names.filter((n) => !all.some((a) => a.name === n));
@@ -40,7 +49,7 @@ export function selectAgents(config: Config, names: string[] | undefined): Agent
   return all.filter((a) => names.includes(a.name));
 }
 
-const smtpSettings = (config: Config): SmtpSettings | undefined => config.smtp;
+const smtpSettings = (config: ReportConfig): SmtpSettings | undefined => config.smtp;
 
 /**
  * What `report` and `run` both do: the configured policy (its file checked before anything is
@@ -48,17 +57,18 @@ const smtpSettings = (config: Config): SmtpSettings | undefined => config.smtp;
  * networks and the groups of its scanner_groups (else of its scanners, else all).
  */
 export async function runConfiguredAgents(
-  ctx: { config: Config; configFile: string | null; db: Db },
+  ctx: { config: ReportConfig; configFile: string | null; db: Db },
   opts: Pick<RunOutputAgentsOptions, 'agents' | 'dryRun' | 'log' | 'now'>,
 ): Promise<AgentResult[]> {
   const file = policyPath(ctx.config.policy, ctx.configFile);
   const policy = file ? loadPolicy(file) : null;
   const disagreements = async (agent: AgentConfig): Promise<Disagreement[]> => {
     try {
-      const base = { networks: agent.filter.networks, config: ctx.config };
+      const listed = listedGroups(ctx.config);
+      const base = { networks: agent.filter.networks, listed };
       const { scannerGroups: named, scanners } = agent.filter;
       if (!named?.length && !scanners?.length) return listDisagreements(ctx.db.knex, base);
-      const known = await scannerGroups(ctx.db.knex, ctx.config);
+      const known = await scannerGroups(ctx.db.knex, listed);
       // The groups the agent's changes come from: those it names, else those of its scanners.
       const groups = [...known].filter(([g, members]) => (named?.length ? named.includes(g) : members.some((m) => scanners!.includes(m.name))));
       return (await Promise.all(groups.map(([group]) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
@@ -69,7 +79,7 @@ export async function runConfiguredAgents(
   return runOutputAgents(ctx, { ...opts, policy, disagreements });
 }
 
-export async function runOutputAgents(ctx: { config: Config; db: Db }, opts: RunOutputAgentsOptions): Promise<AgentResult[]> {
+export async function runOutputAgents(ctx: { config: ReportConfig; db: Db }, opts: RunOutputAgentsOptions): Promise<AgentResult[]> {
   const agents = selectAgents(ctx.config, opts.agents);
   const now = opts.now ?? (() => new Date());
   const results: AgentResult[] = [];

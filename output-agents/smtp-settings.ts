@@ -1,5 +1,5 @@
 // The `smtp` section of the configuration (DESIGN §5): where email agents hand their mail over.
-// Kept here, beside the agent that uses it, and plugged into common/config.ts as one key.
+// Kept here, beside the agent that uses it, and plugged into config/config.ts as one key.
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from '../common/duration';
 import { isLoopbackHost } from '../common/loopback';

@@ -1,6 +1,6 @@
 // The output-agent contract (DESIGN §4, STYLE "Plug-in contracts"): one small interface per kind,
 // implemented once per file and listed in output-agents/registry.ts.
-import type { ChangeRow, Proto } from '../common/types';
+import type { ChangeRow, Disagreement, Proto } from '../common/types';
 
 /** What the target-state policy says about a change (output-agents/policy.ts). */
 export interface PolicyVerdict {
@@ -19,24 +19,6 @@ export interface ReportChange extends ChangeRow {
   policy: PolicyVerdict;
   /** The change in words ("port 8443/tcp newly open"), from common/describe.ts. */
   text: string;
-}
-
-/** One member's view in a scanner-group disagreement (DESIGN §3). */
-export interface DisagreementView {
-  scanner: string;
-  /** 'open' | 'not open' (in scope of its latest complete scan and not open) */
-  view: 'open' | 'not open';
-  scan_id: number;
-  scan_time: string | null;
-}
-
-export interface Disagreement {
-  group: string;
-  ip: string;
-  proto: Proto;
-  port: number;
-  hostname: string | null;
-  views: DisagreementView[];
 }
 
 /**

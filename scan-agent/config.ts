@@ -3,11 +3,11 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseYamlWith, readConfigFile } from '../common/config';
+import { parseYamlWith, readConfigFile } from '../common/yaml-config';
 import { parseTarget } from '../common/ip';
 import { isLoopbackHost } from '../common/loopback';
 import { parseNmapCommandLine, tokenize } from '../common/nmap-options';
-import { uploadScannerName } from '../common/server-config';
+import { uploadScannerName } from '../config/server-config';
 
 const PHPIPAM_KEYS = ['api_url', 'client_name', 'client_token', 'scanagent_code'] as const;
 /** nmap options that would write elsewhere or scan other targets than the agent's subnets. */

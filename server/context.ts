@@ -1,6 +1,6 @@
 // What every route needs: the store, the config, the tokens, and where uploads go.
 import type { Db } from '../db/connection';
-import type { Config } from '../common/config';
+import type { Config } from '../config/config';
 import type { TokenTable } from './auth';
 
 export interface ServerContext {

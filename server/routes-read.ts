@@ -1,7 +1,7 @@
 // The read API: the same rows, filters and messages as `changes --json`, `state --json` and
 // `hosts --json`. A read token sees every scanner; an upload token only its own (readScope).
 import { listChanges, listHosts, listOpenPorts } from '../db/query-repo';
-import { changeFilter, scannerNetFilter } from '../cli/parse-options';
+import { changeFilter, scannerNetFilter } from '../common/query-options';
 import { canonicalIp, ipKey } from '../common/ip';
 import { HttpError } from './http-error';
 import { readScope, type Access } from './auth';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { detect } from '../input-agents/registry';
 import { ingestStream } from '../delta-reporter/ingest';
-import { openInput } from '../delta-reporter/open-input';
+import { openInput } from '../input-agents/open-input';
 import { describeError, ScanRejectedError, UnknownFormatError } from '../common/errors';
 import { HttpError } from './http-error';
 import { commitUpload, receiveUpload } from './upload-store';
@@ -71,7 +71,7 @@ export async function postScan(req: IncomingMessage, url: URL, ctx: ServerContex
   }
   try {
     const { head, rest } = await openInput(up.part);
-    const summary = await ingestStream(ctx.db, head, rest, { source: `upload:${scanner}/${name}`, scanner, config: ctx.config });
+    const summary = await ingestStream(ctx.db, head, rest, { source: `upload:${scanner}/${name}`, scanner, scanners: ctx.config.scanners });
     return { status: 200, body: summary };
   } catch (err) {
     if (err instanceof ScanRejectedError) throw new HttpError(400, `the scan was rejected: ${describeError(err)}`, 'nothing of it was stored; fix the file and upload it again');

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { HEAD_BYTES } from '../delta-reporter/open-input';
-import { gunzipLimited, isGzip, limitBytes } from '../delta-reporter/gunzip';
+import { HEAD_BYTES } from '../input-agents/open-input';
+import { gunzipLimited, isGzip, limitBytes } from '../input-agents/gunzip';
 import { ClientClosedError, HttpError, isClientGone } from './http-error';
 import { fsyncPathAsync } from '../common/durable';
 

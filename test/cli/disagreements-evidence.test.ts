@@ -7,7 +7,7 @@ import { forEachDb } from '../helpers/db';
 import { FIXTURES } from '../helpers/cli';
 import { port, Scratch, up, type CsvScan } from '../helpers/csv-scan';
 import { Session } from '../helpers/session';
-import type { Disagreement } from '../../output-agents/types';
+import type { Disagreement } from '../../common/types';
 
 let scratch: Scratch;
 beforeEach(() => (scratch = new Scratch()));

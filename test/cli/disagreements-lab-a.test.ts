@@ -7,7 +7,7 @@ import { SCANS } from '../helpers/cli';
 import { groundTruth } from '../helpers/oracle';
 import { Scratch } from '../helpers/csv-scan';
 import { Session } from '../helpers/session';
-import type { Disagreement } from '../../output-agents/types';
+import type { Disagreement } from '../../common/types';
 
 interface GtScan {
   scanner: string;

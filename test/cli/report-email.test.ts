@@ -6,7 +6,7 @@
 import type { ParsedMail } from 'mailparser';
 import { openDb } from '../../db/connection';
 import { CHANGE_TYPE_NAMES, type ChangeRow } from '../../common/types';
-import type { Disagreement } from '../../output-agents/types';
+import type { Disagreement } from '../../common/types';
 import { cliJson } from '../helpers/cli';
 import { forEachDb } from '../helpers/db';
 import { ids, ReportLab } from '../helpers/report';

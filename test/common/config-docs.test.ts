@@ -3,7 +3,7 @@
 // documented rules for ${VAR}.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseConfig } from '../../common/config';
+import { parseConfig } from '../../config/config';
 import { loadPolicy } from '../../output-agents/policy';
 import { ROOT } from '../helpers/cli';
 

@@ -10,10 +10,9 @@ import { cli, SCANS, type CliResult } from '../helpers/cli';
 import { TempDir } from '../helpers/inbox';
 import { causeOf, commitFault, SmallDisk, type CommitFault } from '../helpers/commit-fault';
 import { openDb } from '../../db/connection';
-import { EMPTY_CONFIG } from '../../common/config';
 import { PortdeltaError } from '../../common/errors';
 import { ingestStream } from '../../delta-reporter/ingest';
-import { openInput } from '../../delta-reporter/open-input';
+import { openInput } from '../../input-agents/open-input';
 import { fetchIt } from '../helpers/http';
 import { startServe } from '../helpers/serve';
 import { makeTestPki, missingTool } from '../helpers/tls';
@@ -210,7 +209,7 @@ describe('a long-running process after a refused commit on a full disk [sqlite]'
     const db = await openDb(`sqlite:${file}`);
     const ingest = async () => {
       const { head, rest } = await openInput(XML);
-      return ingestStream(db, head, rest, { source: XML, scanner: 'scan-in', config: EMPTY_CONFIG });
+      return ingestStream(db, head, rest, { source: XML, scanner: 'scan-in', scanners: {} });
     };
     try {
       disk.fill();

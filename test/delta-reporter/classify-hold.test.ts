@@ -2,7 +2,7 @@
 // held back (streak kept); one past its threshold (confirmed by a later scan) is concluded anyway.
 import { classifyHostMissing, classifyPort, type HostPrev, type Thresholds } from '../../delta-reporter/classify';
 import { ChangeType } from '../../common/types';
-import { scannerSchema } from '../../common/config';
+import { scannerSchema } from '../../common/scanner-config';
 
 const host = (missStreak: number): HostPrev => ({ status: 'up', hostname: null, namesKnown: false, missStreak, everDown: false, allPorts: false });
 const t = (downAfter: number, closeAfter = downAfter): Thresholds => ({ openAfter: 1, closeAfter, downAfter });

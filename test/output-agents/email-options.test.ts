@@ -1,7 +1,7 @@
 // The email agent's options and the smtp section: every problem listed at once with its key, and a
 // bad configuration refused by the spawned CLI with exit code 2.
 import path from 'node:path';
-import { parseConfig } from '../../common/config';
+import { parseConfig } from '../../config/config';
 import { email } from '../../output-agents/email';
 import { cli } from '../helpers/cli';
 import { Scratch } from '../helpers/csv-scan';

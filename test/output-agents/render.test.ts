@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { renderReport, SUBJECT_MAX } from '../../output-agents/render';
 import type { ChangeRow } from '../../common/types';
-import type { Disagreement } from '../../output-agents/types';
+import type { Disagreement } from '../../common/types';
 import { forEachDb } from '../helpers/db';
 import { Scratch } from '../helpers/csv-scan';
 import { asReportChanges, batchOf, HOSTILE, hostileChanges, labAChanges, labAPolicy } from '../helpers/report-batch';

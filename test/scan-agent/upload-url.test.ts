@@ -2,7 +2,7 @@
 // default 5000) is used only when http_server names none, and a conflict is refused as config.
 import { agentSchema } from '../../scan-agent/config';
 import { uploadUrl } from '../../scan-agent/uploader';
-import { issueLines } from '../../common/config';
+import { issueLines } from '../../common/yaml-config';
 
 const parse = (extra: Record<string, unknown>) => agentSchema.safeParse({ subnets: ['127.0.0.1/32'], ...extra });
 

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConfig } from '../../common/config';
+import { parseConfig } from '../../config/config';
 import { ConfigError } from '../../common/errors';
 import { cli } from '../helpers/cli';
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { forEachDb } from '../helpers/db';
 import { LAB, useTempDirs, Watcher } from '../helpers/inbox';
-import { waitAtLeast } from '../../scripts/watch';
+import { waitAtLeast } from '../../inbox/watch';
 
 const temp = useTempDirs();
 

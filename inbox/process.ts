@@ -3,14 +3,14 @@
 // the move second. A crash between the two leaves an ingested file in the inbox; the next attempt
 // finds its sha256 already stored ('duplicate', nothing changes) and archives it then.
 import type { Db } from '../db/connection';
-import type { Config } from '../common/config';
+import type { Config } from '../config/config';
 import { checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
-import { openInput } from '../delta-reporter/open-input';
+import { openInput } from '../input-agents/open-input';
 import { describeError, PortdeltaError, ScanRejectedError, UnknownFormatError, UsageError } from '../common/errors';
 import { formatNames } from '../input-agents/registry';
-import type { InboxEntry } from './inbox-files';
-import type { Peek } from './inbox-peek';
-import { archive, fail } from './inbox-move';
+import type { InboxEntry } from './files';
+import type { Peek } from './peek';
+import { archive, fail } from './move';
 import { databaseFault } from '../db/db-errors';
 import { safeText } from '../common/safe-text';
 import { recordFailure } from '../db/health-repo';
@@ -97,7 +97,7 @@ export async function processEntry(db: Db, config: Config, inbox: string, e: Inb
     scanner = scannerOf(e, peek);
     const { head, rest } = await openInput(e.abs, undefined, { strict: true, maxDecompressed: config.server.max_body });
     // A folder names the scanner (an upload key is bound to its folder); a top-level file's own header does.
-    summary = await ingestStream(db, head, rest, { source: e.abs, scanner: e.folder ?? undefined, config });
+    summary = await ingestStream(db, head, rest, { source: e.abs, scanner: e.folder ?? undefined, scanners: config.scanners });
   } catch (caught) {
     if (vanished(caught)) return null; // taken away meanwhile (renamed by the uploader, or by another process)
     const err = caught instanceof UnknownFormatError ? inboxUnknownFormat(caught, e) : caught;

@@ -1,75 +1,13 @@
-// The configuration file (DESIGN §5), validated as a whole: every problem is listed with its path.
+// A YAML file read into a zod schema, with ${VAR} from the environment: every problem is listed at
+// once with its key path, secrets left out. Shared by the main configuration and the agent's.
 import fs from 'node:fs';
-import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { checkEmailAgents, smtpSchema } from '../output-agents/smtp-settings';
 import { ConfigError } from './errors';
-import { duration, portSpec, share, targetList } from './config-fields';
-import { outputAgentsSchema, withListedGroups } from '../output-agents/config-schema';
-import { serverSchema } from './server-config';
-import { KeyRedactor, type KeyPath } from './config-redact';
+import { KeyRedactor } from './config-redact';
+import type { KeyPath } from './config-hints';
 import { substituteEnv, underDeferred, type EnvScope, type Substitution } from './config-env';
 import { knownKeysAt } from './config-hints';
-
-const threshold = z.number().int().min(1).max(1000);
-
-const timezone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'not a time zone name (e.g. UTC, Europe/Berlin)');
-
-export const scannerSchema = z
-  .object({
-    group: z.string().min(1).optional(),
-    open_after: threshold.default(1),
-    close_after: threshold.default(1),
-    down_after: threshold.default(1),
-    scope: targetList.optional(),
-    ports: portSpec().optional(),
-    open_filtered: z.enum(['ignore', 'open']).default('ignore'),
-    max_open_ports: z.number().int().min(1).max(65536).default(200),
-    timezone: timezone.optional(),
-    // Scanner health (docs/operations.md): silent after this long without an applied complete scan.
-    expect_every: duration.optional(),
-    max_absence: share.default('50%'),
-  })
-  .strict();
-export type ScannerConfig = z.output<typeof scannerSchema>;
-
-/**
- * The schema for a configuration file in `baseDir`: relative paths in it (the inbox, output agents'
- * files and templates) count from that folder, as `policy` does, not from wherever portdelta runs.
- */
-export const configSchemaIn = (baseDir: string) => z
-  .object({
-    database: z.string().min(1).optional(),
-    scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),
-    // Relative to the configuration file, as the output agents' files are.
-    inbox: z.string().min(1).transform((p) => path.resolve(baseDir, p)).optional(),
-    // How long an inbox file must stay unchanged (size, mtime) before the watcher takes it.
-    inbox_settle: duration.default('5s'),
-    smtp: smtpSchema.optional(),
-    policy: z.string().optional(),
-    output_agents: outputAgentsSchema({ baseDir }).default([]),
-    server: serverSchema.default({}),
-  })
-  .strict()
-  .superRefine(checkEmailAgents)
-  .transform(withListedGroups);
-/** A configuration built in code (demo, tests): relative paths count from the current directory. */
-export const configSchema = configSchemaIn('.');
-export type Config = z.output<typeof configSchema>;
-
-export const EMPTY_CONFIG: Config = configSchema.parse({});
-
-export function scannerConfig(config: Config, name: string): ScannerConfig {
-  return config.scanners[name] ?? scannerSchema.parse({});
-}
 
 /** Each zod problem as 'path.to.key: message', secrets left out. */
 export function issueLines(error: z.ZodError, redact = new KeyRedactor(), schema?: z.ZodTypeAny): string[] {
@@ -127,10 +65,6 @@ function usedOnly<S extends z.ZodTypeAny>(schema: S, raw: unknown, file: string,
   return again.data;
 }
 
-export function parseConfig(text: string, file: string, scope: EnvScope = {}): Config {
-  return parseYamlWith(configSchemaIn(path.dirname(file)), text, file, scope);
-}
-
 /** The text of a configuration file named by the user; a clear error when it cannot be read. */
 export function readConfigFile(file: string, hint = 'check the path given by --config or PORTDELTA_CONFIG'): string {
   try {
@@ -138,18 +72,4 @@ export function readConfigFile(file: string, hint = 'check the path given by --c
   } catch (e) {
     throw new ConfigError(file, [`cannot read the file: ${(e as Error).message}`], hint);
   }
-}
-
-const DEFAULT_PATHS = ['./portdelta.yaml', '/etc/portdelta/portdelta.yaml'];
-
-/** --config, then PORTDELTA_CONFIG, then the default places; none at all is an empty config. */
-export function loadConfig(explicit?: string, scope: EnvScope = {}): { config: Config; file: string | null } {
-  const chosen = explicit ?? process.env.PORTDELTA_CONFIG;
-  if (chosen) {
-    return { config: parseConfig(readConfigFile(chosen), chosen, scope), file: chosen };
-  }
-  for (const p of DEFAULT_PATHS) {
-    if (fs.existsSync(p)) return { config: parseConfig(fs.readFileSync(p, 'utf8'), p, scope), file: p };
-  }
-  return { config: EMPTY_CONFIG, file: null };
 }

@@ -4,7 +4,8 @@
 // or deleted. An existing name is never overwritten: a number goes before the extension.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ARCHIVE_DIR, FAILED_DIR, type InboxEntry } from './inbox-files';
+import { ARCHIVE_DIR, FAILED_DIR } from '../common/inbox-names';
+import type { InboxEntry } from './files';
 
 const exists = (p: string): boolean => {
   try {

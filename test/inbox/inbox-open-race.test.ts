@@ -12,10 +12,10 @@ import { forEachDb } from '../helpers/db';
 import { testUnless, unlessCi } from '../helpers/needs';
 import { LAB, useTempDirs, type TempDir } from '../helpers/inbox';
 import { openDb } from '../../db/connection';
-import { EMPTY_CONFIG } from '../../common/config';
-import { listInbox, type InboxEntry } from '../../scripts/inbox-files';
-import { processEntry } from '../../scripts/inbox-process';
-import { peekFile } from '../../scripts/inbox-peek';
+import { EMPTY_CONFIG } from '../../config/config';
+import { listInbox, type InboxEntry } from '../../inbox/files';
+import { processEntry } from '../../inbox/process';
+import { peekFile } from '../../inbox/peek';
 
 const temp = useTempDirs();
 const NIGHT1 = path.join(LAB, 'night1/scan-in/nmap-tcp.xml');

@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { ScanRejectedError } from '../common/errors';
-import { DEFAULT_MAX_BODY } from '../common/server-config';
 import { gunzipLimited, isGzip } from './gunzip';
+
+/** The most a gzip file may unpack to, and the largest upload `serve` takes (`server.max_body`). */
+export const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
 
 export const HEAD_BYTES = 64 * 1024;
 

@@ -5,9 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../common/errors';
+import { ARCHIVE_DIR, FAILED_DIR, ignoredName } from '../common/inbox-names';
 
-export const ARCHIVE_DIR = 'archive';
-export const FAILED_DIR = 'failed';
 const MAX_DEPTH = 8;
 
 export interface InboxEntry {
@@ -20,9 +19,6 @@ export interface InboxEntry {
   stat: fs.Stats;
 }
 
-export function ignoredName(name: string): boolean {
-  return name.startsWith('.') || /\.(part|tmp)$/i.test(name);
-}
 
 /** A folder (or link) the walk cannot take: it stays where it is; the message says why and what to do. */
 export interface InboxProblem {

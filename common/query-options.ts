@@ -1,11 +1,10 @@
 // Option values shared by several commands, each checked with a message that says what is expected.
-import { UsageError } from '../common/errors';
-import { parseTargets } from '../common/ip';
-import { parsePortSpec } from '../common/ports';
-import { parseDuration } from '../common/duration';
-import { parseTypeMask, TYPE_MASK_HINT } from '../common/change-mask';
-import type { IpRange, PortScope } from '../common/types';
-import type { ChangeFilter } from '../db/query-repo';
+import { UsageError } from './errors';
+import { parseTargets } from './ip';
+import { parsePortSpec } from './ports';
+import { parseDuration } from './duration';
+import { parseTypeMask, TYPE_MASK_HINT } from './change-mask';
+import type { ChangeFilter, IpRange, PortScope } from './types';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -5,11 +5,11 @@
 // own waits out its back-off while the files behind it go on.
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../db/connection';
-import type { Config } from '../common/config';
+import type { Config } from '../config/config';
 import { describeError } from '../common/errors';
-import { listInbox, SettleTracker, signature, type InboxEntry, type InboxListing } from './inbox-files';
-import { PeekCache, type Peek } from './inbox-peek';
-import { processEntry, type InboxResult } from './inbox-process';
+import { listInbox, SettleTracker, signature, type InboxEntry, type InboxListing } from './files';
+import { PeekCache, type Peek } from './peek';
+import { processEntry, type InboxResult } from './process';
 import { Backoff, ProblemLog } from './watch-state';
 
 export interface WatchOptions {

@@ -2,11 +2,11 @@
 // tokens (each bound to one scanner), the read tokens (read everything, upload nothing) and the
 // largest body it takes.
 import { z } from 'zod';
-import { splitHostPort } from './loopback';
-import { ARCHIVE_DIR, FAILED_DIR, ignoredName } from '../scripts/inbox-files';
+import { splitHostPort } from '../common/loopback';
+import { ARCHIVE_DIR, FAILED_DIR, ignoredName } from '../common/inbox-names';
+import { DEFAULT_MAX_BODY } from '../input-agents/open-input';
 
 export const DEFAULT_LISTEN = '127.0.0.1:5000';
-export const DEFAULT_MAX_BODY = 256 * 1024 * 1024;
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
@@ -22,7 +22,7 @@ const SCANNER_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 
 /**
  * A scanner name for uploads: an inbox folder that the watcher looks into. Its own folders
- * (archive/, failed/) and names it skips (scripts/inbox-files.ts) would take uploads that are never
+ * (archive/, failed/) and names it skips (common/inbox-names.ts) would take uploads that are never
  * ingested.
  */
 export const uploadScannerName = z.string().superRefine((n, ctx) => {

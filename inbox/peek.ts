@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { detect } from '../input-agents/registry';
-import { openInput } from '../delta-reporter/open-input';
+import { openInput } from '../input-agents/open-input';
 import { fileEncoding, utf8Input } from '../input-agents/text-encoding';
-import { scannerConfig, type Config } from '../common/config';
+import { scannerConfig } from '../common/scanner-config';
+import { type Config } from '../config/config';
 import { DEFAULT_SCANNER } from '../delta-reporter/ingest';
 
 export interface Peek {
@@ -31,7 +32,7 @@ export async function peekFile(file: string, folder: string | null, config: Conf
   const found = { ...none };
   try {
     const agent = detect(head, file);
-    const timezone = scannerConfig(config, folder ?? DEFAULT_SCANNER).timezone;
+    const timezone = scannerConfig(config.scanners, folder ?? DEFAULT_SCANNER).timezone;
     const text = utf8Input(Readable.from([head]), fileEncoding(head, file), file);
     for await (const ev of agent.parse(text, { source: file, timezone })) {
       if (ev.kind === 'meta') {

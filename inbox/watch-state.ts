@@ -1,6 +1,6 @@
 // What the watcher daemon remembers between listings: each deferred file's back-off, and which
 // folder problems it has already logged (a listing every second must not log the same one each time).
-import { signature, type InboxEntry, type InboxProblem } from './inbox-files';
+import { signature, type InboxEntry, type InboxProblem } from './files';
 
 const FIRST_MS = 1000;
 const MAX_MS = 60_000;
