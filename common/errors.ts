@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'DATABASE'
   | 'IO'
+  | 'DELIVERY'
   | 'INTERNAL';
 
 export class PortdeltaError extends Error {
@@ -67,6 +68,19 @@ export class DatabaseAbsentError extends PortdeltaError {
     });
     this.reason = reason;
     this.where = where;
+  }
+}
+
+/**
+ * An output agent could not deliver (a peer refused, a hook failed, a file could not be written).
+ * Every kind throws it with a remedy; the runner branches on it for `deliveredIds`: the changes that
+ * went out before the failure stay delivered, every other change of the batch goes out next run.
+ */
+export class DeliveryError extends PortdeltaError {
+  readonly deliveredIds: number[];
+  constructor(message: string, opts: { remedy: string; cause?: unknown; deliveredIds?: number[] }) {
+    super('DELIVERY', message, opts);
+    this.deliveredIds = opts.deliveredIds ?? [];
   }
 }
 

@@ -1,7 +1,7 @@
 // The `email` output agent (DESIGN §4): one mail per agent per run, a plain-text and an HTML part
 // rendered from the batch, handed to the configured SMTP server with nodemailer. Any failure throws,
 // so the runner records nothing as delivered and the next run sends the changes again.
-import { PortdeltaError } from '../common/errors';
+import { DeliveryError, PortdeltaError } from '../common/errors';
 import { parseEmailOptions, type EmailOptions } from './email-options';
 import { renderReport } from './render';
 import type { ChangeBatch, DeliveryDeps, OutputAgent, SmtpSettings } from './types';
@@ -70,7 +70,7 @@ async function deliver(batch: ChangeBatch, options: EmailOptions, deps: Delivery
     const refusedNote = refused.length ? `; the SMTP server refused ${refused.join(', ')}` : '';
     deps.log(`mail sent to ${(info.accepted ?? []).map(String).join(', ')}${refusedNote}: ${report.subject}`);
   } catch (e) {
-    throw new PortdeltaError('IO', `email agent ${batch.agent}: sending through ${smtp.host}:${smtp.port} failed: ${smtpAnswer(e, smtp)}`, {
+    throw new DeliveryError(`email agent ${batch.agent}: sending through ${smtp.host}:${smtp.port} failed: ${smtpAnswer(e, smtp)}`, {
       cause: e,
       remedy: 'check the smtp section and that the server accepts this sender and these recipients; the changes stay undelivered and go out with the next run',
     });

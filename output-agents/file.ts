@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DeliveryError } from '../common/errors';
 import { appendAll } from './append-all';
 import { parseWith } from './kind-options';
 import { baselineRecord } from './overview';
@@ -23,6 +24,14 @@ function content(batch: ChangeBatch, format: FileOptions['format']): string {
   return [...(batch.baselines ?? []).map(baselineRecord), ...batch.changes].map((c) => JSON.stringify(c) + '\n').join('');
 }
 
+/** What to do when the file cannot be opened: its folder, or the file itself. */
+function openRemedy(file: string, e: NodeJS.ErrnoException): string {
+  const dir = path.dirname(file);
+  if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return `create the folder ${dir} (or correct path: in the agent's entry)`;
+  if (e.code === 'EISDIR') return `${file} is a folder: give a file name as path: in the agent's entry`;
+  return `check that portdelta's user may write to ${file} and to its folder ${dir} (permissions, a read-only mount)`;
+}
+
 export const fileAgent: OutputAgent<FileOptions> = {
   kind: 'file',
   parseOptions(raw, ctx = CWD_CONTEXT) {
@@ -30,12 +39,15 @@ export const fileAgent: OutputAgent<FileOptions> = {
     return r.value ? { value: { ...r.value, path: path.resolve(ctx.baseDir, r.value.path) } } : r;
   },
   async deliver(batch, options) {
-    const fd = await fs.promises.open(options.path, 'a', 0o640).catch((e: Error) => {
-      throw new Error(`cannot open ${options.path} for appending: ${e.message}`);
+    const fd = await fs.promises.open(options.path, 'a', 0o640).catch((e: NodeJS.ErrnoException) => {
+      throw new DeliveryError(`cannot open ${options.path} for appending: ${e.message}`, { cause: e, remedy: openRemedy(options.path, e) });
     });
     try {
       await appendAll(fd, Buffer.from(content(batch, options.format), 'utf8')).catch((e: Error) => {
-        throw new Error(`cannot append to ${options.path}: ${e.message}`);
+        throw new DeliveryError(`cannot append to ${options.path}: ${e.message}`, {
+          cause: e,
+          remedy: `make room for ${options.path} (free disk space, quota, file size limit)`,
+        });
       });
     } finally {
       await fd.close();

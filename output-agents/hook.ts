@@ -4,6 +4,7 @@
 // The hook gets a small environment, not portdelta's (which may hold a database or SMTP password).
 import { z } from 'zod';
 import { duration } from '../common/config-fields';
+import { DeliveryError } from '../common/errors';
 import { parseWith } from './kind-options';
 import { runCommand } from './run-command';
 import { baselineRecord } from './overview';
@@ -79,10 +80,9 @@ function environment(values: Record<string, string>, pass: string[]): NodeJS.Pro
 }
 
 /** A failure after some changes went out: those stay delivered, the rest are retried. */
-export class PartialDeliveryError extends Error {
-  constructor(message: string, readonly deliveredIds: number[]) {
-    super(message);
-  }
+function partial(what: string, e: unknown, deliveredIds: number[]): DeliveryError {
+  const remedy = e instanceof DeliveryError ? e.remedy! : 'check the hook\'s command';
+  return new DeliveryError(`${what}: ${(e as Error).message}`, { cause: e, remedy, deliveredIds });
 }
 
 async function perChange(batch: ChangeBatch, o: HookOptions, deps: DeliveryDeps): Promise<void> {
@@ -92,7 +92,7 @@ async function perChange(batch: ChangeBatch, o: HookOptions, deps: DeliveryDeps)
     try {
       await runCommand({ argv: o.command.map((a) => fill(a, values)), env: environment(values, o.env), stdin: JSON.stringify(baselineRecord(b)) + '\n', timeoutMs: o.timeout });
     } catch (e) {
-      throw new PartialDeliveryError(`baseline of ${b.scanner}: ${(e as Error).message}`, delivered);
+      throw partial(`baseline of ${b.scanner}`, e, delivered);
     }
     delivered.push(...b.change_ids);
     await deps.progress?.(b.change_ids);
@@ -102,7 +102,7 @@ async function perChange(batch: ChangeBatch, o: HookOptions, deps: DeliveryDeps)
     try {
       await runCommand({ argv: o.command.map((a) => fill(a, values)), env: environment(values, o.env), stdin: JSON.stringify(c) + '\n', timeoutMs: o.timeout });
     } catch (e) {
-      throw new PartialDeliveryError(`change ${c.id}: ${(e as Error).message}`, delivered);
+      throw partial(`change ${c.id}`, e, delivered);
     }
     delivered.push(c.id);
     await deps.progress?.([c.id]);

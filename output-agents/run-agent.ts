@@ -6,7 +6,7 @@ import { claimChanges, countWaiting, type ClaimedChange, type Decision, type Del
 import { databaseError, databaseReason, databaseRemedy } from '../db/db-errors';
 import { describeChange } from '../common/describe';
 import { groupOf, type ListedGroups } from '../common/scanner-groups';
-import type { PortdeltaError } from '../common/errors';
+import { DeliveryError, type PortdeltaError } from '../common/errors';
 import type { Proto } from '../common/types';
 import { ClaimRecorder, LEASE_MS } from './claim-record';
 import { sinceMs, type AgentConfig } from './config-schema';
@@ -172,7 +172,7 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
     await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress });
   } catch (e) {
     failure = e;
-    sent = (e as { deliveredIds?: number[] }).deliveredIds ?? [];
+    sent = e instanceof DeliveryError ? e.deliveredIds : [];
   }
   countSent(result, changes, baselines, sent);
   if (failure) {

@@ -1,6 +1,8 @@
 // Runs one command for a hook: argv only (never a shell), input on stdin, a time limit after which
-// the whole process group is killed. Resolves when it exited 0; rejects with what went wrong.
+// the whole process group is killed. Resolves when it exited 0; rejects with a DeliveryError that
+// says what went wrong and what to do.
 import { spawn } from 'node:child_process';
+import { DeliveryError } from '../common/errors';
 
 const TAIL = 400;
 /**
@@ -8,6 +10,9 @@ const TAIL = 400;
  * process it left behind can hold the pipe open for hours; the exit status is what counts.
  */
 export const PIPE_GRACE_MS = 500;
+
+const BY_HAND = 'the hook must exit 0 when it has taken the change: see what it wrote on stderr, '
+  + 'and run it by hand with the changes as JSON on its standard input';
 
 export interface CommandRun {
   argv: string[];
@@ -43,7 +48,10 @@ export function runCommand(run: CommandRun): Promise<void> {
     child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString('utf8')).slice(-TAIL)));
     child.stdin?.on('error', () => undefined); // a hook need not read its input
     child.stdin?.end(run.stdin);
-    child.on('error', (e) => finish(new Error(`cannot run ${run.argv[0]}: ${e.message}`)));
+    child.on('error', (e) => finish(new DeliveryError(`cannot run ${run.argv[0]}: ${e.message}`, {
+      cause: e,
+      remedy: 'give the full path of an executable file that portdelta\'s user may run as the first item of command: (no shell is used)',
+    })));
     // 'close' waits for stderr to be read to the end. After a timeout 'exit' is enough; after a
     // normal exit, stderr gets PIPE_GRACE_MS to drain, then the exit status decides.
     let grace: NodeJS.Timeout | undefined;
@@ -61,9 +69,10 @@ export function runCommand(run: CommandRun): Promise<void> {
     });
     const done = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim() ? `; stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : '';
-      if (timedOut) finish(new Error(`${run.argv[0]} did not finish within ${run.timeoutMs / 1000}s and was killed${tail}`));
-      else if (signal) finish(new Error(`${run.argv[0]} was ended by signal ${signal}${tail}`));
-      else if (code !== 0) finish(new Error(`${run.argv[0]} exited with code ${code}${tail}`));
+      const failed = (message: string, remedy: string) => finish(new DeliveryError(`${run.argv[0]}${message}${tail}`, { remedy }));
+      if (timedOut) failed(` did not finish within ${run.timeoutMs / 1000}s and was killed`, 'make the hook finish sooner (hand long work to the background) or raise the agent\'s timeout');
+      else if (signal) failed(` was ended by signal ${signal}`, BY_HAND);
+      else if (code !== 0) failed(` exited with code ${code}`, BY_HAND);
       else finish();
     };
   });

@@ -100,9 +100,9 @@ export interface OptionsContext {
 export const CWD_CONTEXT: OptionsContext = Object.freeze({ baseDir: '.' });
 
 /**
- * A kind of output agent. `deliver` resolves when every change of the batch was delivered; when it
- * throws, the error may carry `deliveredIds` (changes delivered before it failed, e.g. per-change
- * hooks) and every other change of the batch is retried on the next run.
+ * A kind of output agent. `deliver` resolves when every change of the batch was delivered; a failed
+ * send throws a DeliveryError (common/errors.ts) with a remedy, whose `deliveredIds` are the changes
+ * delivered before it failed (e.g. per-change hooks); every other change is retried on the next run.
  */
 export interface OutputAgent<O> {
   readonly kind: string;

@@ -5,6 +5,7 @@
 // scheme://host:port, and headers (tokens) travel in clear only to this machine.
 import { z } from 'zod';
 import { duration } from '../common/config-fields';
+import { DeliveryError } from '../common/errors';
 import { isLoopbackHost } from '../common/loopback';
 import { parseWith } from './kind-options';
 import { changeLine } from './change-line';
@@ -61,6 +62,14 @@ function answerText(raw: string, options: WebhookOptions): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
+/** What to do about an answer other than 2xx. */
+function statusRemedy(status: number): string {
+  if (status === 401 || status === 403) return 'check the credentials: the token in the URL or in the agent\'s headers';
+  if (status >= 300 && status < 400) return 'give the URL the server redirects to (redirects are not followed)';
+  if (status >= 500) return 'the server failed: check its state and logs';
+  return 'check the URL and the headers the server expects';
+}
+
 function body(batch: ChangeBatch): string {
   const n = batch.changes.length;
   // Each line escaped for chat on its own: the line breaks between them are ours, any inside a value are not.
@@ -90,10 +99,16 @@ export const webhookAgent: OutputAgent<WebhookOptions> = {
       });
     } catch (e) {
       const err = e as Error & { cause?: Error };
-      const why = err.name === 'TimeoutError' ? `no answer within ${options.timeout / 1000}s` : (err.cause?.message ?? err.message);
-      throw new Error(`${where} failed: ${answerText(why, options)}`);
+      const timedOut = err.name === 'TimeoutError';
+      const why = timedOut ? `no answer within ${options.timeout / 1000}s` : (err.cause?.message ?? err.message);
+      const remedy = timedOut
+        ? 'check that the server answers; raise the agent\'s timeout if it is only slow'
+        : 'check the URL (host, port, scheme) and that the server is up and reachable from this machine';
+      throw new DeliveryError(`${where} failed: ${answerText(why, options)}`, { cause: e, remedy });
     }
     const answer = answerText(await res.text().catch(() => ''), options);
-    if (res.status < 200 || res.status > 299) throw new Error(`${where} answered ${res.status} ${res.statusText}${answer ? `: ${answer}` : ''}`);
+    if (res.status < 200 || res.status > 299) {
+      throw new DeliveryError(`${where} answered ${res.status} ${res.statusText}${answer ? `: ${answer}` : ''}`, { remedy: statusRemedy(res.status) });
+    }
   },
 };

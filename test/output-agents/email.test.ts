@@ -96,7 +96,7 @@ forEachDb('email agent', (db) => {
   test('fails with the server\'s answer when it refuses the recipients (550)', async () => {
     smtp = await startSmtp({ onRcptTo: (_addr, _session, cb) => cb(smtpReply(550, 'No such mailbox here')) });
     const p = email.deliver(batchOf(asReportChanges(rows)), options({ to: 'soc@example.org' }), deps(smtp.port));
-    await expect(p).rejects.toMatchObject({ code: 'IO' });
+    await expect(p).rejects.toMatchObject({ code: 'DELIVERY' });
     await expect(p).rejects.toThrow(/email agent soc-mail: sending through 127\.0\.0\.1:\d+ failed: .*550 No such mailbox here/);
     expect(smtp.messages).toHaveLength(0);
   });
@@ -110,7 +110,7 @@ forEachDb('email agent', (db) => {
     });
     const p = email.deliver(batchOf(asReportChanges(rows)), options({ to: 'soc@example.org' }), deps(smtp.port));
     await expect(p).rejects.toThrow(/failed: DATA answered: 451 Try again later/);
-    await expect(p).rejects.toMatchObject({ code: 'IO' });
+    await expect(p).rejects.toMatchObject({ code: 'DELIVERY' });
   });
 
   test('counts a mail as sent when the server takes some recipients, and logs the refused ones', async () => {
@@ -125,7 +125,7 @@ forEachDb('email agent', (db) => {
     const logins: string[] = [];
     smtp = await startSmtp({ onAuth: (auth, _session, cb) => (logins.push(auth.username ?? ''), cb(null, { user: auth.username })) });
     const p = email.deliver(batchOf(asReportChanges(rows)), options({ to: 'soc@example.org' }), deps(smtp.port, [], { user: 'portdelta', password: 'pw' }));
-    await expect(p).rejects.toMatchObject({ code: 'IO' });
+    await expect(p).rejects.toMatchObject({ code: 'DELIVERY' });
     await expect(p).rejects.toThrow(/sending through 127\.0\.0\.1:\d+ failed: the server did not switch to TLS \(STARTTLS answered: .*\), so the login for portdelta was not sent; /);
     expect(logins).toEqual([]);
     expect(smtp.messages).toHaveLength(0);

@@ -55,9 +55,9 @@ forEachDb('hook output agent', (db) => {
   });
 
   test.each([
-    ['exits 3', 'fail', '30s', /exited with code 3; stderr: broken on purpose/],
-    ['runs past its timeout', 'sleep', '1s', /did not finish within 1s and was killed/],
-  ])('a hook that %s: nothing is marked delivered, exit 2; the next run (hook fixed) delivers everything', async (_t, mode, timeout, why) => {
+    ['exits 3', 'fail', '30s', /exited with code 3; stderr: broken on purpose/, /^ {2}remedy: the hook must exit 0 when it has taken the change/],
+    ['runs past its timeout', 'sleep', '1s', /did not finish within 1s and was killed/, /^ {2}remedy: make the hook finish sooner .* or raise the agent's timeout$/],
+  ])('a hook that %s: nothing is marked delivered, exit 2 with a remedy; the next run (hook fixed) delivers everything', async (_t, mode, timeout, why, remedy) => {
     const want = all.filter((c) => c.ip === '10.66.1.13');
     const config = (hookTimeout: string) => lab.config([
       { name: `broken-${mode}`, kind: 'hook', networks: '10.66.1.13', per: 'batch', timeout: hookTimeout, command: lab.hookCommand(mode) },
@@ -65,8 +65,9 @@ forEachDb('hook output agent', (db) => {
     ]);
     const failed = await lab.report(config(timeout));
     expect(failed.code).toBe(2);
-    const [line, other] = failed.stdout.trimEnd().split('\n');
+    const [line, remedyLine, other] = failed.stdout.trimEnd().split('\n');
     expect(line).toMatch(why);
+    expect(remedyLine).toMatch(remedy);
     expect(line).toMatch(new RegExp(`^broken-${mode} \\(hook\\): FAILED: .*; ${want.length} changes will be retried on the next run$`));
     expect(other).toBe(`fine-${mode} (file): ${want.length} changes delivered`);
     expect(lab.hookCalls()).toEqual([]);

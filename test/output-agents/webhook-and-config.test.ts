@@ -44,7 +44,8 @@ forEachDb('webhook and file text output agents', (db) => {
       const config = lab.config([{ name: 'chat', kind: 'webhook', url: srv.url, types: 'new_port', headers: { 'X-Token': 'sesame' } }]);
       const failed = await lab.report(config);
       expect(failed.code).toBe(2);
-      expect(failed.stdout).toBe(`chat (webhook): FAILED: webhook agent chat: POST to ${srv.origin} answered 500 Internal Server Error: temporarily broken; ${want.length} changes will be retried on the next run\n`);
+      expect(failed.stdout).toBe(`chat (webhook): FAILED: webhook agent chat: POST to ${srv.origin} answered 500 Internal Server Error: temporarily broken; ${want.length} changes will be retried on the next run\n`
+        + '  remedy: the server failed: check its state and logs\n');
 
       const ok = await lab.report(config);
       expect(ok.code).toBe(0);
