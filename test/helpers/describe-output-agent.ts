@@ -10,7 +10,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { main } from '../../cli/main';
 import { printAgentResults } from '../../cli/report-output';
-import { parseConfig } from '../../common/config';
+import { parseConfig } from '../../config/config';
 import { ConfigError } from '../../common/errors';
 import type { ChangeRow } from '../../common/types';
 import { openDb, type Db } from '../../db/connection';
