@@ -7,7 +7,7 @@ import type { IpRange, Proto } from '../common/types';
 import { keyToIp } from '../common/ip';
 import { effectiveGroup } from '../common/scanner-groups';
 import type { Disagreement, DisagreementView } from '../output-agents/types';
-import { rowsOf } from './ingest-repo';
+import { rowsOf } from './rows';
 
 export interface DisagreementFilter {
   /** Only this group. */
