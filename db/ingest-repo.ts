@@ -5,7 +5,7 @@ import type { Dialect, PagedQuery } from './dialects/types';
 import { insertMany, upsertMany } from './batch';
 import { rowsOf } from './rows';
 import type { IpRange, PortScope } from '../common/types';
-import { PROTOS } from '../common/types';
+import { ChangeType, PROTOS } from '../common/types';
 
 export type Trx = Knex | Knex.Transaction;
 
@@ -233,13 +233,13 @@ export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scanner
         mac = COALESCE(s.mac, host_state.mac),
         last_seen = ?, miss_streak = 0,
         all_ports = CASE WHEN s.open_count > ? THEN 1 ELSE 0 END,
-        last_change = 0, last_scan_id = ?, change_scan_id = ?
+        last_change = ?, last_scan_id = ?, change_scan_id = ?
        FROM (SELECT ip_key, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
                FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1) s
       WHERE host_state.scanner_id = ? AND host_state.ip_key = s.ip_key AND host_state.status = 'up'
         AND NOT (? = 1 AND host_state.names_known = 1 AND COALESCE(host_state.hostname, '') <> COALESCE(s.ptr, ''))
         AND NOT (s.open_count > ? AND host_state.all_ports = 0)`,
-    [resolves, resolves, p.at, p.maxOpenPorts, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
+    [resolves, resolves, p.at, p.maxOpenPorts, ChangeType.unchanged, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
   );
 }
 
@@ -248,14 +248,14 @@ export async function applyUnchangedPorts(trx: Trx, p: { scanId: number; scanner
   await trx.raw(
     `UPDATE port_state SET
         open_streak = port_state.open_streak + 1, miss_streak = 0, service = s.service,
-        last_seen = ?, last_change = 0, last_scan_id = ?
+        last_seen = ?, last_change = ?, last_scan_id = ?
        FROM (SELECT ip_key, proto, port, MAX(service) AS service
                FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s,
             host_state h
       WHERE port_state.scanner_id = ? AND port_state.ip_key = s.ip_key AND port_state.proto = s.proto AND port_state.port = s.port
         AND port_state.reported = 'open'
         AND h.scanner_id = ? AND h.ip_key = s.ip_key AND h.last_scan_id = ? AND h.all_ports = 0`,
-    [p.at, p.scanId, p.scannerId, p.scannerId, p.scanId],
+    [p.at, ChangeType.unchanged, p.scanId, p.scannerId, p.scannerId, p.scanId],
   );
 }
 
@@ -268,6 +268,14 @@ interface NewRowParams {
   openAfter: number;
 }
 
+// The change types the first-sighting statements write, bound from their one definition (common/types.ts).
+const TYPE_BINDINGS = Object.freeze({
+  unchanged: ChangeType.unchanged,
+  newHost: ChangeType.new_host,
+  newPort: ChangeType.new_port,
+  allPortsAnswer: ChangeType.all_ports_answer,
+});
+
 const UP_HOSTS = `SELECT ip_key, MIN(ip) AS ip, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
                     FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1`;
 
@@ -277,9 +285,9 @@ const UP_HOSTS = `SELECT ip_key, MIN(ip) AS ip, MAX(ptr) AS ptr, MAX(mac) AS mac
  * if the scan resolved names. The change rows go first, while NOT EXISTS still finds them new.
  */
 export async function applyNewHosts(trx: Trx, p: NewRowParams): Promise<void> {
-  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, resolves: p.resolvesNames ? 1 : 0, max: p.maxOpenPorts};
+  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, resolves: p.resolvesNames ? 1 : 0, max: p.maxOpenPorts, ...TYPE_BINDINGS };
   const fresh = `FROM (${UP_HOSTS}) s WHERE NOT EXISTS (SELECT 1 FROM host_state h WHERE h.scanner_id = :scanner AND h.ip_key = s.ip_key)`;
-  const type = '1 + CASE WHEN s.open_count > :max THEN 64 ELSE 0 END';
+  const type = ':newHost + CASE WHEN s.open_count > :max THEN :allPortsAnswer ELSE 0 END';
   const name = 'CASE WHEN :resolves = 1 THEN s.ptr ELSE NULL END';
   await trx.raw(
     `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
@@ -299,12 +307,12 @@ export async function applyNewHosts(trx: Trx, p: NewRowParams): Promise<void> {
  * once open_after allows; otherwise only the first sighting is recorded.
  */
 export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
-  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, reportNow: p.openAfter <= 1 ? 1 : 0};
-  const hostNew = '(CASE WHEN h.change_scan_id = :scan AND (h.last_change & 1) = 1 THEN 1 ELSE 0 END)';
+  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, reportNow: p.openAfter <= 1 ? 1 : 0, ...TYPE_BINDINGS };
+  const hostNew = '(CASE WHEN h.change_scan_id = :scan AND (h.last_change & :newHost) <> 0 THEN :newHost ELSE 0 END)';
   await trx.raw(
     `INSERT INTO port_state (scanner_id, ip_key, ip, proto, port, reported, open_streak, miss_streak, service, first_seen, last_seen, last_change, last_scan_id)
      SELECT :scanner, s.ip_key, h.ip, s.proto, s.port, CASE WHEN :reportNow = 1 THEN 'open' ELSE NULL END, 1, 0, s.service, :at, :at,
-            CASE WHEN :reportNow = 1 THEN 8 + ${hostNew} ELSE 0 END, :scan
+            CASE WHEN :reportNow = 1 THEN :newPort + ${hostNew} ELSE :unchanged END, :scan
        FROM (SELECT ip_key, proto, port, MAX(service) AS service
                FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s
        JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = s.ip_key AND h.last_scan_id = :scan AND h.all_ports = 0
@@ -318,9 +326,9 @@ export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
   await trx.raw(
     `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
      SELECT :scanner, :scan, p.ip_key, p.ip, p.proto, p.port, p.last_change, h.hostname, NULL,
-            CASE WHEN (p.last_change & 1) = 1 AND h.ever_down = 1 THEN 1 ELSE 0 END, :at
+            CASE WHEN (p.last_change & :newHost) <> 0 AND h.ever_down = 1 THEN 1 ELSE 0 END, :at
        FROM port_state p JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
-      WHERE p.scanner_id = :scanner AND p.last_scan_id = :scan AND (p.last_change & 8) = 8
+      WHERE p.scanner_id = :scanner AND p.last_scan_id = :scan AND (p.last_change & :newPort) <> 0
       ORDER BY p.ip_key, p.proto, p.port`,
     b,
   );
