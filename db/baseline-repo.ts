@@ -3,7 +3,7 @@
 // loaded; only their ids are, to record them delivered with the summary.
 import type { Knex } from 'knex';
 import { ChangeType } from '../common/types';
-import { chunks, writing } from './delivery-marks';
+import { chunks, writing, type Store } from './delivery-marks';
 import { iso } from './query-repo';
 
 export interface BaselineCount {
@@ -55,8 +55,8 @@ export async function baselineCounts(knex: Knex, token: string): Promise<Baselin
 }
 
 /** Marks the changes a report counted but did not list, so `changes --report RUN --unlisted` shows them. */
-export function markUnlisted(knex: Knex, token: string, ids: number[]): Promise<void> {
-  return writing(knex, async (trx) => {
+export function markUnlisted(db: Store, token: string, ids: number[]): Promise<void> {
+  return writing(db, async (trx) => {
     for (const part of chunks(ids)) await trx('deliveries').where({ claim_token: token }).whereIn('change_id', part).update({ unlisted: 1 });
   });
 }

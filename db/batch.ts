@@ -1,15 +1,10 @@
-// Bulk writes in chunks each database accepts: knex caps an SQLite multi-row insert at 500 rows
-// (TOOLCHAIN.md); PostgreSQL takes up to 65,535 bind parameters per statement.
+// Bulk writes in chunks the database accepts (Dialect.rowsPerInsert).
 import type { Knex } from 'knex';
-import type { Dialect } from './connection';
-
-export function chunkSize(dialect: Dialect, columns: number): number {
-  return dialect === 'sqlite' ? 500 : Math.max(1, Math.floor(60000 / Math.max(1, columns)));
-}
+import type { Dialect } from './dialects/types';
 
 export async function insertMany(trx: Knex | Knex.Transaction, dialect: Dialect, table: string, rows: readonly object[]): Promise<void> {
   if (rows.length === 0) return;
-  const size = chunkSize(dialect, Object.keys(rows[0]).length);
+  const size = dialect.rowsPerInsert(Object.keys(rows[0]).length);
   for (let i = 0; i < rows.length; i += size) await trx(table).insert(rows.slice(i, i + size));
 }
 
@@ -23,7 +18,7 @@ export async function upsertMany(
   rows: readonly object[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const size = chunkSize(dialect, Object.keys(rows[0]).length);
+  const size = dialect.rowsPerInsert(Object.keys(rows[0]).length);
   for (let i = 0; i < rows.length; i += size) {
     await trx(table).insert(rows.slice(i, i + size)).onConflict(key as string[]).merge(update as string[]);
   }

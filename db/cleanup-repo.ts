@@ -2,7 +2,7 @@
 // (the same statements, then a rollback) reports the same numbers as the real run.
 import type { Knex } from 'knex';
 import type { IpRange } from '../common/types';
-import { PAGE } from './ingest-repo';
+import { PAGE } from './rows';
 
 /** Rows matching every given part; an absent part does not restrict. */
 export interface CleanupFilter {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PortdeltaError } from '../common/errors';
 import { lockWaitMs } from './lock-wait';
+import type { Dialect } from './dialects/types';
 
 export const LOCKED = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '55P03', '40P01', '57014']);
 const UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|08\w{3}|57P0[1-3])$/;
@@ -13,7 +14,7 @@ const IO = /^(SQLITE_IOERR\w*|EIO|58030)$/;
 
 /** Where the data lives, as Db says it: for SQLite the file, whose file system a full disk names. */
 export interface DbPlace {
-  readonly dialect: 'sqlite' | 'pg';
+  readonly dialect: Dialect;
   readonly where: string;
 }
 
@@ -49,12 +50,18 @@ function freeBytes(dir: string): number | null {
   }
 }
 
+/** The folder of the database's local file (SQLite), whose file system a full disk is about; null for a server. */
+function fileDir(at?: DbPlace): string | null {
+  const file = at?.dialect.localFile(at.where) ?? null;
+  return file === null ? null : path.dirname(file);
+}
+
 /** A SQLite file's full or failing disk, said with its free space; null when it is not that. */
 export function diskCause(err: unknown, at?: DbPlace): string | null {
-  if (at?.dialect !== 'sqlite' || at.where === ':memory:') return null;
+  const dir = fileDir(at);
+  if (dir === null) return null;
   const fault = databaseFault(err);
   if (fault !== 'disk-full' && fault !== 'io') return null;
-  const dir = path.dirname(at.where);
   const free = freeBytes(dir);
   // A full disk often shows as an I/O error (the shared-memory file cannot be made).
   if (fault === 'io' && free !== 0) return null;
@@ -79,7 +86,7 @@ export function databaseRemedy(err: unknown, at?: DbPlace): string {
       + 'run it again when that is done, or schedule it after the ingest';
   }
   if (UNREACHABLE.test(code)) return 'check that the database server runs and is reachable, then run it again';
-  if (diskCause(err, at)) return `free space on the file system of ${path.dirname(at!.where)}, then run it again`;
+  if (diskCause(err, at)) return `free space on the file system of ${fileDir(at)}, then run it again`;
   if (databaseFault(err) === 'disk-full') return 'free space on the database server\'s disk, then run it again';
   return 'check the database (portdelta migrate, free disk space, file permissions), then run it again';
 }

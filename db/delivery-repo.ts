@@ -113,13 +113,11 @@ export async function claimChanges(
   decide: (fresh: KeyedChange[], known: KeyedChange[]) => Map<number, Decision>,
 ): Promise<{ changes: ClaimedChange[]; decisions: Map<number, Decision> }> {
   const { agent, token } = spec;
-  const decisions = await writing(db.knex, async (trx) => {
+  const decisions = await writing(db, async (trx) => {
     // PostgreSQL: one claimer per target group at a time, so two agents of a group never both take
     // an equivalent change as the first. SQLite: the UPDATE below is the first statement, so the
     // transaction starts as a writer and waits on busy_timeout instead of failing with SQLITE_BUSY.
-    if (db.dialect === 'pg') {
-      await trx.raw("SELECT pg_advisory_xact_lock(hashtext('portdelta:' || current_schema() || ':deliveries:' || ?))", [spec.targetGroup ?? `agent ${agent}`]);
-    }
+    await db.dialect.lock(trx, `deliveries:${spec.targetGroup ?? `agent ${agent}`}`);
     const startMs = spec.now();
     // Claims of a crashed run are taken over under a second token until the decisions are made:
     // they were decided by their own run and stay origins for the new ones.

@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import type { Disagreement, DisagreementView, IpRange, Proto } from '../common/types';
 import { keyToIp } from '../common/ip';
 import { groupOf, type ListedGroups } from '../common/scanner-groups';
-import { rowsOf } from './ingest-repo';
+import { rowsOf } from './rows';
 
 export interface DisagreementFilter {
   /** Only this group. */

@@ -1,17 +1,13 @@
 // The SQL of an ingest: scanners and scans, staging, and the pages the classifier walks through.
 // Every statement is parameterised and the same on SQLite and PostgreSQL.
 import type { Knex } from 'knex';
-import type { Dialect } from './connection';
+import type { Dialect, PagedQuery } from './dialects/types';
 import { insertMany, upsertMany } from './batch';
+import { rowsOf } from './rows';
 import type { IpRange, PortScope } from '../common/types';
-import { PROTOS } from '../common/types';
+import { ChangeType, PROTOS } from '../common/types';
 
 export type Trx = Knex | Knex.Transaction;
-export const PAGE = 5000;
-
-export function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 export async function ensureScanner(trx: Trx, name: string, group: string | null, now: number): Promise<number> {
   await trx('scanners').insert({ name, group_name: group, created_at: now }).onConflict('name').ignore();
@@ -23,17 +19,12 @@ export async function ensureScanner(trx: Trx, name: string, group: string | null
 }
 
 /**
- * Serialises ingests of one scanner across processes (PostgreSQL; SQLite has one writer anyway).
- * The key includes the schema: advisory locks are per database, and two portdelta stores in two
- * schemas must not wait for each other.
+ * Serialises ingests of one scanner across processes (SQLite has one writer anyway), and has the
+ * statements that follow planned for bulk work: every apply statement looks rows up by this scan's id.
  */
 export async function lockScanner(trx: Trx, dialect: Dialect, name: string): Promise<void> {
-  if (dialect !== 'pg') return;
-  await trx.raw("SELECT pg_advisory_xact_lock(hashtext('portdelta:' || current_schema() || ':scanner:' || ?))", [name]);
-  // Every apply statement looks rows up by this scan's id, a value no statistics can know yet, so
-  // the planner would expect one row and pick nested loops that go quadratic on a big scan
-  // (measured: 93 s instead of 0.2 s on a /16). Hash joins are right for these bulk statements.
-  await trx.raw('SET LOCAL enable_nestloop = off');
+  await dialect.lock(trx, `scanner:${name}`);
+  await dialect.planForBulk(trx);
 }
 
 export async function findScanBySha(trx: Trx, scannerId: number, sha256: string): Promise<{ id: number; status: string } | undefined> {
@@ -135,52 +126,10 @@ export async function upsertHosts(trx: Trx, dialect: Dialect, rows: readonly obj
   await upsertMany(trx, dialect, 'host_state', ['scanner_id', 'ip_key'], cols, rows);
 }
 
-/**
- * Walks a query's rows a page at a time without holding them all. SQLite: keyset pagination on the
- * key columns (the query's ORDER BY), each page one indexed range read. PostgreSQL: a cursor, so
- * the query is planned and run once (keyset pages re-ran its hash joins for every page).
- * Writes made while walking do not disturb it: the keyset moves past them, and a cursor reads the
- * snapshot it was opened with.
- */
-async function* pages<T extends Record<string, unknown>>(
-  trx: Trx,
-  dialect: Dialect,
-  build: (after: string, limit: string) => string,
-  bindings: Record<string, unknown>,
-  key: readonly (keyof T & string)[],
-): AsyncGenerator<T[]> {
-  if (dialect === 'pg') {
-    const name = `pd_cursor_${++cursorCount}`;
-    await trx.raw(`DECLARE ${name} NO SCROLL CURSOR FOR ${build('', '')}`, bindings);
-    try {
-      for (;;) {
-        const page = rowsOf<T>(await trx.raw(`FETCH ${PAGE} FROM ${name}`));
-        if (page.length === 0) return;
-        yield page;
-      }
-    } finally {
-      await trx.raw(`CLOSE ${name}`);
-    }
-  }
-  const after: Record<string, unknown> = Object.fromEntries(key.map((k, i) => [`k${i}`, k === 'port' ? -1 : '']));
-  const cond = (cols: string) => `AND (${cols}) > (${key.map((_, i) => `:k${i}`).join(', ')})`;
-  for (;;) {
-    const sql = build(cond('$KEY'), `LIMIT ${PAGE}`); // the builder puts its key columns where $KEY stands
-    const page = rowsOf<T>(await trx.raw(sql, { ...bindings, ...after }));
-    if (page.length === 0) return;
-    yield page;
-    const last = page[page.length - 1];
-    key.forEach((k, i) => (after[`k${i}`] = last[k]));
-  }
-}
-let cursorCount = 0;
-
 /** Hosts the scan reports up (several records of one ip merged) and not handled by applyUnchangedHosts, with their stored state. */
-export function hostsUpPages(trx: Trx, dialect: Dialect, scanId: number, scannerId: number): AsyncGenerator<StagedHostRow[]> {
-  return pages<StagedHostRow & Record<string, unknown>>(
-    trx,
-    dialect,
-    (after, limit) => `
+export function hostsUp(scanId: number, scannerId: number): PagedQuery<StagedHostRow & Record<string, unknown>> {
+  return {
+    build: (after, limit) => `
       SELECT a.ip_key, a.ip, a.timed_out, a.ptr, a.mac, a.open_count,
              h.status, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports, h.mac AS known_mac
         FROM (SELECT ip_key, MIN(ip) AS ip, MAX(timed_out) AS timed_out, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
@@ -189,34 +138,30 @@ export function hostsUpPages(trx: Trx, dialect: Dialect, scanId: number, scanner
                GROUP BY ip_key HAVING MAX(up) = 1 ORDER BY ip_key ${limit}) a
         LEFT JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = a.ip_key
        ORDER BY a.ip_key`,
-    { scan: scanId, scanner: scannerId },
-    ['ip_key'],
-  );
+    bindings: { scan: scanId, scanner: scannerId },
+    key: ['ip_key'],
+  };
 }
 
 /** Hosts this scanner knows as up that the scan did not report up. */
-export function hostsMissingPages(trx: Trx, dialect: Dialect, scanId: number, scannerId: number): AsyncGenerator<MissingHostRow[]> {
-  return pages<MissingHostRow & Record<string, unknown>>(
-    trx,
-    dialect,
-    (after, limit) => `
+export function hostsMissing(scanId: number, scannerId: number): PagedQuery<MissingHostRow & Record<string, unknown>> {
+  return {
+    build: (after, limit) => `
       SELECT h.ip_key, h.ip, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports,
              CASE WHEN EXISTS (SELECT 1 FROM scan_host_scope r WHERE r.scan_id = :scan AND h.ip_key BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_scope,
              CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = h.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
         FROM host_state h
        WHERE h.scanner_id = :scanner AND h.status = 'up' AND h.last_scan_id <> :scan ${after.replace('$KEY', 'h.ip_key')}
        ORDER BY h.ip_key ${limit}`,
-    { scan: scanId, scanner: scannerId },
-    ['ip_key'],
-  );
+    bindings: { scan: scanId, scanner: scannerId },
+    key: ['ip_key'],
+  };
 }
 
 /** Ports the scan lists for hosts it reports up, not handled by applyUnchangedPorts, with their stored state and the host's decision. */
-export function portsSeenPages(trx: Trx, dialect: Dialect, scanId: number, scannerId: number): AsyncGenerator<StagedPortRow[]> {
-  return pages<StagedPortRow & Record<string, unknown>>(
-    trx,
-    dialect,
-    (after, limit) => `
+export function portsSeen(scanId: number, scannerId: number): PagedQuery<StagedPortRow & Record<string, unknown>> {
+  return {
+    build: (after, limit) => `
       SELECT a.ip_key, h.ip, a.proto, a.port, a.open, a.service,
              p.reported, p.open_streak, p.miss_streak, p.last_change,
              h.last_change AS host_change, h.all_ports, h.ever_down, h.hostname
@@ -227,17 +172,15 @@ export function portsSeenPages(trx: Trx, dialect: Dialect, scanId: number, scann
         JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = a.ip_key AND h.last_scan_id = :scan
         LEFT JOIN port_state p ON p.scanner_id = :scanner AND p.ip_key = a.ip_key AND p.proto = a.proto AND p.port = a.port
        ORDER BY a.ip_key, a.proto, a.port`,
-    { scan: scanId, scanner: scannerId },
-    ['ip_key', 'proto', 'port'],
-  );
+    bindings: { scan: scanId, scanner: scannerId },
+    key: ['ip_key', 'proto', 'port'],
+  };
 }
 
 /** Ports reported open (or on their way to it) that the scan did not list, for hosts the scan saw or just took down. */
-export function portsMissingPages(trx: Trx, dialect: Dialect, scanId: number, scannerId: number): AsyncGenerator<MissingPortRow[]> {
-  return pages<MissingPortRow & Record<string, unknown>>(
-    trx,
-    dialect,
-    (after, limit) => `
+export function portsMissing(scanId: number, scannerId: number): PagedQuery<MissingPortRow & Record<string, unknown>> {
+  return {
+    build: (after, limit) => `
       SELECT p.ip_key, p.ip, p.proto, p.port, p.reported, p.open_streak, p.miss_streak,
              CASE WHEN h.last_scan_id = :scan THEN 1 ELSE 0 END AS host_seen,
              CASE WHEN h.change_scan_id = :scan THEN h.last_change ELSE 0 END AS host_change,
@@ -252,9 +195,9 @@ export function portsMissingPages(trx: Trx, dialect: Dialect, scanId: number, sc
          AND (h.last_scan_id = :scan OR h.change_scan_id = :scan)
          ${after.replace('$KEY', 'p.ip_key, p.proto, p.port')}
        ORDER BY p.ip_key, p.proto, p.port ${limit}`,
-    { scan: scanId, scanner: scannerId },
-    ['ip_key', 'proto', 'port'],
-  );
+    bindings: { scan: scanId, scanner: scannerId },
+    key: ['ip_key', 'proto', 'port'],
+  };
 }
 
 export const PORT_SEEN_COLS = ['ip', 'reported', 'open_streak', 'miss_streak', 'service', 'last_seen', 'last_change', 'last_scan_id'];
@@ -290,13 +233,13 @@ export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scanner
         mac = COALESCE(s.mac, host_state.mac),
         last_seen = ?, miss_streak = 0,
         all_ports = CASE WHEN s.open_count > ? THEN 1 ELSE 0 END,
-        last_change = 0, last_scan_id = ?, change_scan_id = ?
+        last_change = ?, last_scan_id = ?, change_scan_id = ?
        FROM (SELECT ip_key, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
                FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1) s
       WHERE host_state.scanner_id = ? AND host_state.ip_key = s.ip_key AND host_state.status = 'up'
         AND NOT (? = 1 AND host_state.names_known = 1 AND COALESCE(host_state.hostname, '') <> COALESCE(s.ptr, ''))
         AND NOT (s.open_count > ? AND host_state.all_ports = 0)`,
-    [resolves, resolves, p.at, p.maxOpenPorts, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
+    [resolves, resolves, p.at, p.maxOpenPorts, ChangeType.unchanged, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
   );
 }
 
@@ -305,14 +248,14 @@ export async function applyUnchangedPorts(trx: Trx, p: { scanId: number; scanner
   await trx.raw(
     `UPDATE port_state SET
         open_streak = port_state.open_streak + 1, miss_streak = 0, service = s.service,
-        last_seen = ?, last_change = 0, last_scan_id = ?
+        last_seen = ?, last_change = ?, last_scan_id = ?
        FROM (SELECT ip_key, proto, port, MAX(service) AS service
                FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s,
             host_state h
       WHERE port_state.scanner_id = ? AND port_state.ip_key = s.ip_key AND port_state.proto = s.proto AND port_state.port = s.port
         AND port_state.reported = 'open'
         AND h.scanner_id = ? AND h.ip_key = s.ip_key AND h.last_scan_id = ? AND h.all_ports = 0`,
-    [p.at, p.scanId, p.scannerId, p.scannerId, p.scanId],
+    [p.at, ChangeType.unchanged, p.scanId, p.scannerId, p.scannerId, p.scanId],
   );
 }
 
@@ -325,6 +268,14 @@ interface NewRowParams {
   openAfter: number;
 }
 
+// The change types the first-sighting statements write, bound from their one definition (common/types.ts).
+const TYPE_BINDINGS = Object.freeze({
+  unchanged: ChangeType.unchanged,
+  newHost: ChangeType.new_host,
+  newPort: ChangeType.new_port,
+  allPortsAnswer: ChangeType.all_ports_answer,
+});
+
 const UP_HOSTS = `SELECT ip_key, MIN(ip) AS ip, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
                     FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1`;
 
@@ -334,9 +285,9 @@ const UP_HOSTS = `SELECT ip_key, MIN(ip) AS ip, MAX(ptr) AS ptr, MAX(mac) AS mac
  * if the scan resolved names. The change rows go first, while NOT EXISTS still finds them new.
  */
 export async function applyNewHosts(trx: Trx, p: NewRowParams): Promise<void> {
-  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, resolves: p.resolvesNames ? 1 : 0, max: p.maxOpenPorts };
+  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, resolves: p.resolvesNames ? 1 : 0, max: p.maxOpenPorts, ...TYPE_BINDINGS };
   const fresh = `FROM (${UP_HOSTS}) s WHERE NOT EXISTS (SELECT 1 FROM host_state h WHERE h.scanner_id = :scanner AND h.ip_key = s.ip_key)`;
-  const type = '1 + CASE WHEN s.open_count > :max THEN 64 ELSE 0 END';
+  const type = ':newHost + CASE WHEN s.open_count > :max THEN :allPortsAnswer ELSE 0 END';
   const name = 'CASE WHEN :resolves = 1 THEN s.ptr ELSE NULL END';
   await trx.raw(
     `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
@@ -356,12 +307,12 @@ export async function applyNewHosts(trx: Trx, p: NewRowParams): Promise<void> {
  * once open_after allows; otherwise only the first sighting is recorded.
  */
 export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
-  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, reportNow: p.openAfter <= 1 ? 1 : 0 };
-  const hostNew = '(CASE WHEN h.change_scan_id = :scan AND (h.last_change & 1) = 1 THEN 1 ELSE 0 END)';
+  const b = { scan: p.scanId, scanner: p.scannerId, at: p.at, reportNow: p.openAfter <= 1 ? 1 : 0, ...TYPE_BINDINGS };
+  const hostNew = '(CASE WHEN h.change_scan_id = :scan AND (h.last_change & :newHost) <> 0 THEN :newHost ELSE 0 END)';
   await trx.raw(
     `INSERT INTO port_state (scanner_id, ip_key, ip, proto, port, reported, open_streak, miss_streak, service, first_seen, last_seen, last_change, last_scan_id)
      SELECT :scanner, s.ip_key, h.ip, s.proto, s.port, CASE WHEN :reportNow = 1 THEN 'open' ELSE NULL END, 1, 0, s.service, :at, :at,
-            CASE WHEN :reportNow = 1 THEN 8 + ${hostNew} ELSE 0 END, :scan
+            CASE WHEN :reportNow = 1 THEN :newPort + ${hostNew} ELSE :unchanged END, :scan
        FROM (SELECT ip_key, proto, port, MAX(service) AS service
                FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s
        JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = s.ip_key AND h.last_scan_id = :scan AND h.all_ports = 0
@@ -375,9 +326,9 @@ export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
   await trx.raw(
     `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
      SELECT :scanner, :scan, p.ip_key, p.ip, p.proto, p.port, p.last_change, h.hostname, NULL,
-            CASE WHEN (p.last_change & 1) = 1 AND h.ever_down = 1 THEN 1 ELSE 0 END, :at
+            CASE WHEN (p.last_change & :newHost) <> 0 AND h.ever_down = 1 THEN 1 ELSE 0 END, :at
        FROM port_state p JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
-      WHERE p.scanner_id = :scanner AND p.last_scan_id = :scan AND (p.last_change & 8) = 8
+      WHERE p.scanner_id = :scanner AND p.last_scan_id = :scan AND (p.last_change & :newPort) <> 0
       ORDER BY p.ip_key, p.proto, p.port`,
     b,
   );

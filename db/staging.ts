@@ -3,7 +3,7 @@
 // indexes (bulk load), indexed once loaded, dropped at the end. Deleting a big scan's rows from
 // permanent tables cost more than the whole apply (docs/benchmarks.md).
 import type { Knex } from 'knex';
-import type { Dialect } from './connection';
+import type { Dialect } from './dialects/types';
 
 const TABLES = {
   stage_hosts: 'ip_key varchar(32) NOT NULL, ip varchar(45) NOT NULL, up integer NOT NULL, timed_out integer NOT NULL, ptr varchar(255), mac varchar(32), open_count integer NOT NULL',
@@ -19,18 +19,16 @@ const INDEXES = [
 
 export async function createStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   for (const [name, cols] of Object.entries(TABLES)) {
-    await trx.raw(`DROP TABLE IF EXISTS ${dialect === 'sqlite' ? 'temp.' : ''}${name}`);
-    // PostgreSQL drops them with the transaction whatever happens; SQLite rolls them back with it.
-    await trx.raw(`CREATE TEMP TABLE ${name} (${cols})${dialect === 'pg' ? ' ON COMMIT DROP' : ''}`);
+    await dialect.dropTemp(trx, name);
+    await dialect.createTemp(trx, name, cols);
   }
 }
 
 export async function indexStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   for (const sql of INDEXES) await trx.raw(sql);
-  // Temporary tables are never analysed automatically; without statistics the planner guesses badly.
-  if (dialect === 'pg') for (const name of Object.keys(TABLES)) await trx.raw(`ANALYZE ${name}`);
+  for (const name of Object.keys(TABLES)) await dialect.analyzeTemp(trx, name);
 }
 
 export async function dropStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
-  for (const name of Object.keys(TABLES)) await trx.raw(`DROP TABLE IF EXISTS ${dialect === 'sqlite' ? 'temp.' : ''}${name}`);
+  for (const name of Object.keys(TABLES)) await dialect.dropTemp(trx, name);
 }

@@ -15,7 +15,7 @@ interface Place extends DbPlace {
  */
 export async function recoverConnection(db: Place, conn: unknown): Promise<void> {
   await db.knex.client.query(conn, 'ROLLBACK').catch(() => undefined);
-  if (db.dialect === 'sqlite') await db.knex.client.query(conn, 'PRAGMA wal_checkpoint(TRUNCATE)').catch(() => undefined);
+  await db.dialect.recover(db.knex, conn);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Applies one staged scan to the per-scanner state: walks the staged hosts and ports page by page
 // beside their stored state, lets the pure classifier decide, and writes state and changes in bulk.
-import type { Dialect } from '../db/connection';
+import type { Dialect } from '../db/dialects/types';
 import * as repo from '../db/ingest-repo';
 import { classifyHostMissing, classifyHostUp, classifyPort, isFirstConclusion, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
 import { ChangeType } from '../common/types';
@@ -8,6 +8,7 @@ import { timer } from '../common/timing';
 
 export interface ApplyContext {
   trx: repo.Trx;
+  /** The database's way of walking pages and writing in bulk (Db.dialect). */
   dialect: Dialect;
   scanId: number;
   scannerId: number;
@@ -46,7 +47,7 @@ const hostPrev = (r: { status: string | null; hostname: string | null; names_kno
     : { status: r.status as 'up' | 'down', hostname: r.hostname, namesKnown: !!r.names_known, missStreak: Number(r.miss_streak), everDown: !!r.ever_down, allPorts: !!r.all_ports };
 
 async function hostsUp(ctx: ApplyContext): Promise<void> {
-  for await (const page of repo.hostsUpPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
+  for await (const page of ctx.dialect.pages(ctx.trx, repo.hostsUp(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
@@ -68,7 +69,7 @@ async function hostsUp(ctx: ApplyContext): Promise<void> {
 
 async function hostsMissing(ctx: ApplyContext): Promise<void> {
   if (!ctx.complete) return;
-  for await (const page of repo.hostsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
+  for await (const page of ctx.dialect.pages(ctx.trx, repo.hostsMissing(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
@@ -97,7 +98,7 @@ const portPrev = (r: { reported: string | null; open_streak: number | null; miss
   r.open_streak === null ? null : { reported: r.reported as PortPrev['reported'], openStreak: Number(r.open_streak), missStreak: Number(r.miss_streak) };
 
 async function portsSeen(ctx: ApplyContext): Promise<void> {
-  for await (const page of repo.portsSeenPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
+  for await (const page of ctx.dialect.pages(ctx.trx, repo.portsSeen(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
@@ -136,7 +137,7 @@ function firstClose(ctx: ApplyContext, ipKey: string, seen: PortSeen, prev: Port
 }
 
 async function portsMissing(ctx: ApplyContext): Promise<void> {
-  for await (const page of repo.portsMissingPages(ctx.trx, ctx.dialect, ctx.scanId, ctx.scannerId)) {
+  for await (const page of ctx.dialect.pages(ctx.trx, repo.portsMissing(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {

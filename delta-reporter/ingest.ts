@@ -17,7 +17,6 @@ import { applyGuarded, type MassAbsence } from './absence';
 import { scannerBack } from './scanner-health';
 import { describeChange } from '../common/describe';
 import { guardedParse } from './parse-guard';
-import { stageWriter } from '../db/stage-writer';
 import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
 import { timer } from '../common/timing';
@@ -172,7 +171,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     });
     const keepDown = scope.hosts === null || scope.includeListedHosts;
     await createStaging(trx, db.dialect);
-    state = { scannerName, scannerId, scanId, scope, stager: new Stager(stageWriter(db.dialect, conn), sc.open_filtered === 'open', keepDown) };
+    state = { scannerName, scannerId, scanId, scope, stager: new Stager(db.dialect.stageWriter(conn), sc.open_filtered === 'open', keepDown) };
     return state;
   };
 

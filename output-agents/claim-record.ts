@@ -1,8 +1,7 @@
 // Keeping one run's claims in the database while its agent delivers, and after: the lease renewed
 // every minute, a per-change delivery's progress recorded as it goes, and the end recorded with a
 // few retries, because a change that went out but is not recorded goes out again later.
-import type { Knex } from 'knex';
-import { finishClaims, markDelivered, renewLease } from '../db/delivery-marks';
+import { finishClaims, markDelivered, renewLease, type Store } from '../db/delivery-marks';
 import { databaseReason } from '../db/db-errors';
 
 /** A crashed run's claims are taken over this long after their last renewal. */
@@ -22,14 +21,14 @@ export class ClaimRecorder {
   private savedAt: number;
 
   constructor(
-    private readonly knex: Knex,
+    private readonly db: Store,
     private readonly token: string,
     private readonly now: () => number,
     private readonly log: (line: string) => void,
   ) {
     this.savedAt = now();
     this.renewal = setInterval(() => {
-      renewLease(knex, token, now() + LEASE_MS).catch((e) => log(`could not renew the claim: ${databaseReason(e)}`));
+      renewLease(db, token, now() + LEASE_MS).catch((e) => log(`could not renew the claim: ${databaseReason(e)}`));
     }, RENEW_MS);
     this.renewal.unref();
   }
@@ -45,7 +44,7 @@ export class ClaimRecorder {
     this.unsaved = [];
     this.savedAt = this.now();
     try {
-      await markDelivered(this.knex, this.token, group, this.now());
+      await markDelivered(this.db, this.token, group, this.now());
     } catch (e) {
       this.log(`could not record progress, the end of the run tries again: ${databaseReason(e)}`);
     }
@@ -60,7 +59,7 @@ export class ClaimRecorder {
     clearInterval(this.renewal);
     for (let attempt = 0; ; attempt++) {
       try {
-        await finishClaims(this.knex, this.token, this.now(), sent);
+        await finishClaims(this.db, this.token, this.now(), sent);
         return;
       } catch (e) {
         if (attempt >= RETRY_MS.length) throw e;

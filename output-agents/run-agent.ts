@@ -123,7 +123,7 @@ async function buildBatch(agent: AgentConfig, env: AgentRunEnv, token: string, c
     generatedAt: env.deps.now(),
   };
   const { unlisted } = splitListed(batch.changes, agent.maxListed);
-  if (unlisted.length) await markUnlisted(env.db.knex, token, unlisted.map((c) => c.id));
+  if (unlisted.length) await markUnlisted(env.db, token, unlisted.map((c) => c.id));
   return batch;
 }
 
@@ -156,7 +156,7 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   countDecisions(result, decisions);
   const baselines = agent.includeBaseline ? [] : await baselineSummaries(env.db, token);
   // The lease is renewed from here on, whatever comes before the delivery.
-  const recorder = changes.length || baselines.length ? new ClaimRecorder(env.db.knex, token, clock, env.deps.log) : null;
+  const recorder = changes.length || baselines.length ? new ClaimRecorder(env.db, token, clock, env.deps.log) : null;
   if (changes.length + result.suppressed + result.expected >= agent.maxChanges) {
     result.waiting = await countWaiting(env.db.knex, agent.name, filter, clock()).catch((e) => {
       env.deps.log(`could not count the changes left for the next run: ${databaseReason(e)}`);

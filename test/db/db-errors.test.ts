@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { databaseError, databaseFault, databaseReason } from '../../db/db-errors';
+import { sqlite } from '../../db/dialects/sqlite';
 import { PortdeltaError, ScanRejectedError, UsageError } from '../../common/errors';
 
 const coded = (code: string, message = `${code} happened`, extra: object = {}) => Object.assign(new Error(message), { code, ...extra });
@@ -38,7 +39,7 @@ test('a full SQLite disk is said with the free space of the database\'s file sys
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-dberr-'));
   try {
     const s = fs.statfsSync(dir);
-    const e = databaseError('could not store the scan', coded('SQLITE_FULL', 'COMMIT; - SQLITE_FULL: database or disk is full'), { dialect: 'sqlite', where: path.join(dir, 'p.sqlite') });
+    const e = databaseError('could not store the scan', coded('SQLITE_FULL', 'COMMIT; - SQLITE_FULL: database or disk is full'), { dialect: sqlite, where: path.join(dir, 'p.sqlite') });
     expect(e.message).toMatch(new RegExp(`^could not store the scan: disk full: \\d+ bytes free on the file system of ${dir}$`));
     expect(Number(/(\d+) bytes/.exec(e.message)![1])).toBeLessThanOrEqual(s.blocks * s.bsize);
     expect(e.remedy).toBe(`free space on the file system of ${dir}, then run it again`);

@@ -14,7 +14,7 @@ forEachDb('deliveries: the claim-token index', (t) => {
 
   test('looking up a run\'s claims by token uses deliveries_claim_token_index', async () => {
     let plan: string;
-    if (db.dialect === 'sqlite') {
+    if (t.kind === 'sqlite') {
       const rows: Array<{ detail: string }> = await db.knex.raw(`EXPLAIN QUERY PLAN ${LOOKUP}`);
       plan = rows.map((r) => r.detail).join('\n');
     } else {

@@ -1,23 +1,11 @@
 // The classifier's matrix: (previous state, what the scan says, thresholds) → change flags and next state.
-import { classifyHostMissing, classifyHostUp, classifyPort, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from '../../delta-reporter/classify';
-
-const T1: Thresholds = { openAfter: 1, closeAfter: 1, downAfter: 1 };
-const T2: Thresholds = { openAfter: 2, closeAfter: 2, downAfter: 2 };
-const up = (o: Partial<HostPrev> = {}): HostPrev => ({ status: 'up', hostname: 'a.test', namesKnown: true, missStreak: 0, everDown: false, allPorts: false, ...o });
+// The table itself is shared with classify-through-ingest.test.ts (test/helpers/classify-table.ts).
+import { classifyHostMissing, classifyHostUp, classifyPort, type PortPrev, type PortSeen } from '../../delta-reporter/classify';
+import { HOST_MISSING_CASES, HOST_UP_CASES, MAX_OPEN_PORTS, OPEN_COUNT, PORT_CASES, T1, up } from '../helpers/classify-table';
 
 describe('hosts the scan reports up', () => {
-  test.each([
-    ['never seen', null, 'a.test', true, 1, false, null],
-    ['known up, same name', up(), 'a.test', true, 0, false, null],
-    ['known up, renamed', up(), 'b.test', true, 4, false, 'a.test'],
-    ['known up, name disappeared', up(), null, true, 4, false, 'a.test'],
-    ['known up without a name, name appeared', up({ hostname: null }), 'a.test', true, 4, false, null],
-    ['known up, scan did not resolve names', up(), null, false, 0, false, null],
-    ['names never resolved before', up({ namesKnown: false, hostname: null }), 'a.test', true, 0, false, null],
-    ['back after host_down', up({ status: 'down', everDown: true }), 'a.test', true, 1, true, null],
-    ['back after host_down with a new name', up({ status: 'down', everDown: true }), 'b.test', true, 1 | 4, true, 'a.test'],
-  ])('%s', (_title, prev, ptr, resolves, change, returning, previous) => {
-    const d = classifyHostUp(prev as HostPrev | null, { ptr: ptr as string | null, resolvesNames: resolves as boolean, openCount: 3 }, 200);
+  test.each(HOST_UP_CASES)('$title', ({ prev, ptr, resolves, change, returning, previous }) => {
+    const d = classifyHostUp(prev, { ptr, resolvesNames: resolves, openCount: OPEN_COUNT }, MAX_OPEN_PORTS);
     expect({ change: d.change, returning: d.returning, previous: d.previousHostname }).toEqual({ change, returning, previous });
     expect(d.next?.status).toBe('up');
     expect(d.next?.missStreak).toBe(0);
@@ -38,14 +26,8 @@ describe('hosts the scan reports up', () => {
 });
 
 describe('known-up hosts the scan does not report up', () => {
-  test.each([
-    ['in scope, complete, down_after 1', up(), true, T1, 2, 'down'],
-    ['no evidence (incomplete, out of scope, timed out)', up(), false, T1, 0, null],
-    ['first miss under down_after 2', up(), true, T2, 0, 'up'],
-    ['second miss under down_after 2', up({ missStreak: 1 }), true, T2, 2, 'down'],
-    ['already down', up({ status: 'down' }), true, T1, 0, null],
-  ])('%s', (_title, prev, evidence, t, change, nextStatus) => {
-    const d = classifyHostMissing(prev as HostPrev, evidence as boolean, t as Thresholds);
+  test.each(HOST_MISSING_CASES)('$title', ({ prev, evidence, t, change, nextStatus }) => {
+    const d = classifyHostMissing(prev, evidence, t);
     expect(d.change).toBe(change);
     expect(d.next?.status ?? null).toBe(nextStatus);
   });
@@ -57,25 +39,8 @@ describe('known-up hosts the scan does not report up', () => {
   });
 });
 
-const port = (reported: PortPrev['reported'], openStreak = 1, missStreak = 0): PortPrev => ({ reported, openStreak, missStreak });
-
 describe('ports', () => {
-  test.each<[string, PortPrev | null, PortSeen, boolean, Thresholds, number, PortPrev['reported'] | 'unchanged']>([
-    ['new port', null, 'open', false, T1, 8, 'open'],
-    ['new port of a new host', null, 'open', true, T1, 9, 'open'],
-    ['still open', port('open'), 'open', false, T1, 0, 'open'],
-    ['re-opened', port('closed', 0), 'open', false, T1, 32, 'open'],
-    ['re-opened on a returning host', port('closed', 0), 'open', true, T1, 33, 'open'],
-    ['closed', port('open'), 'missing', false, T1, 16, 'closed'],
-    ['closed with its host', port('open'), 'hostDown', false, T1, 18, 'closed'],
-    ['first sighting under open_after 2', null, 'open', false, T2, 0, null],
-    ['second sighting under open_after 2', port(null, 1), 'open', false, T2, 8, 'open'],
-    ['first miss under close_after 2', port('open'), 'missing', false, T2, 0, 'open'],
-    ['second miss under close_after 2', port('open', 0, 1), 'missing', false, T2, 16, 'closed'],
-    ['open|filtered is no evidence', port('open'), 'noevidence', false, T1, 0, 'unchanged'],
-    ['out of scope is no evidence', port('open'), 'unknown', false, T1, 0, 'unchanged'],
-    ['already closed stays closed silently', port('closed', 0), 'missing', false, T1, 0, 'closed'],
-  ])('%s', (_title, prev, seen, hostIsNew, t, change, reported) => {
+  test.each(PORT_CASES)('$title', ({ prev, seen, hostIsNew, t, change, reported }) => {
     const d = classifyPort(prev, seen, hostIsNew, t);
     expect(d.change).toBe(change);
     if (reported === 'unchanged') expect(d.next).toBeNull();

@@ -14,6 +14,8 @@ export interface CsvScan {
   scope?: string;
   /** '#ports=' (default tcp:1-1024;udp:53). */
   ports?: string;
+  /** '#dns=': whether the scan resolved names (default: it did, having a hostname column). */
+  dns?: boolean;
 }
 
 export const SCOPE = '10.9.0.0/24';
@@ -37,6 +39,7 @@ export function csvText(s: CsvScan): string {
     `#complete=${s.complete ?? true}`,
     `#scope=${s.scope ?? SCOPE}`,
     `#ports=${s.ports ?? PORTS}`,
+    ...(s.dns === undefined ? [] : [`#dns=${s.dns}`]),
     'ip,proto,port,state,hostname,seen_at',
     ...s.rows,
     '',
