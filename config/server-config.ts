@@ -77,8 +77,24 @@ const readToken = z.unknown().transform((v, ctx): ReadToken => {
   const r = typeof v === 'string' ? plainReadToken.safeParse(v) : boundReadToken.safeParse(v);
   if (r.success) return r.data;
   for (const issue of r.error.issues) ctx.addIssue(issue);
-  return z.NEVER;
+  // Not the result (the parse has failed): what the duplicate checks below still compare, so that
+  // every problem of the list is reported at once.
+  const o = v as { name?: unknown; token?: unknown };
+  return typeof v === 'string' ? { token: v, name: null, networks: null } : { token: String(o.token ?? ''), name: typeof o.name === 'string' ? o.name : null, networks: null };
 });
+
+/** Each reader its own token and name. */
+function checkDistinct(list: ReadToken[], ctx: z.RefinementCtx): void {
+  const tokens = new Map<string, number>();
+  const names = new Map<string, number>();
+  list.forEach((t, i) => {
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, ...path], message });
+    if (t.token !== '' && tokens.has(t.token)) problem([], `the same token as server.read_tokens.${tokens.get(t.token)}: each reader needs its own token`);
+    if (t.name !== null && names.has(t.name)) problem(['name'], `'${t.name}' is also the name of server.read_tokens.${names.get(t.name)}: names tell readers apart in the log`);
+    if (t.token !== '' && !tokens.has(t.token)) tokens.set(t.token, i);
+    if (t.name !== null && !names.has(t.name)) names.set(t.name, i);
+  });
+}
 
 export const serverSchema = z
   .object({
@@ -93,7 +109,7 @@ export const serverSchema = z
         uploadScannerName,
       )
       .default({}),
-    read_tokens: z.array(readToken).default([]),
+    read_tokens: z.array(readToken).superRefine(checkDistinct).default([]),
     // /metrics answers without a token (for a Prometheus on a trusted network); default: a read token is needed.
     metrics_public: z.boolean().default(false),
     max_body: z
@@ -107,17 +123,10 @@ export const serverSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
-    const tokens = new Map<string, number>();
-    const names = new Map<string, number>();
-    s.read_tokens.forEach((t: ReadToken | undefined, i) => {
-      if (t?.token === undefined) return; // an entry with problems of its own, listed already
+    s.read_tokens.forEach((t, i) => {
       if (Object.hasOwn(s.tokens, t.token)) {
-        problem(['read_tokens', i], 'this token is also in server.tokens: a token either uploads (server.tokens) or reads (server.read_tokens); make a new one for reading');
-      } else if (tokens.has(t.token)) problem(['read_tokens', i], `the same token as server.read_tokens.${tokens.get(t.token)}: each reader needs its own token`);
-      if (t.name !== null && names.has(t.name)) problem(['read_tokens', i, 'name'], `'${t.name}' is also the name of server.read_tokens.${names.get(t.name)}: names tell readers apart in the log`);
-      if (!tokens.has(t.token)) tokens.set(t.token, i);
-      if (t.name !== null && !names.has(t.name)) names.set(t.name, i);
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['read_tokens', i], message: 'this token is also in server.tokens: a token either uploads (server.tokens) or reads (server.read_tokens); make a new one for reading' });
+      }
     });
   });
 export type ServerConfig = z.output<typeof serverSchema>;
