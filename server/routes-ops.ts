@@ -22,10 +22,12 @@ function publicReason(err: unknown, where: string): string {
     .slice(0, 200);
 }
 
+class NoAnswer extends Error {}
+
 function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new NoAnswer(`no answer within ${ms / 1000} s`)), ms);
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
@@ -35,7 +37,7 @@ export async function getHealth(ctx: ServerContext, waitMs = HEALTH_WAIT_MS): Pr
     await within(pingStore(ctx.db.knex), waitMs);
     return { status: 200, body: { status: 'ok', database: 'ok' } };
   } catch (err) {
-    const fault = databaseFault(err) ?? 'error';
+    const fault = err instanceof NoAnswer ? 'unreachable' : (databaseFault(err) ?? 'error');
     return { status: 503, body: { status: 'unavailable', database: fault, reason: publicReason(err, ctx.db.where) } };
   }
 }

@@ -140,4 +140,18 @@ forEachDb('the operations endpoints', (tdb) => {
       await admin.close();
     }
   });
+
+  test('a server whose database connection is gone answers /healthz 503, not 500 and not a hang', async () => {
+    const other = await serveInProcess(url, LAB_YAML);
+    try {
+      await other.db.close();
+      const h = await get('/healthz', {}, other.url);
+      expect(h.status).toBe(503);
+      expect(h.json.status).toBe('unavailable');
+      expect(h.json.reason.length).toBeGreaterThan(0);
+      expect(h.text).not.toContain(other.db.where);
+    } finally {
+      await other.stop();
+    }
+  });
 });
