@@ -87,7 +87,7 @@ export const run: Action = async (_args, opts, global, io) =>
     const inbox = (opts.inbox as string | undefined) ?? config.inbox ?? null;
     if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
     if (!ingest) checkInbox(path.resolve(inbox!), inboxFrom);
-    if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request will be refused (401)\n');
+    if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request but /healthz (and /metrics with server.metrics_public) will be refused (401)\n');
     const spool = ingest ? makeSpool() : null;
     const log = (line: string) => io.err(safeLines(line) + '\n');
     try {

@@ -1,24 +1,33 @@
 // Bearer tokens and what each may do. An upload token (`server.tokens`) is bound to one scanner: it
 // uploads as that scanner and reads only that scanner's data. A read token (`server.read_tokens`)
-// reads every scanner's data and cannot upload (dashboards, a SIEM). A presented token is hashed and
+// reads every scanner's data, or only its networks' when it is bound to some, and cannot upload
+// (dashboards, a SIEM). What a read may see is decided in read-scope.ts. A presented token is hashed and
 // compared with every configured hash in constant time, so neither a match's position nor a token's
 // length shows in the timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http-error';
+import type { ReadToken } from '../config/server-config';
+import type { IpRange } from '../common/types';
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
-/** What a request's token may do; `label` names it in the log without the token. */
-export type Access = { kind: 'upload'; scanner: string; label: string } | { kind: 'read'; label: string };
+/**
+ * What a request's token may do; `label` names it in the log without the token. A read token's
+ * `networks` (null = all) bound every answer it gets.
+ */
+export type Access = { kind: 'upload'; scanner: string; label: string } | { kind: 'read'; label: string; networks: IpRange[] | null };
 
 export class TokenTable {
   private readonly entries: ReadonlyArray<{ hash: Buffer; access: Access }>;
 
-  constructor(tokens: Readonly<Record<string, string>>, readTokens: readonly string[] = []) {
+  constructor(tokens: Readonly<Record<string, string>>, readTokens: readonly ReadToken[] = []) {
     this.entries = [
       ...Object.entries(tokens).map(([token, scanner]) => ({ hash: sha256(token), access: { kind: 'upload', scanner, label: `scanner=${scanner}` } as Access })),
-      ...readTokens.map((token, i) => ({ hash: sha256(token), access: { kind: 'read', label: `read_token=#${i + 1}` } as Access })),
+      ...readTokens.map((t, i) => ({
+        hash: sha256(t.token),
+        access: { kind: 'read', label: `read_token=${t.name ?? `#${i + 1}`}`, networks: t.networks } as Access,
+      })),
     ];
   }
 
@@ -56,17 +65,4 @@ export class TokenTable {
 export function uploadScanner(access: Access): string {
   if (access.kind === 'upload') return access.scanner;
   throw new HttpError(403, 'this token is a read token (server.read_tokens): it may read, not upload', "upload with the scanner's token from `server.tokens`");
-}
-
-/**
- * The scanner a read is limited to: an upload token reads its own scanner only (asking for another
- * is a 403), a read token reads what was asked (undefined = every scanner).
- */
-export function readScope(access: Access, requested: string | undefined): string | undefined {
-  if (access.kind === 'read') return requested;
-  if (requested !== undefined && requested !== access.scanner) {
-    throw new HttpError(403, `this token is bound to scanner '${access.scanner}' and may read only its data, not scanner '${requested}'`,
-      "read with a token from `server.read_tokens`, which reads every scanner's data");
-  }
-  return access.scanner;
 }

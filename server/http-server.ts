@@ -9,6 +9,8 @@ import { ClientClosedError, HttpError } from './http-error';
 import { uploadScanner, type Access } from './auth';
 import { postScan, type Answer } from './routes-scans';
 import { getChanges, getHost, getState } from './routes-read';
+import { checkMetricsAccess, getHealth, getMetrics } from './routes-ops';
+import { makeScraper, type Scraper } from './metrics';
 import type { ServerContext } from './context';
 
 export interface ListenOptions {
@@ -23,13 +25,26 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Handler = (req: http.IncomingMessage, url: URL, ctx: ServerContext, access: Access, param: string) => Promise<Answer>;
+/** The server's context and what belongs to this one server (its metrics registry). */
+type RouteContext = ServerContext & { scraper: Scraper };
+type Handler = (req: http.IncomingMessage, url: URL, ctx: RouteContext, access: Access, param: string) => Promise<Answer>;
+type OpenHandler = (ctx: RouteContext) => Promise<Answer>;
 
-const ROUTES: ReadonlyArray<{ method: string; path: RegExp; handler: Handler }> = [
-  { method: 'POST', path: /^\/api\/v1\/scans\/?$/, handler: (req, url, ctx, access) => postScan(req, url, ctx, uploadScanner(access)) },
-  { method: 'GET', path: /^\/api\/v1\/changes\/?$/, handler: (_r, url, ctx, access) => getChanges(url, ctx, access) },
-  { method: 'GET', path: /^\/api\/v1\/state\/?$/, handler: (_r, url, ctx, access) => getState(url, ctx, access) },
-  { method: 'GET', path: /^\/api\/v1\/hosts\/([^/]+)\/?$/, handler: (_r, url, ctx, access, ip) => getHost(url, ctx, access, ip) },
+/**
+ * token: every request needs a token (the API). open: none (/healthz). metrics: none when
+ * `server.metrics_public` is set, else a read token for every network.
+ */
+type Route =
+  | { method: string; path: RegExp; auth: 'token'; handler: Handler }
+  | { method: string; path: RegExp; auth: 'open' | 'metrics'; handler: OpenHandler };
+
+const ROUTES: readonly Route[] = [
+  { method: 'POST', path: /^\/api\/v1\/scans\/?$/, auth: 'token', handler: (req, url, ctx, access) => postScan(req, url, ctx, uploadScanner(access)) },
+  { method: 'GET', path: /^\/api\/v1\/changes\/?$/, auth: 'token', handler: (_r, url, ctx, access) => getChanges(url, ctx, access) },
+  { method: 'GET', path: /^\/api\/v1\/state\/?$/, auth: 'token', handler: (_r, url, ctx, access) => getState(url, ctx, access) },
+  { method: 'GET', path: /^\/api\/v1\/hosts\/([^/]+)\/?$/, auth: 'token', handler: (_r, url, ctx, access, ip) => getHost(url, ctx, access, ip) },
+  { method: 'GET', path: /^\/healthz\/?$/, auth: 'open', handler: (ctx) => getHealth(ctx) },
+  { method: 'GET', path: /^\/metrics\/?$/, auth: 'metrics', handler: (ctx) => getMetrics(ctx, ctx.scraper) },
 ];
 
 /** Query parameters the API knows; the value of any other is not logged, since a client may put a token there. */
@@ -49,11 +64,19 @@ function toAnswer(err: unknown, log: (line: string) => void): Answer {
 }
 
 /** Answers one request; `seen.who` names its token (for the log line) as soon as it is known. */
-async function route(req: http.IncomingMessage, url: URL, ctx: ServerContext, seen: { who?: string }): Promise<Answer> {
+async function route(req: http.IncomingMessage, url: URL, ctx: RouteContext, seen: { who?: string }): Promise<Answer> {
   const matches = ROUTES.filter((r) => r.path.test(url.pathname));
   if (matches.length === 0) throw new HttpError(404, `no such endpoint: ${url.pathname}`, 'see docs/server.md for the API');
   const r = matches.find((m) => m.method === req.method || (m.method === 'GET' && req.method === 'HEAD'));
   if (!r) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, `use ${matches.map((m) => m.method).join(', ')}`);
+  if (r.auth !== 'token') {
+    if (r.auth === 'metrics' && !ctx.config.server.metrics_public) {
+      const access = ctx.tokens.authenticate(req);
+      seen.who = access.label;
+      checkMetricsAccess(access);
+    }
+    return r.handler(ctx);
+  }
   const access = ctx.tokens.authenticate(req);
   seen.who = access.label;
   let param = '';
@@ -65,7 +88,8 @@ async function route(req: http.IncomingMessage, url: URL, ctx: ServerContext, se
   return r.handler(req, url, ctx, access, param);
 }
 
-export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
+export function startServer(serverCtx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
+  const ctx: RouteContext = { ...serverCtx, scraper: makeScraper() };
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
     // Read now: once a client has closed the connection (the 499 line), the socket no longer knows it.
@@ -83,10 +107,11 @@ export function startServer(ctx: ServerContext, opts: ListenOptions): Promise<Ru
     }
     const where = url ? logTarget(url) : '-';
     opts.log(`${new Date().toISOString()} ${client} ${req.method} ${where} ${answer.status}${seen.who ? ` ${seen.who}` : ''} ${Date.now() - started}ms${note}`);
-    const text = JSON.stringify(answer.body, null, 2) + '\n';
+    const text = answer.contentType ? String(answer.body) : JSON.stringify(answer.body, null, 2) + '\n';
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');
-    res.writeHead(answer.status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+    const type = answer.contentType ?? 'application/json; charset=utf-8';
+    res.writeHead(answer.status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : text);
     if (!req.readableEnded) req.resume();
   };

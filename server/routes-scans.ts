@@ -13,9 +13,11 @@ import type { ServerContext } from './context';
 
 const EXTENSION: Readonly<Record<string, string>> = { 'nmap-xml': '.xml', 'nmap-grepable': '.gnmap', 'portdelta-csv': '.csv' };
 
+/** An answer: JSON of `body`, or `body` as it is when a `contentType` is given (it is then a string). */
 export interface Answer {
   status: number;
   body: unknown;
+  contentType?: string;
 }
 
 /** The uniform CSV may name its scanner in a '#scanner=' header line. */

@@ -6,6 +6,7 @@ import * as m002 from './002_deliveries';
 import * as m003 from './003_delivery_claims';
 import * as m004 from './004_scanner_health';
 import * as m005 from './005_baseline';
+import * as m006 from './006_metrics_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['003_delivery_claims', m003],
   ['004_scanner_health', m004],
   ['005_baseline', m005],
+  ['006_metrics_indexes', m006],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -102,3 +102,58 @@ describe('server.read_tokens', () => {
     expect(problemsOf(`server:\n  tokens: { "${GOOD_LITERAL}": scan-in }\n  read_tokens: ["${GOOD_FROM_ENV}"]\n`)).toEqual([]);
   });
 });
+
+describe('server.read_tokens bound to networks', () => {
+  const parse = (text: string): { problems: string[]; config?: ReturnType<typeof parseConfig> } => {
+    try {
+      return { problems: [], config: parseConfig(text, 'portdelta.yaml') };
+    } catch (e) {
+      if (e instanceof ConfigError) return { problems: e.problems };
+      throw e;
+    }
+  };
+  const BOUND = 'bound-token-0123456789abcdef';
+  const OTHER = 'other-token-0123456789abcdef';
+
+  test('the object form sits beside the plain one; the plain one reads every network as before', () => {
+    const { problems: p, config } = parse(
+      `server:\n  metrics_public: true\n  read_tokens:\n    - "${GOOD_LITERAL}"\n    - { name: soc-lab, token: "${BOUND}", networks: [10.66.0.0/16, 10.1.2.3, "fd00::/64"] }\n`,
+    );
+    expect(p).toEqual([]);
+    expect(config!.server.metrics_public).toBe(true);
+    expect(config!.server.read_tokens.map((t) => [t.name, t.networks?.length ?? null])).toEqual([[null, null], ['soc-lab', 3]]);
+    expect(parse('server: {}\n').config!.server.metrics_public).toBe(false);
+  });
+
+  test('every problem is listed at once with its key path, and no token text', () => {
+    const { problems: p } = parse([
+      'server:',
+      '  metrics_public: "yes"',
+      '  read_tokens:',
+      `    - { name: lab, token: "${BOUND}", networks: [10.66.0.0/33, 10.1.0.0/16] }`,
+      `    - { name: lab, token: "${OTHER}", networks: [10.2.0.0/16] }`,
+      `    - { name: dup, token: "${OTHER}", networks: [10.3.0.0/16] }`,
+      `    - { name: "a b", token: "${LITERAL_SHORT}", networks: [] }`,
+      `    - "${OTHER}"`,
+      '    - 42',
+    ].join('\n') + '\n');
+    expect(p).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^server\.metrics_public: Expected boolean/),
+      "server.read_tokens.0.networks.0: '10.66.0.0/33' is not an address, CIDR or address range (e.g. 10.66.0.0/16, fd00::/64)",
+      "server.read_tokens.1.name: 'lab' is also the name of server.read_tokens.0: names tell readers apart in the log",
+      'server.read_tokens.2: the same token as server.read_tokens.1: each reader needs its own token',
+      'server.read_tokens.3.name: a name of 1 to 64 letters, digits, . _ -',
+      'server.read_tokens.3.token: a token needs at least 16 characters (e.g. `openssl rand -hex 32`)',
+      expect.stringMatching(/^server\.read_tokens\.3\.networks: give at least one network/),
+      'server.read_tokens.4: the same token as server.read_tokens.1: each reader needs its own token',
+      expect.stringMatching(/^server\.read_tokens\.5: a read token is a string, or \{ name, token, networks/),
+    ]));
+    expect(p).toHaveLength(9);
+    for (const s of [...SECRETS, BOUND, OTHER]) expect(p.join('\n')).not.toContain(s);
+  });
+
+  test('a bound token that is also an upload token is refused like a plain one', () => {
+    const { problems: p } = parse(`server:\n  tokens: { "${GOOD_LITERAL}": scan-in }\n  read_tokens:\n    - { name: x, token: "${GOOD_LITERAL}", networks: [10.0.0.0/8] }\n`);
+    expect(p).toEqual([expect.stringMatching(/^server\.read_tokens\.0: this token is also in server\.tokens/)]);
+  });
+});
