@@ -44,9 +44,13 @@ function withoutUnresolved<S extends z.ZodTypeAny>(schema: S, raw: unknown, defe
   const GONE = Symbol('unresolved');
   const copy = structuredClone(raw) as Record<string, unknown>;
   const lists = new Set<unknown[]>();
-  for (const at of deferred) {
-    const parent = at.slice(0, -1).reduce<unknown>((o: unknown, k: string | number) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[String(k)] : undefined), copy);
-    const last = at[at.length - 1];
+  const at = (path: KeyPath): unknown => path.reduce<unknown>((o: unknown, k: string | number) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[String(k)] : undefined), copy);
+  for (const path of deferred) {
+    // A list entry that is a mapping (a read token with its name and networks) goes as a whole:
+    // without its ${VAR} it would be an invalid entry that fails the whole section.
+    const entry = path.length >= 3 && Array.isArray(at(path.slice(0, -2))) ? path.slice(0, -1) : path;
+    const parent = at(entry.slice(0, -1));
+    const last = entry[entry.length - 1];
     if (Array.isArray(parent)) {
       parent[Number(last)] = GONE;
       lists.add(parent);

@@ -43,6 +43,19 @@ describe('${VAR} in keys a command does not use', () => {
     }
   });
 
+  test('drop a read token written as a mapping whole when its token is unset: its name and networks alone would fail the section', () => {
+    const saved = { ...process.env };
+    delete process.env.PD_T_SOC_READ_TOKEN;
+    try {
+      const text = CONFIG.replace('  read_tokens: ["${PD_T_SOC_READ_TOKEN}"]', '  max_body: 4096\n  read_tokens: [{ name: soc, token: "${PD_T_SOC_READ_TOKEN}", networks: [10.0.0.0/8] }]');
+      const config = parseConfig(text, 'portdelta.yaml', { uses: ['database', 'scanners'], command: 'ingest' });
+      expect(config.server.max_body).toBe(4096);
+      expect(config.server.read_tokens).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   test('are neither resolved nor required: a reader loads the file with none of them set', () => {
     const saved = { ...process.env };
     for (const k of Object.keys(UNSET)) delete process.env[k];
