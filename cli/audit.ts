@@ -1,4 +1,5 @@
 import { EXIT, type Action } from './io';
+import { flagOpt, listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { loadCommandConfig } from './command-config';
 import { UsageError } from '../common/errors';
@@ -9,10 +10,10 @@ import { json, table } from './render';
 import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
-  const filter = { scanner: opts.scanner as string | undefined, networks: networksOption(opts.network as string[] | undefined, '--network') };
+  const filter = { scanner: textOpt(opts, 'scanner'), networks: networksOption(listOpt(opts, 'network'), '--network') };
   // The policy is read and checked before the database is opened: a bad file costs nothing else.
   const { config, file } = loadCommandConfig(global);
-  const where = policyPath(config.policy, file, opts.policy as string | undefined);
+  const where = policyPath(config.policy, file, textOpt(opts, 'policy'));
   if (!where) {
     throw new UsageError('audit needs a target-state policy file', 'give --policy FILE or set `policy:` in the configuration (docs/target-state.md)');
   }
@@ -33,6 +34,6 @@ export const run: Action = async (_args, opts, global, io) => {
       }
       if (uncovered > 0) io.out(`${uncovered} open ports are on addresses no policy rule covers\n`);
     }
-    return opts.exitCode && violations.length > 0 ? EXIT.changesFound : EXIT.ok;
+    return flagOpt(opts, 'exitCode') && violations.length > 0 ? EXIT.changesFound : EXIT.ok;
   });
 };

@@ -1,5 +1,6 @@
 // `portdelta cleanup --older-than DUR | --scanner N | --range CIDR | --ip IP [--dry-run]`
 import { EXIT, type Action } from './io';
+import { flagOpt, listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { networksOption, sinceOption } from '../common/query-options';
 import { canonicalIp, ipKey } from '../common/ip';
@@ -19,17 +20,21 @@ function ipsOption(values: string[] | undefined): IpRange[] {
 
 export const run: Action = async (_args, opts, global, io) => {
   const sel: CleanupSelection = {};
-  if (opts.scanner !== undefined) sel.scanner = checkScannerName(opts.scanner as string);
-  const ranges = [...(networksOption(opts.range as string[] | undefined, '--range') ?? []), ...ipsOption(opts.ip as string[] | undefined)];
+  const scanner = textOpt(opts, 'scanner');
+  const range = listOpt(opts, 'range');
+  const ip = listOpt(opts, 'ip');
+  const olderThan = textOpt(opts, 'olderThan');
+  if (scanner !== undefined) sel.scanner = checkScannerName(scanner);
+  const ranges = [...(networksOption(range, '--range') ?? []), ...ipsOption(ip)];
   if (ranges.length) sel.ranges = ranges;
-  if (opts.olderThan !== undefined) sel.before = sinceOption(opts.olderThan as string, Date.now(), '--older-than');
-  const dryRun = !!opts.dryRun;
+  if (olderThan !== undefined) sel.before = sinceOption(olderThan, Date.now(), '--older-than');
+  const dryRun = flagOpt(opts, 'dryRun');
   return withContext(global, async ({ db }) => {
     const counts = await cleanup(db, sel, dryRun);
     if (global.json) {
       json(io, {
         dry_run: dryRun,
-        selection: { scanner: sel.scanner ?? null, ranges: (opts.range as string[] | undefined) ?? [], ips: (opts.ip as string[] | undefined) ?? [], before: sel.before === undefined ? null : new Date(sel.before).toISOString() },
+        selection: { scanner: sel.scanner ?? null, ranges: range ?? [], ips: ip ?? [], before: sel.before === undefined ? null : new Date(sel.before).toISOString() },
         deleted: counts,
       });
     } else {

@@ -3,6 +3,7 @@
 // file gives. The output is held back until the whole file was read, so bad input leaves stdout empty.
 import { Readable } from 'node:stream';
 import { EXIT, type Action } from './io';
+import { listOpt, textOpt } from './options';
 import { networksOption, portsOption } from '../common/query-options';
 import { Spool } from './spool';
 import { safeText } from '../common/safe-text';
@@ -17,17 +18,19 @@ import type { IpRange, PortScope, ScanEvent } from '../common/types';
 
 export const run: Action = async (files, opts, global, io) => {
   if (files.length !== 1) throw new UsageError('convert takes exactly one file (or - for stdin)', 'run it once per file: portdelta convert scan.xml > scan.csv');
-  if (opts.format) agentByName(opts.format as string);
-  const scanner = opts.scanner ? checkScannerName(opts.scanner as string) : undefined;
-  const scope = networksOption(opts.scope as string[] | undefined, '--scope');
-  const ports = portsOption(opts.ports as string | undefined);
+  const format = textOpt(opts, 'format');
+  const scannerOpt = textOpt(opts, 'scanner');
+  if (format) agentByName(format);
+  const scanner = scannerOpt ? checkScannerName(scannerOpt) : undefined;
+  const scope = networksOption(listOpt(opts, 'scope'), '--scope');
+  const ports = portsOption(textOpt(opts, 'ports'));
   const source = files[0];
   const config = loadCommandConfig(global).config;
   const { head, rest } = await openInput(source, undefined, { maxDecompressed: config.server.max_body });
   let agent: ReturnType<typeof pickAgent>;
   let encoding: FileEncoding;
   try {
-    agent = pickAgent(opts.format as string | undefined, head, source);
+    agent = pickAgent(format, head, source);
     encoding = fileEncoding(head, source);
   } catch (err) {
     rest.destroy(); // it holds the file's descriptor

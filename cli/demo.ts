@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT, type Io, type Action } from './io';
+import { flagOpt } from './options';
 import { openDb } from '../db/connection';
 import { configSchema } from '../config/config';
 import { ingestStream } from '../delta-reporter/ingest';
@@ -42,6 +43,7 @@ function hostLines(all: ChangeRow[]): string[] {
 }
 
 export const run: Action = async (_args, opts, global, io: Io) => {
+  const keep = flagOpt(opts, 'keep');
   const dir = demoDir();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portdelta-demo-'));
   const dbFile = path.join(tmp, 'demo.sqlite');
@@ -85,11 +87,11 @@ export const run: Action = async (_args, opts, global, io: Io) => {
     if (global.json) io.out(JSON.stringify(all, null, 2) + '\n');
     else {
       io.out(`\nEach change was recorded once per scanner; 'portdelta changes', 'state' and 'hosts' list them.\n`);
-      io.out(opts.keep ? `The demo database is kept: portdelta --db ${dbFile} changes\n` : 'Keep the database with: portdelta demo --keep\n');
+      io.out(keep ? `The demo database is kept: portdelta --db ${dbFile} changes\n` : 'Keep the database with: portdelta demo --keep\n');
     }
   } finally {
     await db.close();
-    if (!opts.keep) fs.rmSync(tmp, { recursive: true, force: true });
+    if (!keep) fs.rmSync(tmp, { recursive: true, force: true });
   }
   return EXIT.ok;
 };

@@ -1,6 +1,7 @@
 // `disagreements`: per scanner group, the ports some members report open and others, with the
 // port in scope of a complete scan, do not (DESIGN §3). Membership follows the current config.
 import { EXIT, type Io, type Action } from './io';
+import { flagOpt, listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { listDisagreements, scannerGroups, type GroupMember } from '../db/disagreement-repo';
 import { listedGroups } from '../common/scanner-groups';
@@ -36,8 +37,8 @@ function printGroup(io: Io, group: string, members: GroupMember[], rows: Disagre
 }
 
 export const run: Action = async (_args, opts, global, io) => {
-  const group = opts.group as string | undefined;
-  const networks = networksOption(opts.network as string[] | undefined, '--network');
+  const group = textOpt(opts, 'group');
+  const networks = networksOption(listOpt(opts, 'network'), '--network');
   return withContext(global, async ({ db, config }) => {
     const listed = listedGroups(config);
     const groups = await scannerGroups(db.knex, listed);
@@ -56,6 +57,6 @@ export const run: Action = async (_args, opts, global, io) => {
         if (group === undefined || name === group) printGroup(io, name, members, rows.filter((d) => d.group === name));
       }
     }
-    return opts.exitCode && rows.length > 0 ? EXIT.changesFound : EXIT.ok;
+    return flagOpt(opts, 'exitCode') && rows.length > 0 ? EXIT.changesFound : EXIT.ok;
   });
 };

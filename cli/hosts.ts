@@ -1,4 +1,5 @@
 import { EXIT, type Action } from './io';
+import { listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { listHosts } from '../db/query-repo';
 import { scannerNetFilter } from '../common/query-options';
@@ -7,7 +8,7 @@ import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
-  const filter = scannerNetFilter(opts as { scanner?: string; network?: string[] });
+  const filter = scannerNetFilter({ scanner: textOpt(opts, 'scanner'), network: listOpt(opts, 'network') });
   return withContext(global, async ({ db }) => {
     const rows = await listHosts(db.knex, filter);
     if (global.json) json(io, rows);

@@ -1,4 +1,5 @@
 import { EXIT, type Io, type Action } from './io';
+import { flagOpt, listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { networksOption, portsOption } from '../common/query-options';
 import { agentByName, checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
@@ -26,10 +27,13 @@ export interface FailedIngest {
 
 export const run: Action = async (files, opts, global, io) => {
   if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
-  if (opts.format) agentByName(opts.format as string);
-  if (opts.scanner) checkScannerName(opts.scanner as string);
-  const scope = networksOption(opts.scope as string[] | undefined, '--scope');
-  const ports = portsOption(opts.ports as string | undefined);
+  const format = textOpt(opts, 'format');
+  const scanner = textOpt(opts, 'scanner');
+  if (format) agentByName(format);
+  if (scanner) checkScannerName(scanner);
+  const scope = networksOption(listOpt(opts, 'scope'), '--scope');
+  const ports = portsOption(textOpt(opts, 'ports'));
+  const exitCode = flagOpt(opts, 'exitCode');
   return withContext(global, async ({ db, config }) => {
     const results: Array<IngestSummary | FailedIngest> = [];
     for (const file of files) {
@@ -38,7 +42,7 @@ export const run: Action = async (files, opts, global, io) => {
         const { head, rest, size } = await openInput(file, undefined, { maxDecompressed: config.server.max_body });
         const shown = progress(safeText(source), size);
         const s = await ingestStream(db, head, rest, {
-          source, scanner: opts.scanner as string | undefined, format: opts.format as string | undefined, scope, ports, scanners: config.scanners,
+          source, scanner, format, scope, ports, scanners: config.scanners,
           onProgress: (bytes, hosts, phase) => shown.update(bytes, hosts, phase),
         }).finally(() => shown.done());
         results.push(s);
@@ -52,7 +56,7 @@ export const run: Action = async (files, opts, global, io) => {
     if (global.json) io.out(JSON.stringify(results, null, 2) + '\n');
     if (results.some((r) => r.status === 'failed')) return EXIT.error;
     const found = results.some((r) => r.status === 'applied' && r.change_count > 0);
-    return opts.exitCode && found ? EXIT.changesFound : EXIT.ok;
+    return exitCode && found ? EXIT.changesFound : EXIT.ok;
   });
 };
 

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeError, PortdeltaError } from '../common/errors';
 import { COMMANDS } from './commands';
 import { EXIT, type GlobalOptions, type Io } from './io';
+import { flagOpt, textOpt, type RawOptions } from './options';
 import { databaseError, databaseFault } from '../db/db-errors';
 
 const VERSION = '0.1.0';
@@ -34,7 +35,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const command = params[params.length - 1] as Command;
       const opts = command.opts();
       // Global options may stand before or after the command name (DESIGN §5).
-      const global: GlobalOptions = { ...program.opts(), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses } };
+      const global: GlobalOptions = { ...pickGlobal(program.opts()), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses } };
       const { run } = await spec.load();
       code = await run(command.args, opts, global, io);
     });
@@ -56,10 +57,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-function pickGlobal(opts: Record<string, unknown>): GlobalOptions {
+function pickGlobal(opts: RawOptions): GlobalOptions {
   const g: GlobalOptions = {};
-  if (opts.db !== undefined) g.db = opts.db as string;
-  if (opts.config !== undefined) g.config = opts.config as string;
-  if (opts.json !== undefined) g.json = opts.json as boolean;
+  const db = textOpt(opts, 'db');
+  const config = textOpt(opts, 'config');
+  if (db !== undefined) g.db = db;
+  if (config !== undefined) g.config = config;
+  if (opts.json !== undefined) g.json = flagOpt(opts, 'json');
   return g;
 }

@@ -2,6 +2,7 @@
 // inbox (like `watch --once`), then run every output agent. One summary line per file and per
 // agent; exit 2 if anything failed.
 import { EXIT, type Action } from './io';
+import { textOpt } from './options';
 import { withContext } from './context';
 import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
 import { watchInbox } from '../inbox/watch';
@@ -13,8 +14,8 @@ import { checkSilence, silentJson } from './health';
 
 export const run: Action = async (_args, opts, global, io) =>
   withContext(global, async (ctx) => {
-    const inbox = inboxOption(opts.inbox as string | undefined, ctx.config, 'give --inbox DIR');
-    const settleMs = settleOption(opts.settle as string | undefined, ctx.config);
+    const inbox = inboxOption(textOpt(opts, 'inbox'), ctx.config, 'give --inbox DIR');
+    const settleMs = settleOption(textOpt(opts, 'settle'), ctx.config);
     const stop = stopOnSignals(io, 'stopping after the current file');
     const files: InboxResult[] = [];
     let agents: AgentResult[] = [];

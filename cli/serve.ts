@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT, type Action } from './io';
+import { flagOpt, textOpt } from './options';
 import { withContext } from './context';
 import { PortdeltaError, UsageError } from '../common/errors';
 import { isLoopbackHost, splitHostPort } from '../common/loopback';
@@ -70,7 +71,7 @@ function untilSignal(): Promise<string> {
 
 export const run: Action = async (_args, opts, global, io) =>
   withContext(global, async ({ db, config }) => {
-    const listen = (opts.listen as string | undefined) ?? config.server.listen;
+    const listen = textOpt(opts, 'listen') ?? config.server.listen;
     const hp = splitHostPort(listen);
     if (!hp) throw new UsageError(`--listen: '${listen}' is not HOST:PORT`, 'e.g. 0.0.0.0:5000, 127.0.0.1:5000 or [::1]:5000');
     const tokens = new TokenTable(config.server.tokens, config.server.read_tokens);
@@ -82,9 +83,10 @@ export const run: Action = async (_args, opts, global, io) =>
       );
     }
     const tls = tlsCfg ? { cert: readTlsFile(tlsCfg.cert, 'cert'), key: readTlsFile(tlsCfg.key, 'key') } : undefined;
-    const ingest = !!opts.ingest;
-    const inboxFrom = opts.inbox !== undefined ? '--inbox' : '`inbox:` in the config';
-    const inbox = (opts.inbox as string | undefined) ?? config.inbox ?? null;
+    const ingest = flagOpt(opts, 'ingest');
+    const inboxOpt = textOpt(opts, 'inbox');
+    const inboxFrom = inboxOpt !== undefined ? '--inbox' : '`inbox:` in the config';
+    const inbox = inboxOpt ?? config.inbox ?? null;
     if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
     if (!ingest) checkInbox(path.resolve(inbox!), inboxFrom);
     if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request but /healthz (and /metrics with server.metrics_public) will be refused (401)\n');

@@ -1,5 +1,6 @@
 // `portdelta watch [INBOX] [--once] [--settle DUR]`: the inbox daemon (a systemd service), or one pass.
 import { EXIT, type Action } from './io';
+import { flagOpt, textOpt } from './options';
 import { withContext } from './context';
 import { inboxOption, listedLine, printResult, settleOption, stamp, stopOnSignals } from './inbox';
 import { pollInterval, watchInbox } from '../inbox/watch';
@@ -7,10 +8,10 @@ import { checkSilence } from './health';
 import { describeError } from '../common/errors';
 
 export const run: Action = async (args, opts, global, io) => {
-  const once = !!opts.once;
+  const once = flagOpt(opts, 'once');
   return withContext(global, async ({ db, config }) => {
     const inbox = inboxOption(args[0], config, 'give the inbox folder: portdelta watch /var/spool/portdelta/inbox');
-    const settleMs = settleOption(opts.settle as string | undefined, config);
+    const settleMs = settleOption(textOpt(opts, 'settle'), config);
     const stop = stopOnSignals(io, once ? 'stopping after the current file' : 'finishing the current file, then exiting');
     try {
       if (!once && !global.json) {
