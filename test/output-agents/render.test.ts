@@ -80,7 +80,7 @@ forEachDb('renderReport on lab-a', (db) => {
     const c8443 = rows.find((c) => c.port === 8443)!;
     const disagreements: Disagreement[] = [
       {
-        group: 'inside', ip: c8443.ip, proto: 'tcp', port: 8443, hostname: c8443.hostname,
+        group: 'inside', ip: c8443.ip!, proto: 'tcp', port: 8443, hostname: c8443.hostname,
         views: [
           { scanner: 'scan-in', view: 'open', scan_id: c8443.scan_id, scan_time: c8443.detected_at },
           { scanner: 'scan-in-b', view: 'not open', scan_id: 99, scan_time: rows[0].detected_at },
