@@ -117,6 +117,7 @@ describe('renderReport with hostile names', () => {
 
   test('makes the subject one line of bounded length', () => {
     expect(r.subject).toContain('$(touch pwned)');
+    // eslint-disable-next-line no-control-regex
     expect(r.subject).not.toMatch(/[\r\n\u0007]/);
     const huge = renderReport(batchOf([{ ...changes[0], hostname: `${'a'.repeat(500)}\r\nBcc: evil@example.org` }]), { subject: 'x {{#each hosts}}{{hostnames}}{{/each}}\n\r\nBcc: x@y' });
     expect(huge.subject.length).toBeLessThanOrEqual(SUBJECT_MAX);
