@@ -65,4 +65,3 @@ export const serverSchema = z
       }
     });
   });
-export type ServerConfig = z.output<typeof serverSchema>;
