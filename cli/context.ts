@@ -26,10 +26,6 @@ export function dbTarget(global: GlobalOptions, config: Config, configFile: stri
   return { url: DEFAULT_DB, from: 'default', configFile };
 }
 
-export function dbUrl(global: GlobalOptions, config: Config): string {
-  return dbTarget(global, config, null).url;
-}
-
 function origin(t: DbTarget): string {
   switch (t.from) {
     case 'option': return 'given by --db';

@@ -112,7 +112,9 @@ export function scopeFromNmapArgs(args: string, opts: NmapArgsOptions = {}): Nma
     const cl = parseNmapCommandLine(String(args ?? ''));
     const warnings = [...cl.warnings];
     const kinds = scanKinds(cl, warnings);
-    let { hosts, hostNames } = hostScope(cl, warnings);
+    const scope = hostScope(cl, warnings);
+    const { hostNames } = scope;
+    let { hosts } = scope;
     if (kinds.listOnly && hosts) {
       warnings.push('-sL only lists targets: no host was scanned');
       hosts = [];

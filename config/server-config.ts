@@ -129,4 +129,3 @@ export const serverSchema = z
       }
     });
   });
-export type ServerConfig = z.output<typeof serverSchema>;

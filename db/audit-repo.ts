@@ -36,7 +36,7 @@ async function* scannerRows(knex: Knex, scannerId: number, networks: IpRange[] |
       .select('p.ip_key', 'p.ip', 'p.proto', 'p.port', 'h.hostname')
       .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }])
       .limit(PAGE);
-    if (networks?.length) q.where((w) => networks.forEach((r) => w.orWhereBetween('p.ip_key', [r.lo, r.hi])));
+    if (networks?.length) q.where((w) => { for (const r of networks) w.orWhereBetween('p.ip_key', [r.lo, r.hi]); });
     const page: Row[] = await q;
     for (const r of page) yield { ...r, port: Number(r.port), hostname: r.hostname ?? null };
     if (page.length < PAGE) return;

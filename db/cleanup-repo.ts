@@ -50,11 +50,11 @@ export async function deleteState(trx: Knex.Transaction, f: CleanupFilter): Prom
   const host_state = await where(trx('host_state'), f, 'host_state', 'last_seen').del();
   const ports = where(trx('port_state'), { ...f, before: undefined }, 'port_state', 'last_seen');
   if (f.before !== undefined) {
-    ports.where((w) =>
-      w.where('port_state.last_seen', '<', f.before!).orWhereNotExists((s) =>
-        s.select(trx.raw('1')).from('host_state as h').whereRaw('h.scanner_id = port_state.scanner_id').andWhereRaw('h.ip_key = port_state.ip_key'),
-      ),
-    );
+    ports.where((w) => {
+      w.where('port_state.last_seen', '<', f.before!).orWhereNotExists((s) => {
+        s.select(trx.raw('1')).from('host_state as h').whereRaw('h.scanner_id = port_state.scanner_id').andWhereRaw('h.ip_key = port_state.ip_key');
+      });
+    });
   }
   const port_state = await ports.del();
   return { port_state, host_state };

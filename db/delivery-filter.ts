@@ -25,7 +25,7 @@ export interface DeliveryFilter {
 function whereScannerGroups(q: Knex.QueryBuilder, groups: string[], listed: ListedGroups): void {
   const names = Object.keys(listed);
   const inGroups = names.filter((n) => listed[n] !== null && groups.includes(listed[n]!));
-  q.where((w) => w.whereIn('s.name', inGroups).orWhere((o) => o.whereNotIn('s.name', names).whereIn('s.group_name', groups)));
+  q.where((w) => { w.whereIn('s.name', inGroups).orWhere((o) => { o.whereNotIn('s.name', names).whereIn('s.group_name', groups); }); });
 }
 
 function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
@@ -40,9 +40,11 @@ function applyFilter(q: Knex.QueryBuilder, f: DeliveryFilter): void {
   if (ports) {
     q.whereNotNull('c.port').where((w) => {
       for (const proto of PROTOS.filter((p) => ports[p]?.length)) {
-        w.orWhere((pw) => pw.where('c.proto', proto).where((rw) => {
-          for (const r of ports[proto]!) rw.orWhereBetween('c.port', [r.lo, r.hi]);
-        }));
+        w.orWhere((pw) => {
+          pw.where('c.proto', proto).where((rw) => {
+            for (const r of ports[proto]!) rw.orWhereBetween('c.port', [r.lo, r.hi]);
+          });
+        });
       }
     });
   }
@@ -54,7 +56,7 @@ export function pending(knex: Knex, agent: string, f: DeliveryFilter, expiredBef
     .join('scanners as s', 's.id', 'c.scanner_id')
     .whereNotExists((sub) => {
       sub.select(knex.raw('1')).from('deliveries as d').where('d.agent', agent).whereRaw('d.change_id = c.id');
-      if (expiredBeforeMs !== undefined) sub.whereNot((w) => w.where('d.status', 'claimed').where('d.lease_until', '<', expiredBeforeMs));
+      if (expiredBeforeMs !== undefined) sub.whereNot((w) => { w.where('d.status', 'claimed').where('d.lease_until', '<', expiredBeforeMs); });
     });
   applyFilter(q, f);
   return q;

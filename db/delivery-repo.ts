@@ -81,8 +81,8 @@ async function knownOrigins(knex: Knex, group: string, fresh: Knex.QueryBuilder,
     .where('d.target_group', group)
     .whereIn('d.status', ['claimed', 'delivered'])
     .whereNull('d.confirms_change_id');
-  if ('token' in not) q.where((w) => w.whereNull('d.claim_token').orWhereNot('d.claim_token', not.token));
-  else q.whereNot((w) => w.where('d.agent', not.expiredOf).where('d.status', 'claimed').where('d.lease_until', '<', not.beforeMs));
+  if ('token' in not) q.where((w) => { w.whereNull('d.claim_token').orWhereNot('d.claim_token', not.token); });
+  else q.whereNot((w) => { w.where('d.agent', not.expiredOf).where('d.status', 'claimed').where('d.lease_until', '<', not.beforeMs); });
   return (await q).map(keyed);
 }
 

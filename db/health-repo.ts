@@ -63,11 +63,6 @@ export async function closeSilence(trx: Trx, scannerId: number, scanId: number):
   return n === 1 ? Number(open.since) : null;
 }
 
-export async function openSilenceSince(knex: Knex, scannerId: number): Promise<number | null> {
-  const open = await knex('scanner_silences').where({ scanner_id: scannerId }).whereNull('back_scan_id').orderBy('since', 'desc').first('since');
-  return open ? Number(open.since) : null;
-}
-
 export async function recordFailure(knex: Knex, f: { scanner: string; source: string; reason: string; at: number }): Promise<void> {
   await knex('scan_failures').insert({ scanner: f.scanner, source: f.source.slice(0, 1000), reason: f.reason, failed_at: f.at });
 }

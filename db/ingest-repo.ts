@@ -12,7 +12,7 @@ export type Trx = Knex | Knex.Transaction;
 export async function ensureScanner(trx: Trx, name: string, group: string | null, now: number): Promise<number> {
   await trx('scanners').insert({ name, group_name: group, created_at: now }).onConflict('name').ignore();
   if (group !== null) {
-    await trx('scanners').where({ name }).andWhere((q) => q.whereNull('group_name').orWhereNot('group_name', group)).update({ group_name: group });
+    await trx('scanners').where({ name }).andWhere((q) => { q.whereNull('group_name').orWhereNot('group_name', group); }).update({ group_name: group });
   }
   const row = await trx('scanners').where({ name }).first('id');
   return row.id as number;

@@ -130,7 +130,3 @@ export async function listHosts(knex: Knex, f: { scanner?: string; networks?: Ip
     last_change: Number(r.last_change),
   }));
 }
-
-export async function scannerNames(knex: Knex): Promise<string[]> {
-  return (await knex('scanners').select('name').orderBy('name')).map((r: { name: string }) => r.name);
-}

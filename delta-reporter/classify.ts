@@ -7,7 +7,6 @@ export interface Thresholds {
   closeAfter: number;
   downAfter: number;
 }
-export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({ openAfter: 1, closeAfter: 1, downAfter: 1 });
 
 export interface HostPrev {
   status: 'up' | 'down';

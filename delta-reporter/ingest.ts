@@ -8,7 +8,7 @@ import { byName, detect, formatNames } from '../input-agents/registry';
 import type { InputAgent } from '../input-agents/types';
 import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
 import { ScanRejectedError, UsageError } from '../common/errors';
-import { scannerConfig, type ScannersConfig } from '../common/scanner-config';
+import { scannerConfig, type ScannerConfig, type ScannersConfig } from '../common/scanner-config';
 import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
 import { ChangeType, typeNames } from '../common/types';
 import { absence, resolveScope, type ResolvedScope } from './scope';
@@ -102,164 +102,38 @@ const storing = (db: Db) => `could not store the scan in the database ${db.where
 
 /** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
-  let agent: InputAgent;
-  let encoding: FileEncoding;
-  try {
-    agent = pickAgent(opts.format, head, opts.source);
-    encoding = fileEncoding(head, opts.source);
-  } catch (err) {
-    rest.destroy(); // it may hold the file's descriptor
-    throw err;
-  }
-  const hash = createHash('sha256');
-  let hostRecords = 0;
-  let skippedRecords = 0;
-  let bytes = 0;
-  const input = new PassThrough({ highWaterMark: 1 << 20 });
-  const feed = (async () => {
-    hash.update(head);
-    input.write(head);
-    bytes = head.length;
-    for await (const chunk of rest) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-      opts.onProgress?.(bytes, hostRecords);
-      if (!input.write(chunk)) await new Promise((r) => input.once('drain', r));
-    }
-    input.end();
-  })();
-  let readError: unknown;
-  feed.catch((e) => {
-    readError = e;
-    input.destroy(e);
-  });
-  // The parse may not be reading yet (a gzip file can fail while the transaction opens): the error
-  // must not go unhandled. It is raised all the same, by the parse or by `await feed` below.
-  input.on('error', () => undefined);
-
+  const { agent, encoding } = readerFor(head, rest, opts);
+  const tally = { hosts: 0, skipped: 0 };
+  const feed = hashing(head, rest, (bytes) => opts.onProgress?.(bytes, tally.hosts));
   const cliScannerCfg = scannerConfig(opts.scanners, opts.scanner ?? DEFAULT_SCANNER);
   const meta: ScanMetaEvent = { kind: 'meta' };
   const t = timer(opts.source);
   const warnings: string[] = [];
   const now = Date.now();
-  // The transaction runs on a connection of our own, so the bulk loader can use the driver directly
-  // (prepared statements on SQLite, COPY on PostgreSQL) inside the same transaction.
-  const conn = await db.knex.client.acquireConnection().catch((err: unknown) => {
-    throw databaseError(storing(db), err, db);
-  });
-  let trx: Knex.Transaction;
+  const { conn, trx } = await openTransaction(db);
+  const run: Run = { db, opts, agent, conn, trx, now, meta, warnings, tally, scan: null };
   try {
-    trx = await db.knex.transaction({ connection: conn });
-  } catch (err) {
-    await db.knex.client.releaseConnection(conn);
-    throw databaseError(storing(db), err, db);
-  }
-  let state: { scannerName: string; scannerId: number; scanId: number; scope: ResolvedScope; stager: Stager } | null = null;
-
-  const start = async () => {
-    if (state) return state;
-    const scannerName = checkScannerName(opts.scanner ?? meta.scanner ?? DEFAULT_SCANNER);
-    const sc = scannerConfig(opts.scanners, scannerName);
-    const scope = resolveScope(meta, { hosts: opts.scope, ports: opts.ports }, sc);
-    await repo.lockScanner(trx, db.dialect, scannerName);
-    const scannerId = await repo.ensureScanner(trx, scannerName, sc.group ?? null, now);
-    const scanId = await repo.insertScan(trx, {
-      scanner_id: scannerId, source: opts.source.slice(0, 1000), format: agent.name, tool: fitted(meta.tool, 'tool', warnings),
-      tool_version: fitted(meta.toolVersion, 'tool_version', warnings), args: meta.args === undefined ? null : withoutNul(meta.args), sha256: `applying:${now}:${Math.random()}`, started_at: meta.startedAt?.getTime() ?? null, finished_at: null,
-      complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: fitted(meta.timezone, 'timezone', warnings),
-      host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
-    });
-    const keepDown = scope.hosts === null || scope.includeListedHosts;
-    await createStaging(trx, db.dialect);
-    state = { scannerName, scannerId, scanId, scope, stager: new Stager(db.dialect.stageWriter(conn), sc.open_filtered === 'open', keepDown) };
-    return state;
-  };
-
-  try {
-    let complete = false;
-    let ended = false;
-    const portScope = opts.ports ?? cliScannerCfg.ports;
-    for await (const ev of guardedParse(agent, utf8Input(input, encoding, opts.source), { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, () => readError)) {
-      if (ev.kind === 'meta') mergeMeta(meta, ev);
-      else if (ev.kind === 'warning') {
-        if (ev.skippedRecord) skippedRecords++;
-        // A skipped record names its file: the warning may be read far from the summary line.
-        const where = ev.skippedRecord ? [opts.source, ev.position].filter(Boolean).join(', ') : ev.position;
-        warnings.push(where ? `${where}: ${ev.message}` : ev.message);
-      }
-      else if (ev.kind === 'host') {
-        hostRecords++;
-        await (await start()).stager.add(ev as HostRecord);
-      }
-      else {
-        complete = ev.complete;
-        ended = true;
-        if (ev.finishedAt) meta.finishedAt = ev.finishedAt;
-        if (ev.reason && !warnings.some((w) => w.includes(ev.reason!))) warnings.push(ev.reason);
-      }
-    }
-    await feed;
-    if (!ended) complete = false;
-    const st = await start();
+    const complete = await parseIntoStaging(run, feed, encoding, cliScannerCfg);
+    const st = await openScan(run);
     await st.stager.flush();
     t.mark('parse and stage');
     await indexStaging(trx, db.dialect);
     t.mark('index staging');
-    opts.onProgress?.(bytes, hostRecords, 'comparing with the stored state');
-    const sha256 = hash.digest('hex');
-    const sc = scannerConfig(opts.scanners, st.scannerName);
+    opts.onProgress?.(feed.bytes(), tally.hosts, 'comparing with the stored state');
+    const sha256 = feed.sha256();
     warnings.unshift(...st.scope.warnings);
-
-    const base = {
+    const base: SummaryBase = {
       source: opts.source, scanner: st.scannerName, format: agent.name, scan_id: st.scanId, complete,
       started_at: meta.startedAt?.toISOString() ?? null, host_scope: st.scope.hostsSource, port_scope: st.scope.portsSource,
-      absence: absence(st.scope, complete), skipped_records: skippedRecords,
+      absence: absence(st.scope, complete), skipped_records: tally.skipped,
     };
     const dup = await repo.findScanBySha(trx, st.scannerId, sha256);
-    if (dup) {
-      await endTransaction(db, trx, 'rollback', storing(db));
-      return { ...base, scan_id: dup.id, status: 'duplicate', baseline: false, hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dup.id}: nothing changed`] };
-    }
-    // A file without any time (Dr. Portscan lines) has no place in the scanner's timeline: it is
-    // never stale and never makes later files stale; only its changes are dated at import.
-    const fileTime = meta.startedAt?.getTime() ?? meta.finishedAt?.getTime() ?? null;
-    const at = fileTime ?? now;
-    if (fileTime === null) warnings.push('the file records no scan time: its changes are dated at import');
-    const newest = await repo.newestAppliedStart(trx, st.scannerId, st.scanId);
-    const counted = await repo.countStaged(trx);
-    const finish = { sha256, complete: complete ? 1 : 0, started_at: fileTime, finished_at: meta.finishedAt?.getTime() ?? null, warnings: JSON.stringify(warnings), hosts_up: counted.hosts, ports_open: counted.ports };
-    if (newest !== null && fileTime !== null && fileTime < newest) {
-      warnings.push(`older than this scanner's newest applied scan (${new Date(newest).toISOString()}): recorded as stale, state unchanged`);
-      await repo.updateScan(trx, st.scanId, { ...finish, status: 'stale', warnings: JSON.stringify(warnings) });
-      await dropStaging(trx, db.dialect);
-      await endTransaction(db, trx, 'commit', storing(db));
-      return { ...base, status: 'stale', baseline: false, hosts_up: counted.hosts, ports_open: counted.ports, changes: {}, change_count: 0, warnings };
-    }
-    await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
-    const { counts, mass } = await applyGuarded({
-      trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at,
-      thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports,
-    }, sc.max_absence);
-    if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
-    if (complete && await scannerBack(trx, st.scannerId, st.scanId, at)) counts.set(ChangeType.scanner_back, 1);
-    const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));
-    if (baseline) await repo.markBaseline(trx, st.scanId);
-    const byType: Record<string, number> = {};
-    let total = 0;
-    for (const [mask, n] of counts) {
-      total += n;
-      const key = typeNames(mask).join('+');
-      byType[key] = (byType[key] ?? 0) + n;
-    }
-    if (!complete) warnings.push('the scan is incomplete: only new hosts and ports are taken from it; nothing is concluded closed or down');
-    await repo.updateScan(trx, st.scanId, { ...finish, status: 'applied', change_count: total, warnings: JSON.stringify(warnings) });
-    await dropStaging(trx, db.dialect);
-    t.mark('drop staging');
-    await endTransaction(db, trx, 'commit', storing(db));
-    t.mark('commit');
-    return { ...base, status: 'applied', baseline, hosts_up: counted.hosts, ports_open: counted.ports, changes: byType, change_count: total, mass_absence: mass, warnings };
+    if (dup) return await recordDuplicate(run, base, dup.id);
+    const finish = await finishing(run, st, complete, sha256);
+    if (finish.staleBehind !== null) return await recordStale(run, st, base, finish, finish.staleBehind);
+    return await applyStaged(run, st, base, finish, t);
   } catch (err) {
-    input.destroy();
+    feed.input.destroy();
     rest.destroy();
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     if (databaseFault(err) === null) throw err;
@@ -268,5 +142,221 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
   } finally {
     await db.knex.client.releaseConnection(conn);
   }
+}
+
+/** What the steps of one ingest share. */
+interface Run {
+  db: Db;
+  opts: IngestOptions;
+  agent: InputAgent;
+  /** The connection the transaction runs on (the bulk loader writes through it too). */
+  conn: unknown;
+  trx: Knex.Transaction;
+  now: number;
+  /** The file's scan metadata, merged as the file is read. */
+  meta: ScanMetaEvent;
+  warnings: string[];
+  /** Host records read, and records skipped as unreadable. */
+  tally: { hosts: number; skipped: number };
+  scan: OpenScan | null;
+}
+
+/** The scan row (status applying) and the staging it fills. */
+interface OpenScan {
+  scannerName: string;
+  scannerId: number;
+  scanId: number;
+  scope: ResolvedScope;
+  stager: Stager;
+}
+
+type SummaryBase = Pick<IngestSummary, 'source' | 'scanner' | 'format' | 'scan_id' | 'complete' | 'started_at' | 'host_scope' | 'port_scope' | 'absence' | 'skipped_records'>;
+
+/** The input agent and the text encoding, from the file's head; on a refusal the rest of the file is let go. */
+function readerFor(head: Buffer, rest: Readable, opts: IngestOptions): { agent: InputAgent; encoding: FileEncoding } {
+  try {
+    return { agent: pickAgent(opts.format, head, opts.source), encoding: fileEncoding(head, opts.source) };
+  } catch (err) {
+    rest.destroy(); // it may hold the file's descriptor
+    throw err;
+  }
+}
+
+/** The file on its way to the parser: hashed and counted as it streams. */
+interface Feed {
+  input: PassThrough;
+  /** Resolves once the whole file has been read; rejects with the read error. */
+  done: Promise<void>;
+  readError(): unknown;
+  bytes(): number;
+  sha256(): string;
+}
+
+function hashing(head: Buffer, rest: Readable, onProgress: (bytes: number) => void): Feed {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const input = new PassThrough({ highWaterMark: 1 << 20 });
+  const done = (async () => {
+    hash.update(head);
+    input.write(head);
+    bytes = head.length;
+    for await (const chunk of rest) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      onProgress(bytes);
+      if (!input.write(chunk)) await new Promise((r) => input.once('drain', r));
+    }
+    input.end();
+  })();
+  let readError: unknown;
+  done.catch((e) => {
+    readError = e;
+    input.destroy(e);
+  });
+  // The parse may not be reading yet (a gzip file can fail while the transaction opens): the error
+  // must not go unhandled. It is raised all the same, by the parse or by `await feed.done`.
+  input.on('error', () => undefined);
+  return { input, done, readError: () => readError, bytes: () => bytes, sha256: () => hash.digest('hex') };
+}
+
+// The transaction runs on a connection of our own, so the bulk loader can use the driver directly
+// (prepared statements on SQLite, COPY on PostgreSQL) inside the same transaction.
+async function openTransaction(db: Db): Promise<{ conn: unknown; trx: Knex.Transaction }> {
+  const conn: unknown = await db.knex.client.acquireConnection().catch((err: unknown) => {
+    throw databaseError(storing(db), err, db);
+  });
+  try {
+    return { conn, trx: await db.knex.transaction({ connection: conn }) };
+  } catch (err) {
+    await db.knex.client.releaseConnection(conn);
+    throw databaseError(storing(db), err, db);
+  }
+}
+
+/** The scan row and staging, opened once: at the first host record, or at the end of a file without any. */
+async function openScan(run: Run): Promise<OpenScan> {
+  if (run.scan) return run.scan;
+  const { db, opts, meta, trx, now, warnings } = run;
+  const scannerName = checkScannerName(opts.scanner ?? meta.scanner ?? DEFAULT_SCANNER);
+  const sc = scannerConfig(opts.scanners, scannerName);
+  const scope = resolveScope(meta, { hosts: opts.scope, ports: opts.ports }, sc);
+  await repo.lockScanner(trx, db.dialect, scannerName);
+  const scannerId = await repo.ensureScanner(trx, scannerName, sc.group ?? null, now);
+  const scanId = await repo.insertScan(trx, {
+    scanner_id: scannerId, source: opts.source.slice(0, 1000), format: run.agent.name, tool: fitted(meta.tool, 'tool', warnings),
+    tool_version: fitted(meta.toolVersion, 'tool_version', warnings), args: meta.args === undefined ? null : withoutNul(meta.args), sha256: `applying:${now}:${Math.random()}`, started_at: meta.startedAt?.getTime() ?? null, finished_at: null,
+    complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: fitted(meta.timezone, 'timezone', warnings),
+    host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
+  });
+  const keepDown = scope.hosts === null || scope.includeListedHosts;
+  await createStaging(trx, db.dialect);
+  run.scan = { scannerName, scannerId, scanId, scope, stager: new Stager(db.dialect.stageWriter(run.conn), sc.open_filtered === 'open', keepDown) };
+  return run.scan;
+}
+
+/** Reads the whole file: metadata merged, warnings kept, host records staged. True when the file says it is complete. */
+async function parseIntoStaging(run: Run, feed: Feed, encoding: FileEncoding, cliScannerCfg: ScannerConfig): Promise<boolean> {
+  const { opts, meta, warnings } = run;
+  let complete = false;
+  let ended = false;
+  const portScope = opts.ports ?? cliScannerCfg.ports;
+  for await (const ev of guardedParse(run.agent, utf8Input(feed.input, encoding, opts.source), { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, feed.readError)) {
+    if (ev.kind === 'meta') mergeMeta(meta, ev);
+    else if (ev.kind === 'warning') {
+      if (ev.skippedRecord) run.tally.skipped++;
+      // A skipped record names its file: the warning may be read far from the summary line.
+      const where = ev.skippedRecord ? [opts.source, ev.position].filter(Boolean).join(', ') : ev.position;
+      warnings.push(where ? `${where}: ${ev.message}` : ev.message);
+    }
+    else if (ev.kind === 'host') {
+      run.tally.hosts++;
+      await (await openScan(run)).stager.add(ev as HostRecord);
+    }
+    else {
+      complete = ev.complete;
+      ended = true;
+      if (ev.finishedAt) meta.finishedAt = ev.finishedAt;
+      if (ev.reason && !warnings.some((w) => w.includes(ev.reason!))) warnings.push(ev.reason);
+    }
+  }
+  await feed.done;
+  return ended && complete;
+}
+
+/** A file this scanner already has: nothing is kept. */
+async function recordDuplicate(run: Run, base: SummaryBase, dupId: number): Promise<IngestSummary> {
+  await endTransaction(run.db, run.trx, 'rollback', storing(run.db));
+  return { ...base, scan_id: dupId, status: 'duplicate', baseline: false, hosts_up: 0, ports_open: 0, changes: {}, change_count: 0, warnings: [`already ingested as scan ${dupId}: nothing changed`] };
+}
+
+interface Finishing {
+  /** When the changes are dated: the file's time, else now. */
+  at: number;
+  /** The scanner's newest applied scan start when this file is older (stale), else null. */
+  staleBehind: number | null;
+  counted: { hosts: number; ports: number };
+  /** The scan row's final fields. */
+  row: { sha256: string; complete: number; started_at: number | null; finished_at: number | null; warnings: string; hosts_up: number; ports_open: number };
+}
+
+/** The scan's place in the scanner's timeline and what was staged. */
+async function finishing(run: Run, st: OpenScan, complete: boolean, sha256: string): Promise<Finishing> {
+  const { trx, meta, warnings } = run;
+  // A file without any time (Dr. Portscan lines) has no place in the scanner's timeline: it is
+  // never stale and never makes later files stale; only its changes are dated at import.
+  const fileTime = meta.startedAt?.getTime() ?? meta.finishedAt?.getTime() ?? null;
+  const at = fileTime ?? run.now;
+  if (fileTime === null) warnings.push('the file records no scan time: its changes are dated at import');
+  const newest = await repo.newestAppliedStart(trx, st.scannerId, st.scanId);
+  const counted = await repo.countStaged(trx);
+  const row = { sha256, complete: complete ? 1 : 0, started_at: fileTime, finished_at: meta.finishedAt?.getTime() ?? null, warnings: JSON.stringify(warnings), hosts_up: counted.hosts, ports_open: counted.ports };
+  const staleBehind = newest !== null && fileTime !== null && fileTime < newest ? newest : null;
+  return { at, staleBehind, counted, row };
+}
+
+/** Older than the scanner's newest applied scan: the scan row is kept as stale, the state is not touched. */
+async function recordStale(run: Run, st: OpenScan, base: SummaryBase, f: Finishing, newest: number): Promise<IngestSummary> {
+  const { db, trx, warnings } = run;
+  warnings.push(`older than this scanner's newest applied scan (${new Date(newest).toISOString()}): recorded as stale, state unchanged`);
+  await repo.updateScan(trx, st.scanId, { ...f.row, status: 'stale', warnings: JSON.stringify(warnings) });
+  await dropStaging(trx, db.dialect);
+  await endTransaction(db, trx, 'commit', storing(db));
+  return { ...base, status: 'stale', baseline: false, hosts_up: f.counted.hosts, ports_open: f.counted.ports, changes: {}, change_count: 0, warnings };
+}
+
+/** The staged scan applied to the scanner's state (delta-reporter/apply-scan.ts), the scan row finished, committed. */
+async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishing, t: ReturnType<typeof timer>): Promise<IngestSummary> {
+  const { db, trx, warnings } = run;
+  const { complete } = base;
+  const sc = scannerConfig(run.opts.scanners, st.scannerName);
+  await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
+  const { counts, mass } = await applyGuarded({
+    trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at: f.at,
+    thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports,
+  }, sc.max_absence);
+  if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
+  if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);
+  const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));
+  if (baseline) await repo.markBaseline(trx, st.scanId);
+  const { byType, total } = countsByType(counts);
+  if (!complete) warnings.push('the scan is incomplete: only new hosts and ports are taken from it; nothing is concluded closed or down');
+  await repo.updateScan(trx, st.scanId, { ...f.row, status: 'applied', change_count: total, warnings: JSON.stringify(warnings) });
+  await dropStaging(trx, db.dialect);
+  t.mark('drop staging');
+  await endTransaction(db, trx, 'commit', storing(db));
+  t.mark('commit');
+  return { ...base, status: 'applied', baseline, hosts_up: f.counted.hosts, ports_open: f.counted.ports, changes: byType, change_count: total, mass_absence: mass, warnings };
+}
+
+/** The summary's change counts: by combination of type names (new_host+new_port), and in all. */
+function countsByType(counts: Map<number, number>): { byType: Record<string, number>; total: number } {
+  const byType: Record<string, number> = {};
+  let total = 0;
+  for (const [mask, n] of counts) {
+    total += n;
+    const key = typeNames(mask).join('+');
+    byType[key] = (byType[key] ?? 0) + n;
+  }
+  return { byType, total };
 }
 

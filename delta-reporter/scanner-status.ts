@@ -4,7 +4,7 @@ import type { Db } from '../db/connection';
 import * as health from '../db/health-repo';
 import { groupOf, type ListedGroups } from '../common/scanner-groups';
 import { formatDuration } from '../common/duration';
-import { silenceOf, type Silence } from './scanner-health';
+import { silenceOf } from './scanner-health';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const WEEK_MS = 7 * 86400e3;
@@ -54,5 +54,3 @@ export async function scannerStatuses(db: Db, s: ScannerSettings, now: number): 
   for (const name of [...names].sort()) out.push(await statusOf(db, name, rows.get(name), s, now));
   return out;
 }
-
-export type { Silence };

@@ -56,6 +56,25 @@ export async function waitAtLeast(ms: number, signal: AbortSignal): Promise<void
 }
 
 export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promise<WatchCounts> {
+  const w = watching(db, config, o);
+  if (o.once) await settleOnce(w, o);
+  else await pollUntilAborted(w, o);
+  return w.counts;
+}
+
+/** What one run of the watcher shares between its steps: the counts, the peeks, and how a file is listed and taken. */
+interface Watching {
+  counts: WatchCounts;
+  peeks: PeekCache;
+  now(): Date;
+  emit(r: InboxResult): void;
+  list(): Promise<InboxListing>;
+  /** Scan start from the file's head where it says, else mtime; ties by path. */
+  oldestFirst(ready: InboxEntry[]): Promise<Array<{ e: InboxEntry; peek: Peek }>>;
+  take(e: InboxEntry, peek: Peek): Promise<InboxResult | null>;
+}
+
+function watching(db: Db, config: Config, o: WatchOptions): Watching {
   const now = o.now ?? (() => new Date());
   const peeks = new PeekCache();
   const counts: WatchCounts = { applied: 0, stale: 0, duplicate: 0, failed: 0, deferred: 0, waiting: 0 };
@@ -72,7 +91,6 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     return listing;
   };
 
-  /** Scan start from the file's head where it says, else mtime; ties by path. */
   const oldestFirst = async (ready: InboxEntry[]): Promise<Array<{ e: InboxEntry; peek: Peek }>> => {
     const withPeek = [];
     for (const e of ready) withPeek.push({ e, peek: await peeks.get(e.abs, e.stat, e.folder, config) });
@@ -91,26 +109,31 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
     if (r) emit(r);
     return r;
   };
+  return { counts, peeks, now, emit, list, oldestFirst, take };
+}
 
-  if (o.once) {
-    // Settled: present in both listings, looking the same, with at least the settle time between
-    // them. Whatever appeared or changed in between is still being written: left for the next run.
-    const first = await list();
-    o.onListed?.(first.entries.length, o.settleMs);
-    await waitAtLeast(o.settleMs, o.signal);
-    const later = await list();
-    const before = new Map(first.entries.map((e) => [e.abs, signature(e.stat)]));
-    const settled = later.entries.filter((e) => before.get(e.abs) === signature(e.stat));
-    for (const e of later.entries.filter((x) => before.get(x.abs) !== signature(x.stat))) {
-      emit({ file: e.rel, scanner: e.folder, status: 'waiting', moved_to: null, warnings: [], at: now().toISOString() });
-    }
-    for (const { e, peek } of await oldestFirst(settled)) {
-      if (o.signal.aborted) break;
-      await take(e, peek);
-    }
-    return counts;
+/**
+ * --once. Settled: present in both listings, looking the same, with at least the settle time between
+ * them. Whatever appeared or changed in between is still being written: left for the next run.
+ */
+async function settleOnce(w: Watching, o: WatchOptions): Promise<void> {
+  const first = await w.list();
+  o.onListed?.(first.entries.length, o.settleMs);
+  await waitAtLeast(o.settleMs, o.signal);
+  const later = await w.list();
+  const before = new Map(first.entries.map((e) => [e.abs, signature(e.stat)]));
+  const settled = later.entries.filter((e) => before.get(e.abs) === signature(e.stat));
+  for (const e of later.entries.filter((x) => before.get(x.abs) !== signature(x.stat))) {
+    w.emit({ file: e.rel, scanner: e.folder, status: 'waiting', moved_to: null, warnings: [], at: w.now().toISOString() });
   }
+  for (const { e, peek } of await w.oldestFirst(settled)) {
+    if (o.signal.aborted) break;
+    await w.take(e, peek);
+  }
+}
 
+/** The daemon: each poll takes the oldest settled file not backing off, one at a time, until the signal. */
+async function pollUntilAborted(w: Watching, o: WatchOptions): Promise<void> {
   const tracker = new SettleTracker();
   const backoff = new Backoff();
   const poll = pollInterval(o.settleMs);
@@ -120,19 +143,18 @@ export async function watchInbox(db: Db, config: Config, o: WatchOptions): Promi
       lastMinute = performance.now();
       await o.everyMinute();
     }
-    const { entries } = await list();
+    const { entries } = await w.list();
     const t = performance.now();
     tracker.observe(entries, t);
-    peeks.keepOnly(new Set(entries.map((e) => e.abs)));
+    w.peeks.keepOnly(new Set(entries.map((e) => e.abs)));
     backoff.keepOnly(entries);
-    const next = (await oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs) && !backoff.waiting(e, t))))[0];
+    const next = (await w.oldestFirst(entries.filter((e) => tracker.isSettled(e, t, o.settleMs) && !backoff.waiting(e, t))))[0];
     if (!next) {
       await sleep(poll, o.signal);
       continue;
     }
-    const r = await take(next.e, next.peek);
+    const r = await w.take(next.e, next.peek);
     if (r?.status === 'deferred') backoff.failed(next.e, performance.now());
     else backoff.forget(next.e);
   }
-  return counts;
 }

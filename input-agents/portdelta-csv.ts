@@ -336,4 +336,4 @@ export const portdeltaCsv = { name: 'portdelta-csv', aliases: ['csv', 'drportsca
 
 // ---- writer ----
 
-export { UNIFORM_COLUMNS, csvField, hostRows, formatUniformCsv, scanEventsToUniformCsv } from './portdelta-csv-writer';
+export { csvField, formatUniformCsv, scanEventsToUniformCsv } from './portdelta-csv-writer';

@@ -5,8 +5,6 @@ import { ipKey } from '../common/ip';
 import { CHANGE_TYPE_NAMES, ChangeType, typeNames, type ChangeTypeName } from '../common/types';
 import type { BaselineSummary, ReportChange } from './types';
 
-export const DEFAULT_MAX_LISTED = 500;
-
 const WORDS: Partial<Record<ChangeTypeName, [string, string]>> = {
   new_host: ['new host', 'new hosts'],
   host_down: ['host gone', 'hosts gone'],

@@ -20,7 +20,7 @@ export interface ReportConfig {
   scanners: Readonly<Record<string, { group?: string }>>;
 }
 
-export type { AgentResult, DryRunItem } from './run-agent';
+export type { AgentResult } from './run-agent';
 
 export interface RunOutputAgentsOptions {
   /** Agent names (each must exist); empty or absent: every configured agent. */

@@ -89,8 +89,10 @@ function summarise(text: string): string {
     const b = JSON.parse(text) as Record<string, unknown>;
     if (b.error) return `(${String(b.error).slice(0, 300)})`;
     const parts = ['status', 'scanner', 'scan_id', 'change_count', 'file'].filter((k) => b[k] !== undefined).map((k) => `${k}=${String(b[k]).slice(0, 100)}`);
+    // eslint-disable-next-line no-control-regex
     return `(${parts.join(' ')})`.replace(/[\u0000-\u001f\u007f]/g, ' ');
   } catch {
+    // eslint-disable-next-line no-control-regex
     return `(${text.slice(0, 100).replace(/[\u0000-\u001f\u007f]/g, ' ')})`;
   }
 }

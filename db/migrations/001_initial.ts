@@ -5,12 +5,23 @@
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
+  await createScanners(knex);
+  await createScans(knex);
+  await createState(knex);
+  await createChanges(knex);
+}
+
+async function createScanners(knex: Knex): Promise<void> {
   await knex.schema.createTable('scanners', (t) => {
     t.increments('id').primary();
     t.string('name', 200).notNullable().unique();
     t.string('group_name', 200).nullable();
     t.bigInteger('created_at').notNullable();
   });
+}
+
+/** Scans with the host and port ranges each one covered. */
+async function createScans(knex: Knex): Promise<void> {
   await knex.schema.createTable('scans', (t) => {
     t.increments('id').primary();
     t.integer('scanner_id').notNullable().references('scanners.id');
@@ -49,6 +60,10 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('hi').notNullable();
     t.index(['scan_id', 'proto', 'lo']);
   });
+}
+
+/** What each scanner last knew of each host and port. */
+async function createState(knex: Knex): Promise<void> {
   await knex.schema.createTable('host_state', (t) => {
     t.integer('scanner_id').notNullable();
     t.string('ip_key', 32).notNullable();
@@ -91,6 +106,9 @@ export async function up(knex: Knex): Promise<void> {
     await knex.raw('ALTER TABLE host_state SET (fillfactor = 70)');
     await knex.raw('ALTER TABLE port_state SET (fillfactor = 70)');
   }
+}
+
+async function createChanges(knex: Knex): Promise<void> {
   await knex.schema.createTable('changes', (t) => {
     t.increments('id').primary();
     t.integer('scanner_id').notNullable();

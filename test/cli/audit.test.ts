@@ -170,6 +170,7 @@ forEachDb('audit prints what the network sent safely', (tdb) => {
     const text = await cli(['--db', db, 'audit', '--policy', yamlFile]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('10.66.1.200  4444/tcp  evil\\x1b[2J\\x07.example\\x1b]0;owned\\x9b');
+    // eslint-disable-next-line no-control-regex
     expect(text.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     const rows = await cliJson<AuditRow[]>(['--db', db, 'audit', '--policy', yamlFile]);
     expect(rows).toEqual([{ ip: '10.66.1.200', proto: 'tcp', port: 4444, hostname: name, scanners: ['evil'], owner: 'dmz', note: null, reason: 'not allowed', rule: null }]);

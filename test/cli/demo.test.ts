@@ -11,7 +11,7 @@ interface DemoNight {
 
 test('demo --json reports, night by night, exactly the ground truth of both scanners', async () => {
   const nights = await cliJson<DemoNight[]>(['demo']);
-  const streams = groundTruth('lab-a').scanner_streams.streams as Record<string, Array<{ night: number; events: never[] }>>;
+  const streams = groundTruth('lab-a').scanner_streams.streams;
   expect(nights.map((n) => n.night)).toEqual(['night1', 'night2', 'night3', 'night4', 'night5', 'night6']);
   for (const n of nights) {
     const number = Number(n.night.replace('night', ''));

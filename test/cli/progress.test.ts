@@ -15,6 +15,7 @@ describe('ingest progress', () => {
     const p = progress('scan.xml', 200 * 1048576, stream);
     jest.setSystemTime(new Date('2026-11-21T02:00:02Z'));
     p.update(100 * 1048576, 12345);
+    // eslint-disable-next-line no-control-regex
     expect(written.join('')).toMatch(/^\rscan\.xml:\s+50 % 100\/200 MB, 12,345 hosts, 50\.0 MB\/s\x1b\[K$/);
     p.update(101 * 1048576, 12400); // within 250 ms: not redrawn
     expect(written).toHaveLength(1);

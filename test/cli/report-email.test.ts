@@ -143,7 +143,7 @@ forEachDb('report: email agents and a real SMTP server', (db) => {
     }
     expect(await deliveryStatuses(url, name)).toEqual([]);
     const dry = await lab.reportJson(mailConfig([agent]), ['--dry-run']);
-    expect(ids(dry.results[0].would)).toEqual(ids(want));
+    expect(ids(dry.results[0].would!)).toEqual(ids(want));
 
     const [m, ...more] = await received(async () => expect((await lab.report(mailConfig([agent]))).code).toBe(0));
     expect(more).toEqual([]);

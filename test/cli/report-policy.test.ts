@@ -29,8 +29,8 @@ const OPENING = ChangeType.new_port | ChangeType.port_reopened;
 
 /** docs/target-state.md "Changes: expected or unexpected", applied to the oracle's reading of the rules. */
 function verdict(c: ChangeRow): PolicyVerdict {
-  if (c.proto === null || c.port === null) return { expected: null, ...about(RULES, c.ip) };
-  const e = expectation(RULES, c.ip, c.proto, c.port);
+  if (c.proto === null || c.port === null) return { expected: null, ...about(RULES, c.ip!) };
+  const e = expectation(RULES, c.ip!, c.proto, c.port);
   if (e.reason === 'no policy') return { expected: null, owner: null, note: null };
   const allowed = e.reason === 'allowed';
   const expected = (c.type & OPENING) !== 0 ? allowed : (c.type & ChangeType.port_closed) !== 0 ? !allowed : null;

@@ -76,8 +76,8 @@ forEachDb('scope and completeness on real loopback scans', (db) => {
 
         const other = await s.ingest(made('d-subnet21', ext));
         expect(other.summaries[0]).toMatchObject({ status: 'applied', complete: true });
-        expect(other.added.filter((c) => c.ip.startsWith('127.0.20.'))).toEqual([]);
-        expect(other.added.filter((c) => c.ip.startsWith('127.0.21.')).length).toBeGreaterThan(0);
+        expect(other.added.filter((c) => c.ip!.startsWith('127.0.20.'))).toEqual([]);
+        expect(other.added.filter((c) => c.ip!.startsWith('127.0.21.')).length).toBeGreaterThan(0);
         const after = await s.hosts();
         expect(after.filter((h) => h.ip.startsWith('127.0.20.'))).toEqual(before);
       });

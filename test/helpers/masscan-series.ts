@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SCANS } from './cli';
-import { groundTruth, type Comparable } from './oracle';
+import { groundTruth, type Comparable, type GtSeriesEvent } from './oracle';
 
 export const LAB = path.join(SCANS, 'lab-a');
 export const EXT: Record<string, string> = { 'masscan-xml': 'xml', 'masscan-json': 'json', 'masscan-list': 'list' };
@@ -37,7 +37,7 @@ export function masscanSeries(): MasscanSeries[] {
   const gt = groundTruth('lab-a');
   const scans = new Map<string, Record<string, { open: string[] }>>();
   for (const n of gt.nights) for (const s of n.scans) if (s.tool === 'masscan') scans.set(`${s.scanner}/${s.series}/${n.night}`, s.hosts);
-  return Object.values(gt.series as Record<string, any>)
+  return Object.values(gt.series)
     .filter((s) => s.series.startsWith('masscan-'))
     .map((s) => {
       const nights: number[] = s.usable_nights;
@@ -50,16 +50,16 @@ export function masscanSeries(): MasscanSeries[] {
             .flatMap(([ip, h]) => [host(ip, 1), ...h.open.map((o) => port(ip, o, 1 | 8))]);
           return { night, file, expected };
         }
-        const change = (s.changes as any[]).find((c) => c.to_night === night);
+        const change = s.changes.find((c) => c.to_night === night);
         const wasOpen = (ip: string, spec: string) => (s.port_timelines[`${ip} ${spec}`] ?? '').slice(0, i).includes('O');
-        const expected = (change?.events ?? []).flatMap((e: any): Comparable[] => {
+        const expected = (change?.events ?? []).flatMap((e): Comparable[] => {
           switch (e.type) {
             case 'new_host': return [host(e.ip, 1, e.returning), ...e.open_ports.map((o: string) => port(e.ip, o, e.returning && wasOpen(e.ip, o) ? 1 | 32 : 1 | 8))];
             case 'host_down': return [host(e.ip, 2), ...e.last_open_ports.map((o: string) => port(e.ip, o, 2 | 16))];
             case 'new_port': return [{ ip: e.ip, proto: e.proto, port: e.port, type: 8 }];
             case 'port_closed': return [{ ip: e.ip, proto: e.proto, port: e.port, type: 16 }];
             case 'port_reopened': return [{ ip: e.ip, proto: e.proto, port: e.port, type: 32 }];
-            default: throw new Error(`unexpected masscan series event ${e.type}`);
+            default: throw new Error(`unexpected masscan series event ${(e as GtSeriesEvent).type}`);
           }
         });
         return { night, file, expected };

@@ -35,7 +35,7 @@ export function describeUnless(reason: string | null, title: string, fn: () => v
 }
 
 /** `test`, or the same test skipped with the reason in its title. */
-export function testUnless(reason: string | null, title: string, fn: () => Promise<unknown> | void, timeout?: number): void {
+export function testUnless(reason: string | null, title: string, fn: jest.ProvidesCallback, timeout?: number): void {
   if (reason) test.skip(titled(title, reason), fn);
   else test(title, fn, timeout);
 }

@@ -31,7 +31,41 @@ export interface Stream {
 
 export const SCENARIOS = ['lab-a', 'lab6-a', 'loop-a'];
 
-export function groundTruth(scenario: string): any {
+/** One scan of a night in groundtruth.json: the up hosts with their PTR name and open ports. */
+export interface GtScan {
+  scanner: string;
+  series: string;
+  tool: string;
+  fake_start: string;
+  files: string[];
+  complete: boolean;
+  hosts: Record<string, { hostname: string | null; open: string[] }>;
+}
+
+/** One event of a scan series' change between two usable nights. */
+export type GtSeriesEvent =
+  | { type: 'new_host'; ip: string; open_ports: string[]; returning: boolean }
+  | { type: 'host_down'; ip: string; last_open_ports: string[] }
+  | { type: 'new_port' | 'port_closed' | 'port_reopened'; ip: string; proto: string; port: number };
+
+export interface GtSeries {
+  scanner: string;
+  series: string;
+  usable_nights: number[];
+  changes: Array<{ from_night: number; to_night: number; events: GtSeriesEvent[] }>;
+  /** `ip port/proto` → one letter a night, 'O' where it was open. */
+  port_timelines: Record<string, string>;
+}
+
+/** The parts of groundtruth.json the tests read. */
+export interface GroundTruth {
+  nights: Array<{ night: number; scans: GtScan[] }>;
+  series: Record<string, GtSeries>;
+  scanner_streams: { streams: Record<string, OracleFile[]> };
+  group_disagreements_tcp: unknown;
+}
+
+export function groundTruth(scenario: string): GroundTruth {
   return JSON.parse(fs.readFileSync(path.join(SCANS, scenario, 'groundtruth.json'), 'utf8'));
 }
 
@@ -44,7 +78,8 @@ export function streams(): Stream[] {
 
 /** The comparable part of a change: host events carry names and `returning`, port events their port. */
 export interface Comparable {
-  ip: string;
+  /** null only where a scanner event (ChangeRow.ip null) is compared: the ground truth has none. */
+  ip: string | null;
   proto: string | null;
   port: number | null;
   type: number;
@@ -66,7 +101,7 @@ export function fromOracle(e: OracleEvent): Comparable {
   return { ip: e.ip, proto: e.proto ?? null, port: e.port, type: e.flags };
 }
 
-export function fromChange(c: { ip: string; proto: string | null; port: number | null; type: number; hostname: string | null; previous_hostname: string | null; returning: boolean }): Comparable {
+export function fromChange(c: { ip: string | null; proto: string | null; port: number | null; type: number; hostname: string | null; previous_hostname: string | null; returning: boolean }): Comparable {
   if (c.port === null) {
     return { ip: c.ip, proto: null, port: null, type: c.type, hostname: c.hostname, previous_hostname: c.previous_hostname, returning: c.returning };
   }

@@ -53,15 +53,15 @@ function htmlMark(p: PolicyVerdict): string {
 
 /** Every change in both parts, under its own host, hosts in address order, each host once. */
 export function expectEveryChange(text: string, html: string, changes: ReportChange[]): void {
-  const ips = [...new Set(changes.map((c) => c.ip))].sort((a, b) => v4(a) - v4(b));
+  const ips = [...new Set(changes.map((c) => c.ip!))].sort((a, b) => v4(a) - v4(b));
   for (const sections of [textSections(text), htmlSections(html)]) {
     expect(sections.map((s) => s.ip)).toEqual(ips);
   }
   const texts = new Map(textSections(text).map((s) => [s.ip, s]));
   const htmls = new Map(htmlSections(html).map((s) => [s.ip, s]));
   for (const c of changes) {
-    const t = texts.get(c.ip)!;
-    const h = htmls.get(c.ip)!;
+    const t = texts.get(c.ip!)!;
+    const h = htmls.get(c.ip!)!;
     for (const name of [c.hostname, c.previous_hostname]) {
       if (name) {
         expect(t.heading).toContain(shown(name));

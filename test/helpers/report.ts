@@ -6,7 +6,18 @@ import YAML from 'yaml';
 import { cli, cliJson, SCANS, type CliResult } from './cli';
 import { Scratch } from './csv-scan';
 import type { ChangeRow } from '../../common/types';
-import type { ReportChange } from '../../output-agents/types';
+import type { BaselineSummary, ReportChange } from '../../output-agents/types';
+import type { AgentResult } from '../../output-agents/run-agent';
+
+/** What a webhook agent POSTs (output-agents/webhook.ts), as JSON. */
+export interface WebhookBody {
+  text: string;
+  agent: string;
+  target_group: string | null;
+  generated_at: string;
+  changes: ReportChange[];
+  baselines: BaselineSummary[];
+}
 
 export const LAB = path.join(SCANS, 'lab-a');
 export const LAB_SCANNERS = { 'scan-in': { group: 'inside' }, 'scan-out': { group: 'outside' } };
@@ -34,9 +45,10 @@ if (mode === 'third') {
 fs.writeFileSync(path.join(logDir, crypto.randomUUID() + '.call.json'), JSON.stringify({ args, stdin: JSON.parse(stdin), env: process.env, cwd: process.cwd() }));
 `;
 
-export interface HookCall {
+/** One hook call; `S` is what came in on stdin: a change (per: change), a list of them (per: batch) or a baseline summary. */
+export interface HookCall<S = ReportChange> {
   args: string[];
-  stdin: any;
+  stdin: S;
   /** The hook's whole environment. */
   env: Record<string, string>;
 }
@@ -57,7 +69,7 @@ export class ReportLab {
    * unless they say otherwise: most tests look at a first night's changes as changes; the baseline
    * summary has its own tests (test/output-agents/baseline.test.ts).
    */
-  config(agents: object[], scanners: object = LAB_SCANNERS, extra: object = {}): string {
+  config(agents: unknown[], scanners: object = LAB_SCANNERS, extra: object = {}): string {
     const output_agents = agents.map((a) => (a && typeof a === 'object' && !Array.isArray(a) && 'kind' in a ? { include_baseline: true, ...a } : a));
     return this.scratch.write(`config-${Math.random().toString(36).slice(2)}.yaml`, YAML.stringify({ ...extra, scanners, output_agents }));
   }
@@ -96,7 +108,7 @@ export class ReportLab {
   }
 
   /** `report --json` parsed (whatever the exit code). */
-  async reportJson(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<{ code: number; results: any[]; stderr: string }> {
+  async reportJson(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<{ code: number; results: AgentResult[]; stderr: string }> {
     const r = await this.report(config, [...args, '--json'], opts);
     return { code: r.code, results: JSON.parse(r.stdout || '[]'), stderr: r.stderr };
   }
@@ -105,7 +117,7 @@ export class ReportLab {
     return path.join(this.scratch.dir, name);
   }
 
-  hookCalls(): HookCall[] {
+  hookCalls<S = ReportChange>(): HookCall<S>[] {
     return fs.readdirSync(this.hookLog).filter((f) => f.endsWith('.call.json')).map((f) => JSON.parse(fs.readFileSync(path.join(this.hookLog, f), 'utf8')));
   }
 

@@ -43,7 +43,7 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise
         });
       }
     });
-    exited.then((code) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)));
+    exited.then((code) => reject(new Error(`serve exited ${code} before listening:\n${stderr}`)), reject);
   });
 }
 

@@ -17,15 +17,6 @@ export interface TestPki {
   otherCaCert: string;
 }
 
-export async function hasOpenssl(): Promise<boolean> {
-  try {
-    await run('openssl', ['version']);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function makeCa(dir: string, name: string): Promise<{ cert: string; key: string }> {
   const key = path.join(dir, `${name}.key`);
   const cert = path.join(dir, `${name}.crt`);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { collect, describeInputAgent, readFixture, upHosts, type AgentCase } from '../helpers/describe-input-agent';
+import { describeInputAgent, readFixture, upHosts, type AgentCase } from '../helpers/describe-input-agent';
 import { FIXTURES } from '../helpers/cli';
 import { groundTruth, SCENARIOS } from '../helpers/oracle';
 import { detect } from '../../input-agents/registry';
@@ -13,21 +13,21 @@ import { masscanJson } from '../../input-agents/masscan-json';
 import { masscanList } from '../../input-agents/masscan-list';
 import { naabuJson } from '../../input-agents/naabu-json';
 import { zmapCsv } from '../../input-agents/zmap-csv';
-import type { ScanEndEvent, ScanEvent } from '../../common/types';
+import type { HostRecord, ScanEndEvent, ScanEvent } from '../../common/types';
 
 const MADE = path.join(FIXTURES, 'made');
 const made = (f: string) => path.join(MADE, f);
 
 /** The ground truth of lab-a's masscan scan of a night for scan-in, per series. */
 function truth(series: string, night: number): AgentCase['hosts'] {
-  const n = (groundTruth('lab-a').nights as any[]).find((x) => x.night === night);
-  return n.scans.find((s: any) => s.scanner === 'scan-in' && s.series === series).hosts;
+  const n = groundTruth('lab-a').nights.find((x) => x.night === night)!;
+  return n.scans.find((s) => s.scanner === 'scan-in' && s.series === series)!.hosts;
 }
 
 function masscanCases(ext: string): AgentCase[] {
   return SCENARIOS.flatMap((scenario) =>
-    (groundTruth(scenario).nights as any[]).flatMap((n) => n.scans.filter((s: any) => s.tool === 'masscan')
-      .flatMap((s: any) => (s.files as string[]).filter((f) => f.endsWith(ext))
+    groundTruth(scenario).nights.flatMap((n) => n.scans.filter((s) => s.tool === 'masscan')
+      .flatMap((s) => s.files.filter((f) => f.endsWith(ext))
         .map((f) => ({ name: `${scenario}/${f}`, bytes: readFixture(path.join(FIXTURES, 'scans', scenario, f)), complete: s.complete, hosts: s.hosts, names: false })))));
 }
 
@@ -90,7 +90,7 @@ describe('completeness from the end of the file', () => {
 
   test('masscan closed ports (--show closed) are closed, banner records add service and banner to an open port', async () => {
     const events = await parse(masscanList, '#masscan\nclosed tcp 23 10.0.0.1 1741058400\nbanner tcp 22 10.0.0.1 1741058401 ssh SSH-2.0-OpenSSH_9.2p1\n# end\n');
-    expect(events.filter((e) => e.kind === 'host').map((h: any) => h.ports[0])).toEqual([
+    expect(events.filter((e): e is HostRecord => e.kind === 'host').map((h) => h.ports[0])).toEqual([
       { proto: 'tcp', port: 23, state: 'closed' },
       { proto: 'tcp', port: 22, state: 'open', service: 'ssh', banner: 'SSH-2.0-OpenSSH_9.2p1' },
     ]);
@@ -114,7 +114,7 @@ describe('zmap without the port in its rows', () => {
 
   test('a reset (classification rst) is a closed port on a live host; repeats are skipped', async () => {
     const events = await parse(zmapCsv, 'saddr,sport,classification,success,repeat\n127.0.40.5,8080,rst,0,0\n127.0.40.1,8080,synack,1,0\n127.0.40.1,8080,synack,1,1\n');
-    const hosts = events.filter((e) => e.kind === 'host') as any[];
+    const hosts = events.filter((e): e is HostRecord => e.kind === 'host');
     expect(hosts.map((h) => [h.ip, h.ports[0].state])).toEqual([['127.0.40.5', 'closed'], ['127.0.40.1', 'open']]);
   });
 });

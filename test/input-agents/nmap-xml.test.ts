@@ -100,8 +100,9 @@ function summarize(hosts: HostRecord[]) {
     entry.hostname ??= h.hostnames.find((n) => n.type === 'PTR')?.name ?? null;
     for (const p of h.ports) {
       const key = `${p.port}/${p.proto}`;
-      if (p.state === 'open') entry.open.includes(key) || entry.open.push(key);
-      else if (p.state !== 'closed') (nonOpen[h.ip] ??= {})[key] = p.state;
+      if (p.state === 'open') {
+        if (!entry.open.includes(key)) entry.open.push(key);
+      } else if (p.state !== 'closed') (nonOpen[h.ip] ??= {})[key] = p.state;
     }
   }
   for (const e of Object.values(up)) e.open.sort();

@@ -41,7 +41,8 @@ describe.each(CASES)('$what', ({ format, text, position }) => {
     expect(agent.name).toBe(format);
     let err: unknown;
     try {
-      for await (const _ of agent.parse(Readable.from([bytes]), { source: 'scan.file', timezone: 'UTC' })) { /* read it all */ }
+      const read: unknown[] = [];
+      for await (const ev of agent.parse(Readable.from([bytes]), { source: 'scan.file', timezone: 'UTC' })) read.push(ev); // read it all
     } catch (e) {
       err = e;
     }

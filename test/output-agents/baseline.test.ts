@@ -89,7 +89,7 @@ forEachDb('baseline: the first scan of a scanner is one summary, not every chang
     // The non-baseline changes of night 1 (the UDP files) are listed one by one; no baseline change is.
     const listed = night1.filter((c) => !c.baseline);
     expect(text.split('\n').filter((l) => l.startsWith('  - ') && !l.includes('baseline of'))).toHaveLength(listed.length);
-    const res = r.results.find((x) => x.agent === 'soc-mail');
+    const res = r.results.find((x) => x.agent === 'soc-mail')!;
     expect(res.baseline).toBe(night1.filter((c) => c.baseline).length);
     expect(res.delivered).toBe(listed.length);
     // Claimed and delivered once, so nothing goes out again.

@@ -11,6 +11,7 @@ import { describeOutputAgent, type OutputAgentHarness } from '../helpers/describ
 import { smtpReply, startSmtp } from '../helpers/smtp';
 
 // Anything but a line feed: C0 (CR and tab too), DEL, C1, the bidi controls, the line separators.
+// eslint-disable-next-line no-control-regex
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 const rawChars = (s: string) => [...s].filter((c) => RAW.test(c)).map((c) => `U+${c.codePointAt(0)!.toString(16)}`);
 /** For human-facing text: no raw control or bidi character, and an escape sequence shown as text. */

@@ -73,7 +73,7 @@ forEachDb('email agent', (db) => {
     smtp = await startSmtp();
     const c = rows.find((r) => r.port === 8443)!;
     const disagreements: Disagreement[] = [{
-      group: 'inside', ip: c.ip, proto: 'tcp', port: 8443, hostname: c.hostname,
+      group: 'inside', ip: c.ip!, proto: 'tcp', port: 8443, hostname: c.hostname,
       views: [{ scanner: 'scan-in', view: 'open', scan_id: c.scan_id, scan_time: c.detected_at }, { scanner: 'scan-in-b', view: 'not open', scan_id: 7, scan_time: null }],
     }];
     await email.deliver(batchOf([], { disagreements }), options({ to: 'soc@example.org' }), deps(smtp.port));

@@ -64,7 +64,7 @@ describe('appendAll', () => {
     let calls = 0;
     try {
       await appendAll({
-        stat: () => fd.stat(), sync: () => fd.sync(), truncate: (n) => fd.truncate(n),
+        stat: fd.stat.bind(fd), sync: () => fd.sync(), truncate: (n) => fd.truncate(n),
         write: (buf, offset, length) => (calls++, fd.write(buf, offset, Math.min(length, 7))),
       }, data);
     } finally {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { ids, ReportLab } from '../helpers/report';
 import type { ChangeRow } from '../../common/types';
+import type { ReportChange } from '../../output-agents/types';
 
 forEachDb('hook output agent', (db) => {
   let lab: ReportLab;
@@ -47,7 +48,7 @@ forEachDb('hook output agent', (db) => {
     const want = all.filter((c) => c.proto === 'udp');
     const config = lab.config([{ name: 'batch', kind: 'hook', protos: 'udp', per: 'batch', command: lab.hookCommand('ok', '{{count}}', '{{agent}}') }]);
     expect((await lab.report(config)).code).toBe(0);
-    const calls = lab.hookCalls();
+    const calls = lab.hookCalls<ReportChange[]>();
     expect(calls).toHaveLength(1);
     expect(ids(calls[0].stdin)).toEqual(ids(want));
     expect(calls[0].args).toEqual([String(want.length), 'batch']);
@@ -77,7 +78,7 @@ forEachDb('hook output agent', (db) => {
     const again = await lab.report(config('60s'));
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`broken-${mode} (hook): ${want.length} changes delivered\nfine-${mode} (file): nothing new\n`);
-    expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
+    expect(lab.hookCalls<ReportChange[]>().map((c) => ids(c.stdin))).toEqual([ids(want)]);
   });
 
   test('a hook that exits 0 but leaves a background process holding its stderr is delivered, not timed out and sent again', async () => {
@@ -89,7 +90,7 @@ forEachDb('hook output agent', (db) => {
       expect(first.results).toEqual([expect.objectContaining({ status: 'ok', delivered: want.length, retry: 0 })]);
       expect(first.code).toBe(0);
       expect((await lab.report(config)).stdout).toBe('bg (hook): nothing new\n');
-      expect(lab.hookCalls().map((c) => ids(c.stdin))).toEqual([ids(want)]);
+      expect(lab.hookCalls<ReportChange[]>().map((c) => ids(c.stdin))).toEqual([ids(want)]);
     } finally {
       const pidFile = path.join(lab.hookLog, 'background.pid');
       if (fs.existsSync(pidFile)) process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');

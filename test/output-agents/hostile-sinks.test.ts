@@ -9,9 +9,10 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { cli, cliJson, FIXTURES } from '../helpers/cli';
 import { forEachDb } from '../helpers/db';
-import { jsonl, ReportLab } from '../helpers/report';
+import { jsonl, ReportLab, type WebhookBody } from '../helpers/report';
 import { startSmtp } from '../helpers/smtp';
 import type { ChangeRow } from '../../common/types';
+import type { ReportChange } from '../../output-agents/types';
 
 const NIGHTS = [1, 2].map((n) => path.join(FIXTURES, 'hostile', `night${n}.xml`));
 // Anything but a line feed: C0 (CR and tab too), DEL, C1, the bidi controls, the line separators.
@@ -22,8 +23,8 @@ function rawChars(s: string): string[] {
   return [...s].filter((c) => RAW.test(c)).map((c) => `U+${c.codePointAt(0)!.toString(16)}`);
 }
 
-async function webhookServer(): Promise<{ url: string; bodies: any[]; close(): Promise<void> }> {
-  const bodies: any[] = [];
+async function webhookServer(): Promise<{ url: string; bodies: WebhookBody[]; close(): Promise<void> }> {
+  const bodies: WebhookBody[] = [];
   const srv = http.createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -94,7 +95,7 @@ forEachDb('hostile names in every sink', (db) => {
       // Machine-facing: exact.
       expect(names(hook.bodies[0].changes)).toEqual(names(changes));
       expect(names(jsonl(lines))).toEqual(names(changes));
-      const calls = lab.hookCalls();
+      const calls = lab.hookCalls<ReportChange[]>();
       expect(calls).toHaveLength(1);
       expect(names(calls[0].stdin)).toEqual(names(changes));
     } finally {

@@ -80,7 +80,7 @@ forEachDb('renderReport on lab-a', (db) => {
     const c8443 = rows.find((c) => c.port === 8443)!;
     const disagreements: Disagreement[] = [
       {
-        group: 'inside', ip: c8443.ip, proto: 'tcp', port: 8443, hostname: c8443.hostname,
+        group: 'inside', ip: c8443.ip!, proto: 'tcp', port: 8443, hostname: c8443.hostname,
         views: [
           { scanner: 'scan-in', view: 'open', scan_id: c8443.scan_id, scan_time: c8443.detected_at },
           { scanner: 'scan-in-b', view: 'not open', scan_id: 99, scan_time: rows[0].detected_at },
@@ -117,6 +117,7 @@ describe('renderReport with hostile names', () => {
 
   test('makes the subject one line of bounded length', () => {
     expect(r.subject).toContain('$(touch pwned)');
+    // eslint-disable-next-line no-control-regex
     expect(r.subject).not.toMatch(/[\r\n\u0007]/);
     const huge = renderReport(batchOf([{ ...changes[0], hostname: `${'a'.repeat(500)}\r\nBcc: evil@example.org` }]), { subject: 'x {{#each hosts}}{{hostnames}}{{/each}}\n\r\nBcc: x@y' });
     expect(huge.subject.length).toBeLessThanOrEqual(SUBJECT_MAX);

@@ -8,7 +8,7 @@ import type { ChangeRow } from '../../common/types';
 import type { ReportChange } from '../../output-agents/types';
 
 const DAY = 86400e3;
-const key = (c: { ip: string; proto: string | null; port: number | null; type: number }) => `${c.ip}|${c.proto}|${c.port}|${c.type}`;
+const key = (c: { ip: string | null; proto: string | null; port: number | null; type: number }) => `${c.ip}|${c.proto}|${c.port}|${c.type}`;
 const near = (a: { detected_at: string }, b: { detected_at: string }, windowMs = DAY) =>
   Math.abs(Date.parse(a.detected_at) - Date.parse(b.detected_at)) <= windowMs;
 const equivalent = (a: ChangeRow, b: ChangeRow) => key(a) === key(b) && near(a, b);
@@ -27,7 +27,7 @@ forEachDb('report: concurrent runs and target groups', (db) => {
 
   test('two report processes at once: every change goes to the jsonl file and to the hook exactly once', async () => {
     const out = lab.path('both.jsonl');
-    const hooked = all.filter((c) => ['10.66.1.10', '10.66.1.11', '10.66.1.13'].includes(c.ip));
+    const hooked = all.filter((c) => c.ip !== null && ['10.66.1.10', '10.66.1.11', '10.66.1.13'].includes(c.ip));
     const config = lab.config([
       { name: 'siem', kind: 'file', path: out },
       { name: 'enrich', kind: 'hook', networks: ['10.66.1.10-11', '10.66.1.13'], command: lab.hookCommand('ok', '{{id}}'), per: 'change' },
@@ -38,7 +38,7 @@ forEachDb('report: concurrent runs and target groups', (db) => {
     expect(ids(lines)).toEqual(ids(all));
     const calls = lab.hookCalls();
     expect(calls.map((c) => Number(c.args[0])).sort((a, b) => a - b)).toEqual(ids(hooked));
-    const perRun = runs.map((r) => r.results.find((x: { agent: string }) => x.agent === 'siem').delivered);
+    const perRun = runs.map((r) => r.results.find((x) => x.agent === 'siem')!.delivered);
     expect(perRun[0] + perRun[1]).toBe(all.length);
     expect((await lab.report(config)).stdout).toBe('siem (file): nothing new\nenrich (hook): nothing new\n');
   });

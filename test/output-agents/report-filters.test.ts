@@ -12,14 +12,14 @@ const inRange = (ip: string, lo: string, hi: string) => ipKey(ip) >= ipKey(lo) &
 const FILTERS: Array<[string, Record<string, unknown>, (c: ChangeRow) => boolean]> = [
   ['types as names', { types: ['new_port', 'port_reopened'] }, (c) => c.types.includes('new_port') || c.types.includes('port_reopened')],
   ['types as a mask', { types: 18 }, (c) => c.types.includes('host_down') || c.types.includes('port_closed')],
-  ['networks', { networks: ['10.66.1.10/31', '10.66.1.53'] }, (c) => inRange(c.ip, '10.66.1.10', '10.66.1.11') || c.ip === '10.66.1.53'],
+  ['networks', { networks: ['10.66.1.10/31', '10.66.1.53'] }, (c) => inRange(c.ip!, '10.66.1.10', '10.66.1.11') || c.ip === '10.66.1.53'],
   ['scanners', { scanners: ['scan-out'] }, (c) => c.scanner === 'scan-out'],
   ['scanner_groups', { scanner_groups: 'inside' }, (c) => c.group === 'inside'],
   ['ports (a bare port means every protocol; host events never match)', { ports: '22,80-443,U:161' }, (c) =>
     c.port !== null && (c.port === 22 || (c.port >= 80 && c.port <= 443) || (c.proto === 'udp' && c.port === 161))],
   ['protos', { protos: ['udp'] }, (c) => c.proto === 'udp'],
   ['several filters at once', { types: 'new_host', scanners: 'scan-in', networks: '10.66.1.10-20' }, (c) =>
-    c.types.includes('new_host') && c.scanner === 'scan-in' && inRange(c.ip, '10.66.1.10', '10.66.1.20')],
+    c.types.includes('new_host') && c.scanner === 'scan-in' && inRange(c.ip!, '10.66.1.10', '10.66.1.20')],
 ];
 
 forEachDb('report: filters and repeated runs', (db) => {
@@ -100,7 +100,7 @@ forEachDb('report: filters and repeated runs', (db) => {
     for (let i = 0; i < 2; i++) {
       const dry = await lab.reportJson(config, ['--dry-run']);
       expect(dry.code).toBe(0);
-      expect(dry.results.map((r) => [r.agent, r.status, ids(r.would)])).toEqual([['dry-a', 'dry-run', wantA], ['dry-b', 'dry-run', wantB]]);
+      expect(dry.results.map((r) => [r.agent, r.status, ids(r.would!)])).toEqual([['dry-a', 'dry-run', wantA], ['dry-b', 'dry-run', wantB]]);
       expect(jsonl(outA)).toEqual([]);
       expect(jsonl(outB)).toEqual([]);
     }

@@ -31,7 +31,7 @@ forEachDb('report: max_changes and since', (db) => {
     const cfg = config([{ name: 'limited', kind: 'file', path: out, max_changes: 25 }]);
     const dry = await lab.reportJson(cfg, ['--dry-run']);
     expect(dry.results[0]).toMatchObject({ status: 'dry-run', waiting: all.length - 25 });
-    expect(ids(dry.results[0].would)).toEqual(ids(all).slice(0, 25));
+    expect(ids(dry.results[0].would!)).toEqual(ids(all).slice(0, 25));
     const lines: string[] = [];
     let sent = 0;
     while (sent < all.length) {
@@ -83,7 +83,7 @@ forEachDb('report: max_changes and since', (db) => {
     }
     const dry = await lab.reportJson(cfg, ['--dry-run']);
     expect(dry.results[0]).toMatchObject({ delivered: all.length, suppressed: 0 });
-    expect(dry.results[0].would.map((w: { action: string }) => w.action)).toEqual(all.map(() => 'deliver'));
+    expect(dry.results[0].would!.map((w) => w.action)).toEqual(all.map(() => 'deliver'));
     // … and that is what the run then does: it takes the claims over and sends every change again.
     expect((await lab.reportJson(cfg)).results[0]).toMatchObject({ status: 'ok', delivered: all.length, suppressed: 0 });
     expect(ids(jsonl(out))).toEqual([...ids(all), ...ids(all)].sort((a, b) => a - b));

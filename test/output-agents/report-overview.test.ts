@@ -18,7 +18,7 @@ const RULES: SimpleRule[] = [
 
 function unexpected(c: ChangeRow): boolean {
   if (c.port === null || c.proto === null) return false;
-  const allowed = expectation(RULES, c.ip, c.proto, c.port).reason === 'allowed';
+  const allowed = expectation(RULES, c.ip!, c.proto, c.port).reason === 'allowed';
   if (c.type & (ChangeType.new_port | ChangeType.port_reopened)) return !allowed;
   return (c.type & ChangeType.port_closed) !== 0 && allowed;
 }

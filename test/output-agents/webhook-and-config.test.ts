@@ -5,11 +5,11 @@ import fs from 'node:fs';
 import { describeChange } from '../../common/describe';
 import type { AddressInfo } from 'node:net';
 import { forEachDb } from '../helpers/db';
-import { ids, ReportLab } from '../helpers/report';
+import { ids, ReportLab, type WebhookBody } from '../helpers/report';
 
 interface Received {
   headers: http.IncomingHttpHeaders;
-  body: any;
+  body: WebhookBody;
 }
 
 /** Answers each POST with the next status of `statuses` (the last one repeats) and records it; `echo`: the answer repeats the request's URL and headers. */

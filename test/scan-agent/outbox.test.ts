@@ -84,7 +84,7 @@ test('a report that another run sent meanwhile is skipped, and the rest is sent'
     // The other run sends (and removes) the first report between our listing and our send.
     class Raced extends Outbox {
       raced = false;
-      pending(): string[] {
+      override pending(): string[] {
         const names = super.pending();
         if (!this.raced) fs.rmSync(this.path(names[0]));
         this.raced = true;

@@ -7,6 +7,7 @@ import { forEachDb } from '../helpers/db';
 import { cli, cliJson } from '../helpers/cli';
 import { Session } from '../helpers/session';
 import { labFiles, LAB } from '../helpers/inbox';
+import type { Knex } from 'knex';
 import { openDb, type Db } from '../../db/connection';
 import { ipKey } from '../../common/ip';
 
@@ -72,7 +73,13 @@ async function cleanupChecked(url: string, args: string[]): Promise<Counts> {
 }
 
 /** Rows of each state/change table that match a condition on (scanner_id, ip_key), and the deliveries of those changes. */
-async function rowsWhere(url: string, match: (q: any) => void): Promise<Pick<Counts, 'deliveries' | 'changes' | 'port_state' | 'host_state'>> {
+interface StateKey {
+  scanner_id: number;
+  ip_key: string;
+  last_seen: number | string;
+}
+
+async function rowsWhere(url: string, match: (q: Knex.QueryBuilder) => void): Promise<Pick<Counts, 'deliveries' | 'changes' | 'port_state' | 'host_state'>> {
   return withDb(url, async ({ knex }) => ({
     deliveries: await count(knex('deliveries').whereIn('change_id', knex('changes').select('id').where(match)).count({ n: '*' })),
     changes: await count(knex('changes').where(match).count({ n: '*' })),
@@ -88,7 +95,7 @@ forEachDb('cleanup', (db) => {
     const url = db.fresh();
     const s = await loaded(url);
     const ip = '10.66.1.10';
-    const expected = await rowsWhere(url, (q) => q.where('ip_key', ipKey(ip)));
+    const expected = await rowsWhere(url, (q) => { q.where('ip_key', ipKey(ip)); });
     expect(expected.changes).toBeGreaterThan(0);
     expect(expected.deliveries).toBeGreaterThan(expected.changes);
     const others = await s.snapshot();
@@ -105,12 +112,12 @@ forEachDb('cleanup', (db) => {
     const s = await loaded(url);
     const scanOut = await withDb(url, async ({ knex }) => Number((await knex('scanners').where({ name: 'scan-out' }).first('id')).id));
     const [lo, hi] = [ipKey('10.66.1.14'), ipKey('10.66.1.17')];
-    const expected = await rowsWhere(url, (q) => q.where('scanner_id', scanOut).whereBetween('ip_key', [lo, hi]));
+    const expected = await rowsWhere(url, (q) => { q.where('scanner_id', scanOut).whereBetween('ip_key', [lo, hi]); });
     expect(expected.host_state).toBeGreaterThan(0);
     const before = await s.snapshot();
     const deleted = await cleanupChecked(url, ['--range', '10.66.1.14-17', '--scanner', 'scan-out']);
     expect(deleted).toEqual({ ...expected, ...zeroScans });
-    const inRange = (r: { scanner: string; ip: string }) => r.scanner === 'scan-out' && ipKey(r.ip) >= lo && ipKey(r.ip) <= hi;
+    const inRange = (r: { scanner: string; ip: string | null }) => r.scanner === 'scan-out' && r.ip !== null && ipKey(r.ip) >= lo && ipKey(r.ip) <= hi;
     const after = await s.snapshot();
     expect(after.hosts).toEqual(before.hosts.filter((r) => !inRange(r)));
     expect(after.changes).toEqual(before.changes.filter((r) => !inRange(r)));
@@ -123,7 +130,7 @@ forEachDb('cleanup', (db) => {
       const id = Number((await knex('scanners').where({ name: 'scan-out' }).first('id')).id);
       const scans = knex('scans').select('id').where({ scanner_id: id });
       return {
-        ...(await rowsWhere(url, (q) => q.where('scanner_id', id))),
+        ...(await rowsWhere(url, (q) => { q.where('scanner_id', id); })),
         scan_host_scope: await count(knex('scan_host_scope').whereIn('scan_id', scans).count({ n: '*' })),
         scan_port_scope: await count(knex('scan_port_scope').whereIn('scan_id', scans).count({ n: '*' })),
         scans: await count(knex('scans').where({ scanner_id: id }).count({ n: '*' })),
@@ -145,14 +152,15 @@ forEachDb('cleanup', (db) => {
     const s = await loaded(url);
     const cutoff = Date.parse('2025-03-07T12:00:00Z');
     const expected = await withDb(url, async ({ knex }) => {
-      const hosts = await knex('host_state').select('scanner_id', 'ip_key', 'last_seen');
-      const oldHost = new Set(hosts.filter((h: any) => Number(h.last_seen) < cutoff).map((h: any) => `${h.scanner_id} ${h.ip_key}`));
-      const ports = await knex('port_state').select('scanner_id', 'ip_key', 'last_seen');
+      // last_seen: a number on SQLite, a bigint string on PostgreSQL
+      const hosts: StateKey[] = await knex('host_state').select('scanner_id', 'ip_key', 'last_seen');
+      const oldHost = new Set(hosts.filter((h) => Number(h.last_seen) < cutoff).map((h) => `${h.scanner_id} ${h.ip_key}`));
+      const ports: StateKey[] = await knex('port_state').select('scanner_id', 'ip_key', 'last_seen');
       return {
         deliveries: await count(knex('deliveries').whereIn('change_id', knex('changes').select('id').where('detected_at', '<', cutoff)).count({ n: '*' })),
         changes: await count(knex('changes').where('detected_at', '<', cutoff).count({ n: '*' })),
         // a port goes when it was last seen before the cutoff, or with its host
-        port_state: ports.filter((p: any) => Number(p.last_seen) < cutoff || oldHost.has(`${p.scanner_id} ${p.ip_key}`)).length,
+        port_state: ports.filter((p) => Number(p.last_seen) < cutoff || oldHost.has(`${p.scanner_id} ${p.ip_key}`)).length,
         host_state: oldHost.size,
       };
     });
