@@ -45,7 +45,9 @@ let running: string | null = null;
  * hook's passed variables) and open relative paths against process.cwd(), so for the length of
  * the call process.env is the command's environment and the directory is opts.cwd (ROOT by
  * default, as for a spawned command). That is why two calls may not overlap: use spawnCli for
- * commands that run at the same time.
+ * commands that run at the same time. Node's own modules read the worker's real environment, not
+ * jest's process.env (os.tmpdir() and TMPDIR): a test that sets such a variable needs spawnCli, as
+ * does one whose command is killed (a hook that kills its parent) or must wait for a signal (serve).
  */
 export async function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const given = opts as SpawnOptions;
