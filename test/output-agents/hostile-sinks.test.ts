@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { cli, cliJson, FIXTURES, spawnCli } from '../helpers/cli';
+import { cliJson, FIXTURES, spawnCli } from '../helpers/cli';
 import { forEachDb } from '../helpers/db';
 import { jsonl, ReportLab } from '../helpers/report';
 import { startSmtp } from '../helpers/smtp';
