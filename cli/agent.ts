@@ -8,7 +8,7 @@ import { CREDENTIALS_REMEDY } from '../scan-agent/uploader';
 
 export const run: Action = async (_args, _opts, global, io) => {
   // --config names the agent's own file here; PORTDELTA_CONFIG is the central server's and does not apply.
-  const cfg = loadAgentConfig(global.config ?? process.env.PORTDELTA_AGENT_CONFIG ?? DEFAULT_AGENT_CONFIG);
+  const cfg = loadAgentConfig(global.config ?? (global.env ?? process.env).PORTDELTA_AGENT_CONFIG ?? DEFAULT_AGENT_CONFIG);
   const s = await runAgent(cfg, (msg) => io.err(`portdelta agent: ${new Date().toISOString()} ${msg.split('\n').map(safeText).join('\n')}\n`));
   if (global.json) json(io, s);
   else io.out(`${s.agent}: ${s.subnets.length} subnet(s), ${s.scanned} scanned, ${s.sent} report(s) sent, ${s.kept} kept, ${s.rejected} refused${s.credentials_refused ? ` — the server refused the credentials: ${CREDENTIALS_REMEDY}` : ''}\n`);

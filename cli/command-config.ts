@@ -7,5 +7,6 @@ import type { GlobalOptions } from './io';
 export function loadCommandConfig(global: GlobalOptions): { config: Config; file: string | null } {
   const a = global.access;
   // A command that declares no `uses` (yet) gets every ${VAR} resolved, as before.
-  return loadConfig(global.config, a && { uses: a.uses, command: a.command });
+  const env = global.env ?? process.env;
+  return loadConfig(global.config ?? env.PORTDELTA_CONFIG, { ...(a && { uses: a.uses, command: a.command }), env });
 }

@@ -17,13 +17,16 @@ export interface DbTarget {
   url: string;
   from: 'option' | 'env' | 'config' | 'default';
   configFile: string | null;
+  /** The command's directory, where the default store lies (the process's when absent). */
+  cwd?: string;
 }
 
 export function dbTarget(global: GlobalOptions, config: Config, configFile: string | null): DbTarget {
-  if (global.db) return { url: global.db, from: 'option', configFile };
-  if (process.env.PORTDELTA_DB) return { url: process.env.PORTDELTA_DB, from: 'env', configFile };
-  if (config.database) return { url: config.database, from: 'config', configFile };
-  return { url: DEFAULT_DB, from: 'default', configFile };
+  if (global.db) return { url: global.db, from: 'option', configFile, cwd: global.cwd };
+  const fromEnv = (global.env ?? process.env).PORTDELTA_DB;
+  if (fromEnv) return { url: fromEnv, from: 'env', configFile, cwd: global.cwd };
+  if (config.database) return { url: config.database, from: 'config', configFile, cwd: global.cwd };
+  return { url: DEFAULT_DB, from: 'default', configFile, cwd: global.cwd };
 }
 
 function origin(t: DbTarget): string {
@@ -31,7 +34,7 @@ function origin(t: DbTarget): string {
     case 'option': return 'given by --db';
     case 'env': return 'from the environment variable PORTDELTA_DB';
     case 'config': return `from \`database:\` in ${t.configFile}`;
-    default: return `the default ${DEFAULT_DB} in the current directory ${process.cwd()}: no --db, no PORTDELTA_DB and no \`database:\` in a configuration file${t.configFile ? ` (${t.configFile})` : ' (none found)'}`;
+    default: return `the default ${DEFAULT_DB} in the current directory ${t.cwd ?? process.cwd()}: no --db, no PORTDELTA_DB and no \`database:\` in a configuration file${t.configFile ? ` (${t.configFile})` : ' (none found)'}`;
   }
 }
 

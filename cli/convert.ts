@@ -26,7 +26,7 @@ export const run: Action = async (files, opts, global, io) => {
   const ports = portsOption(textOpt(opts, 'ports'));
   const source = files[0];
   const config = loadCommandConfig(global).config;
-  const { head, rest } = await openInput(source, undefined, { maxDecompressed: config.server.max_body });
+  const { head, rest } = await openInput(source, io.stdin, { maxDecompressed: config.server.max_body });
   let agent: ReturnType<typeof pickAgent>;
   let encoding: FileEncoding;
   try {

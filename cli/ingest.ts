@@ -39,8 +39,8 @@ export const run: Action = async (files, opts, global, io) => {
     for (const file of files) {
       const source = file === '-' ? '-' : file;
       try {
-        const { head, rest, size } = await openInput(file, undefined, { maxDecompressed: config.server.max_body });
-        const shown = progress(safeText(source), size);
+        const { head, rest, size } = await openInput(file, io.stdin, { maxDecompressed: config.server.max_body });
+        const shown = progress(safeText(source), size, io.progress);
         const s = await ingestStream(db, head, rest, {
           source, scanner, format, scope, ports, scanners: config.scanners,
           onProgress: (bytes, hosts, phase) => shown.update(bytes, hosts, phase),

@@ -35,7 +35,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const command = params[params.length - 1] as Command;
       const opts = command.opts();
       // Global options may stand before or after the command name (DESIGN §5).
-      const global: GlobalOptions = { ...pickGlobal(program.opts()), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses } };
+      const global: GlobalOptions = { ...pickGlobal(program.opts()), ...pickGlobal(opts), access: { command: spec.name, db: spec.db, uses: spec.uses }, env: io.env, cwd: io.cwd };
       const { run } = await spec.load();
       code = await run(command.args, opts, global, io);
     });
@@ -52,7 +52,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     // A database error no command put into words: its reason and a remedy, never knex's SQL.
     const said = !(err instanceof PortdeltaError) && databaseFault(err) !== null ? databaseError('the database failed', err) : err;
     io.err(`portdelta: ${describeError(said)}\n`);
-    if (!(err instanceof PortdeltaError) && process.env.PORTDELTA_DEBUG) io.err(`${(err as Error).stack}\n`);
+    if (!(err instanceof PortdeltaError) && io.env.PORTDELTA_DEBUG) io.err(`${(err as Error).stack}\n`);
     return EXIT.error;
   }
 }

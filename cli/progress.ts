@@ -1,5 +1,7 @@
 // A one-line progress display for long ingests, on stderr, only when stderr is a terminal: cron
 // mail and log files get nothing of it.
+import type { ProgressStream } from './io';
+
 export interface Progress {
   update(bytes: number, hosts: number, phase?: string): void;
   done(): void;
@@ -8,7 +10,7 @@ export interface Progress {
 const NONE: Progress = { update: () => undefined, done: () => undefined };
 const MB = 1048576;
 
-export function progress(label: string, totalBytes: number | null, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progress(label: string, totalBytes: number | null, stream: ProgressStream): Progress {
   if (!stream.isTTY) return NONE;
   const start = Date.now();
   let last = 0;

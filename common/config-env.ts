@@ -12,6 +12,8 @@ export interface EnvScope {
   uses?: readonly string[];
   /** The command, for the message about an unset variable. */
   command?: string;
+  /** Where ${VAR} is looked up: the command's environment (the process's when absent). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface Substitution {
@@ -34,7 +36,7 @@ function substituteText(text: string, path: KeyPath, sub: Substitution): string 
   let unset = false;
   // An unset variable stays as written (not ''), so two of them never look like one repeated value.
   const out = text.replace(ENV_REF, (all, name: string) => {
-    const v = process.env[name];
+    const v = (sub.scope.env ?? process.env)[name];
     if (v !== undefined) return v;
     unset = true;
     sub.problems.push(`${sub.redact.path(path)}: environment variable ${name} is not set (used as \${${name}})${command ? `; \`portdelta ${command}\` needs it` : ''}`);

@@ -43,9 +43,8 @@ export function parseConfig(text: string, file: string, scope: EnvScope = {}): C
 
 const DEFAULT_PATHS = ['./portdelta.yaml', '/etc/portdelta/portdelta.yaml'];
 
-/** --config, then PORTDELTA_CONFIG, then the default places; none at all is an empty config. */
-export function loadConfig(explicit?: string, scope: EnvScope = {}): { config: Config; file: string | null } {
-  const chosen = explicit ?? process.env.PORTDELTA_CONFIG;
+/** The file given (--config, else PORTDELTA_CONFIG: the caller's choice), then the default places; none at all is an empty config. */
+export function loadConfig(chosen: string | undefined, scope: EnvScope = {}): { config: Config; file: string | null } {
   if (chosen) {
     return { config: parseConfig(readConfigFile(chosen), chosen, scope), file: chosen };
   }

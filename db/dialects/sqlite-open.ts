@@ -29,7 +29,10 @@ export function sqliteConfig(filename: string, mode: OpenMode, immutable = false
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) {
+      afterCreate(conn: { exec(sql: string, cb: (err: Error | null) => void): void; close(cb: () => void): void }, ready: (err: Error | null, c: unknown) => void) {
+        // knex drops a connection whose set-up failed without closing it: close it here, or its file
+        // stays open (a daemon's descriptor, an in-process test's busy mount).
+        const done = (err: Error | null, c: unknown) => (err ? conn.close(() => ready(err, c)) : ready(null, c));
         if (mode === 'read') return conn.exec(pragmas, (err) => done(err, conn));
         // A write-ahead log left behind by a write that failed (a full disk) is given back first: a
         // checkpoint that truncates it, before the busy timeout is set, so it never waits for anyone;

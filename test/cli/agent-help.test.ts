@@ -1,13 +1,12 @@
 // `agent --help` describes the agent's own configuration (issue 12.7): where the file is read from
 // and every key the agent's schema knows, so the help cannot drift from scan-agent/config.ts.
-import { main } from '../../cli/main';
+import { cli } from '../helpers/cli';
 import { agentSchema } from '../../scan-agent/config';
 
 async function help(argv: string[]): Promise<string> {
-  let out = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (out += t), isTTY: false });
-  expect(code).toBe(0);
-  return out;
+  const r = await cli(argv);
+  expect(r.code).toBe(0);
+  return r.stdout + r.stderr;
 }
 
 test('names where the agent file is read from', async () => {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
-import { cli, FIXTURES } from '../helpers/cli';
+import { cli, FIXTURES, spawnCli } from '../helpers/cli';
 import { csvText, Scratch } from '../helpers/csv-scan';
 import { Session, type IngestResult } from '../helpers/session';
 
@@ -140,11 +140,12 @@ describe('command line errors [sqlite]', () => {
   });
 
   test.each(['changes', 'state', 'hosts'])('global options before or after %s give the same output', async (cmd) => {
+    // Four processes at once (in-process commands cannot overlap).
     const outs = await Promise.all([
-      cli(['--json', '--db', db, cmd]),
-      cli([cmd, '--json', '--db', db]),
-      cli(['--db', db, cmd, '--json']),
-      cli(['--json', cmd, '--db', db]),
+      spawnCli(['--json', '--db', db, cmd]),
+      spawnCli([cmd, '--json', '--db', db]),
+      spawnCli(['--db', db, cmd, '--json']),
+      spawnCli(['--json', cmd, '--db', db]),
     ]);
     for (const o of outs) expect(o.code).toBe(0);
     expect(JSON.parse(outs[0].stdout).length).toBeGreaterThan(0);

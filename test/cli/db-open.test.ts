@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { forEachDb, type TestDb } from '../helpers/db';
-import { cli, SCANS } from '../helpers/cli';
+import { cli, SCANS, spawnCli } from '../helpers/cli';
 import { openDb } from '../../db/connection';
 import { migrationNames } from '../../db/migrations';
 
@@ -168,7 +168,8 @@ describe('readers on a store this user can only read', () => {
   async function expectReadersWork(file: string, pol: string, opts: { uid?: number }): Promise<void> {
     const before = fs.readdirSync(path.dirname(file)).sort();
     for (const args of readers(pol)) {
-      const r = await cli(['--db', file, ...args], opts);
+      // Another user needs its own process.
+      const r = opts.uid === undefined ? await cli(['--db', file, ...args]) : await spawnCli(['--db', file, ...args], opts);
       expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 0, stderr: '' });
       if (args[0] === 'state' || args[0] === 'hosts') expect((JSON.parse(r.stdout) as unknown[]).length).toBeGreaterThan(0);
     }
@@ -184,7 +185,7 @@ describe('readers on a store this user can only read', () => {
     try {
       await expectReadersWork(file, pol, { uid: NOBODY });
       // And a writer is refused with the database's reason, not a silent success.
-      const w = await cli(['--db', file, 'ingest', '--scanner', 'scan-in', NIGHT1], { uid: NOBODY });
+      const w = await spawnCli(['--db', file, 'ingest', '--scanner', 'scan-in', NIGHT1], { uid: NOBODY });
       expect(w.code).toBe(2);
     } finally {
       fs.chmodSync(dir, 0o755);
@@ -202,7 +203,7 @@ describe('readers on a store this user can only read', () => {
       expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
       fs.chmodSync(file, 0o444);
       fs.chmodSync(dir, 0o555);
-      const r = await cli(['--db', file, 'state', '--json'], { uid: NOBODY });
+      const r = await spawnCli(['--db', file, 'state', '--json'], { uid: NOBODY });
       expect(r.code).toBe(0);
       const ports = (JSON.parse(r.stdout) as Array<{ port: number }>).map((p) => p.port);
       expect(ports.length).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { forEachDb, type TestDb } from '../helpers/db';
-import { cli, SCANS, type CliResult } from '../helpers/cli';
+import { cli, SCANS, spawnCli, type CliResult } from '../helpers/cli';
 import { TempDir } from '../helpers/inbox';
 import { causeOf, commitFault, SmallDisk, type CommitFault } from '../helpers/commit-fault';
 import { openDb } from '../../db/connection';
@@ -191,7 +191,8 @@ forEachDb('a COMMIT the database refuses', (db: TestDb) => {
   it(`PORTDELTA_DEBUG=1 adds the database's own message before the one line${skip}`, async () => {
     const f = await fresh('debug');
     await f.arm('scans');
-    const r = await cli(['--db', f.url, 'ingest', '--scanner', 'scan-in', XML], { env: { PORTDELTA_DEBUG: '1' } });
+    // A process: db/ writes the debug line to the process's own stderr, which only a child's capture sees.
+    const r = await spawnCli(['--db', f.url, 'ingest', '--scanner', 'scan-in', XML], { env: { PORTDELTA_DEBUG: '1' } });
     await f.disarm('scans');
     expect(r.code).toBe(2);
     const raw = db.kind === 'sqlite' ? /SQLITE_FULL: database or disk is full/ : /refused at commit by the test's trigger on scans/;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
-import { cli, cliJson, FIXTURES, SCANS } from '../helpers/cli';
+import { cli, cliJson, FIXTURES, SCANS, spawnCli } from '../helpers/cli';
 import { csvText, Scratch } from '../helpers/csv-scan';
 import type { ChangeRow } from '../../common/types';
 
@@ -47,6 +47,8 @@ function session(db: string, cfg: string) {
     scanners: (now: number) => cliJson<Status[]>([...base, 'scanners'], at(now)),
     changes: (type?: string) => cliJson<ChangeRow[]>([...base, 'changes', ...(type ? ['--type', type] : [])]),
     report: (now: number) => cli([...base, 'report'], at(now)),
+    /** report as its own process, for two at the same time. */
+    reportProcess: (now: number) => spawnCli([...base, 'report'], at(now)),
     run: (args: string[], now: number) => cli([...base, ...args], at(now)),
     hosts: () => cliJson<Array<{ ip: string; status: string; hostname: string | null }>>([...base, 'hosts']),
     state: () => cliJson<Array<{ ip: string; proto: string; port: number }>>([...base, 'state']),
@@ -128,7 +130,7 @@ forEachDb('scanner health', (db) => {
     expect(back[0].details).toMatchObject({ silent_since: silentSince });
 
     const t2 = Date.parse(back[0].detected_at);
-    const both = await Promise.all([s.report(t2 + 40 * H), s.report(t2 + 40 * H)]);
+    const both = await Promise.all([s.reportProcess(t2 + 40 * H), s.reportProcess(t2 + 40 * H)]);
     expect(both.map((r) => r.code)).toEqual([0, 0]);
     expect(await s.changes('scanner_silent')).toHaveLength(2);
     expect(lines(out).map((c) => c.type)).toEqual([512, 1024, 512]);

@@ -8,7 +8,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { main } from '../../cli/main';
 import { printAgentResults } from '../../cli/report-output';
 import { parseConfig } from '../../config/config';
 import { ConfigError } from '../../common/errors';
@@ -18,7 +17,7 @@ import { byKind } from '../../output-agents/registry';
 import { runOutputAgents, type AgentResult } from '../../output-agents/runner';
 import { csvText, Scratch } from './csv-scan';
 import { forEachDb, type TestDb } from './db';
-import { FIXTURES } from './cli';
+import { capturedIo, cli as runCli, FIXTURES } from './cli';
 
 /** One peer for one test: it works until fail(), and again after recover(). */
 export interface Peer {
@@ -60,11 +59,9 @@ interface Store {
 const stores = new Map<string, Promise<Store>>();
 
 async function cli(argv: string[]): Promise<string> {
-  let out = '';
-  let err = '';
-  const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), isTTY: false });
-  if (code !== 0) throw new Error(`portdelta ${argv.join(' ')} exited ${code}\n${err}`);
-  return out;
+  const r = await runCli(argv);
+  if (r.code !== 0) throw new Error(`portdelta ${argv.join(' ')} exited ${r.code}\n${r.stderr}`);
+  return r.stdout;
 }
 
 /** test/fixtures/hostile's two nights and a scan of header and markup injections, ingested once. */
@@ -112,9 +109,9 @@ async function report(store: Store, agents: object[], extra: object = {}, dryRun
   const file = store.scratch.write(`config-${++configs}.yaml`, YAML.stringify({ ...extra, output_agents }));
   const config = parseConfig(fs.readFileSync(file, 'utf8'), file);
   const results = await runOutputAgents({ config, db: store.db }, { policy: null, dryRun, log: () => undefined });
-  let out = '';
-  printAgentResults({ out: (t) => (out += t), err: () => undefined, isTTY: false }, results);
-  return { results, out };
+  const { io, said } = capturedIo();
+  printAgentResults(io, results);
+  return { results, out: said.stdout };
 }
 
 const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);

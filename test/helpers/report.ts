@@ -1,9 +1,12 @@
-// Output-agent tests: a database driven through the spawned CLI, a config with output agents
+// Output-agent tests: a database driven through the CLI (in-process; report as a process on request), a config with output agents
 // written as YAML into a scratch folder, and readers for what the agents produced.
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { cli, cliJson, SCANS, type CliResult } from './cli';
+import { cli, cliJson, spawnCli, SCANS, type CliResult, type SpawnOptions } from './cli';
+
+/** spawn: run `report` as its own process (with prlimit, or at the same time as another). */
+export type ReportRunOptions = SpawnOptions & { spawn?: boolean };
 import { Scratch } from './csv-scan';
 import type { ChangeRow } from '../../common/types';
 import type { BaselineSummary, ReportChange } from '../../output-agents/types';
@@ -103,12 +106,14 @@ export class ReportLab {
     return cliJson<ChangeRow[]>(['--db', this.db, 'changes']);
   }
 
-  report(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<CliResult> {
-    return cli(['--db', this.db, '--config', config, 'report', ...args], opts);
+  report(config: string, args: string[] = [], opts: ReportRunOptions = {}): Promise<CliResult> {
+    const { spawn, ...rest } = opts;
+    const argv = ['--db', this.db, '--config', config, 'report', ...args];
+    return spawn ? spawnCli(argv, rest) : cli(argv, rest);
   }
 
   /** `report --json` parsed (whatever the exit code). */
-  async reportJson(config: string, args: string[] = [], opts: Parameters<typeof cli>[1] = {}): Promise<{ code: number; results: AgentResult[]; stderr: string }> {
+  async reportJson(config: string, args: string[] = [], opts: ReportRunOptions = {}): Promise<{ code: number; results: AgentResult[]; stderr: string }> {
     const r = await this.report(config, [...args, '--json'], opts);
     return { code: r.code, results: JSON.parse(r.stdout || '[]'), stderr: r.stderr };
   }

@@ -1,4 +1,4 @@
-// One database driven through the spawned CLI: ingest files one command at a time and see, after
+// One database driven through the CLI (in-process, test/helpers/cli.ts): ingest files one command at a time and see, after
 // each, exactly the changes that command added, plus the state and hosts it left behind.
 import { cli, cliJson } from './cli';
 import type { ChangeRow } from '../../common/types';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
-import { cli } from '../helpers/cli';
+import { cli, spawnCli } from '../helpers/cli';
 import { LAB, TempDir, useTempDirs } from '../helpers/inbox';
 
 const temp = useTempDirs();
@@ -36,7 +36,8 @@ forEachDb('inbox folders the watcher cannot take', (db) => {
     const cfg = path.join(t.dir, 'run.yaml');
     fs.writeFileSync(cfg, `inbox: ${t.inbox}\ninbox_settle: 0s\nscanners:\n  scan-out:\n    timezone: UTC\n`, { mode: 0o644 });
     try {
-      const r = await cli(['--db', url, '--config', cfg, 'run'], user);
+      // As root it runs as nobody: a process of its own.
+      const r = await spawnCli(['--db', url, '--config', cfg, 'run'], user);
       expect(r.stderr).toMatch(new RegExp(`scan-locked/: not ingested, will be tried again: cannot read the folder ${locked} \\(EACCES\\): nothing in it is ingested; remedy: give the portdelta user read and execute permission on it`));
       expect(r.code).toBe(2);
       expect(r.stdout).toMatch(/run: 3 file\(s\): 2 applied, 0 stale, 0 duplicate, 0 failed, 1 deferred/);

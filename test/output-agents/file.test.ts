@@ -25,7 +25,7 @@ forEachDb('file output agent: whole lines or nothing', (db) => {
     fs.writeFileSync(out, before);
     const config = lab.config([{ name: 'siem', kind: 'file', path: out }]);
 
-    const full = await lab.reportJson(config, [], { wrap: ['prlimit', `--fsize=${LIMIT}`] });
+    const full = await lab.reportJson(config, [], { spawn: true, wrap: ['prlimit', `--fsize=${LIMIT}`] });
     expect(full.results).toEqual([expect.objectContaining({ status: 'failed', delivered: 0, retry: all.length })]);
     expect(full.results[0].error).toMatch(new RegExp(`^cannot append to ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*EFBIG.*; cut back to its ${before.length} bytes before$`));
     expect(full.code).toBe(2);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { cli, cliJson, FIXTURES } from '../helpers/cli';
+import { cliJson, FIXTURES, spawnCli } from '../helpers/cli';
 import { forEachDb } from '../helpers/db';
 import { jsonl, ReportLab, type WebhookBody } from '../helpers/report';
 import { startSmtp } from '../helpers/smtp';
@@ -74,7 +74,7 @@ forEachDb('hostile names in every sink', (db) => {
       const mailText = m.mail.text!.replace(/\r\n/g, '\n');
       const chat: string = hook.bodies[0].text;
       const file = fs.readFileSync(text, 'utf8');
-      const tables = await Promise.all(['changes', 'hosts', 'state'].map((c) => cli(['--db', lab.db, c])));
+      const tables = await Promise.all(['changes', 'hosts', 'state'].map((c) => spawnCli(['--db', lab.db, c])));
       const human = { subject: m.mail.subject!, mailText, html: m.mail.html as string, chat, file, ...Object.fromEntries(tables.map((t, i) => [i, t.stdout])) };
       for (const [where, s] of Object.entries(human)) expect({ where, raw: rawChars(s) }).toEqual({ where, raw: [] });
       for (const s of [mailText, chat, file, tables[0].stdout]) {

@@ -32,7 +32,7 @@ forEachDb('report: concurrent runs and target groups', (db) => {
       { name: 'siem', kind: 'file', path: out },
       { name: 'enrich', kind: 'hook', networks: ['10.66.1.10-11', '10.66.1.13'], command: lab.hookCommand('ok', '{{id}}'), per: 'change' },
     ]);
-    const runs = await twice(() => lab.reportJson(config));
+    const runs = await twice(() => lab.reportJson(config, [], { spawn: true }));
     expect(runs.map((r) => r.code)).toEqual([0, 0]);
     const lines = jsonl(out);
     expect(ids(lines)).toEqual(ids(all));
@@ -92,7 +92,8 @@ forEachDb('report: concurrent runs and target groups', (db) => {
       { name: 'g3-in', kind: 'file', path: inside, target_group: 'g3', scanners: 'scan-in' },
       { name: 'g3-out', kind: 'file', path: outside, target_group: 'g3', scanners: 'scan-out' },
     ]);
-    const runs = await Promise.all([lab.reportJson(config, ['--agent', 'g3-in']), lab.reportJson(config, ['--agent', 'g3-out'])]);
+    // Two processes: in-process commands cannot run at the same time (test/helpers/cli.ts).
+    const runs = await Promise.all([lab.reportJson(config, ['--agent', 'g3-in'], { spawn: true }), lab.reportJson(config, ['--agent', 'g3-out'], { spawn: true })]);
     expect(runs.map((r) => r.code)).toEqual([0, 0]);
     const sent: ReportChange[] = [...jsonl(inside), ...jsonl(outside)];
     const suppressed = runs[0].results[0].suppressed + runs[1].results[0].suppressed;

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cli } from '../helpers/cli';
+import { cli, spawnCli } from '../helpers/cli';
 import { fetchIt } from '../helpers/http';
 import { logWhen, startServe } from '../helpers/serve';
 import { SCANS } from '../helpers/cli';
@@ -110,7 +110,8 @@ describe('the temporary folder', () => {
   });
 
   test('that cannot be written stops --ingest at start with the remedy (exit 2)', async () => {
-    const r = await cli(args('--ingest'), { env: { TMPDIR: path.join(work, 'no-such-dir') } });
+    // A process: os.tmpdir() reads TMPDIR from the real environment, which an in-process run does not set.
+    const r = await spawnCli(args('--ingest'), { env: { TMPDIR: path.join(work, 'no-such-dir') } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot create the upload spool in ${path.join(work, 'no-such-dir')}`);
     expect(r.stderr).toMatch(/remedy: .*TMPDIR.*PrivateTmp=yes/);
