@@ -128,8 +128,3 @@ function parsed<T>(args: string[], r: CliResult): T {
 export async function cliJson<T = unknown>(args: string[], opts: CliOptions = {}): Promise<T> {
   return parsed<T>(args, await cli([...args, '--json'], opts));
 }
-
-/** The same as its own process (commands that run at the same time as others). */
-export async function spawnCliJson<T = unknown>(args: string[], opts: SpawnOptions = {}): Promise<T> {
-  return parsed<T>(args, await spawnCli([...args, '--json'], opts));
-}
