@@ -40,7 +40,7 @@ async function deliver(s: InProcess): Promise<void> {
   const base = { targetGroup: null, windowMs: 0, leaseMs: 60_000, now: Date.now };
   const sent = await claimChanges(s.db, { ...base, agent: 'mail', token: 'a'.repeat(32), filter: { typeMask: ChangeType.new_port }, limit: 6 },
     (fresh) => new Map<number, Decision>(fresh.slice(4).map((c) => [c.change_id, { status: 'suppressed', reason: 'expected' }])));
-  await finishClaims(s.db.knex, 'a'.repeat(32), Date.now());
+  await finishClaims(s.db, 'a'.repeat(32), Date.now());
   if (sent.changes.length < 4) throw new Error('the lab has too few new ports for the delivery fixtures');
   await claimChanges(s.db, { ...base, agent: 'hook', token: 'b'.repeat(32), filter: {}, limit: 3, now: () => 1, leaseMs: 1 }, () => new Map());
   await claimChanges(s.db, { ...base, agent: HOSTILE_AGENT, token: 'c'.repeat(32), filter: {}, limit: 1 }, () => new Map());

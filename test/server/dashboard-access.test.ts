@@ -1,0 +1,162 @@
+// The dashboard over real HTTP on loopback, on both databases: the login exchanges a read token for
+// a session cookie (never an upload token, never from another site), every answer carries the
+// security headers, pages and exports show a network-bound token only its networks, the exports
+// are the rows of `changes --json`, and a hostile hostname is text.
+import { forEachDb } from '../helpers/db';
+import type { InProcess } from '../helpers/serve';
+import { BOUND_NET, serveLab, TOK_BOUND, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
+import { addHostileHost, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin } from '../helpers/dashboard';
+import { listChanges, listOpenPorts } from '../../db/query-repo';
+import { changeFilter } from '../../common/query-options';
+import { ipKey, parseTargets, rangesContain } from '../../common/ip';
+import { sessionCookie } from '../../server/session';
+
+const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`];
+const inBound = (ip: string | null) => ip !== null && rangesContain(parseTargets([BOUND_NET]), ipKey(ip));
+
+forEachDb('the dashboard', (tdb) => {
+  let s: InProcess;
+  const get = (p: string, headers: Record<string, string> = {}) => fetchWithHeaders(`${s.url}${p}`, { headers });
+  const session = async (token: string) => {
+    const r = await postLogin(s.url, token);
+    expect(r.status).toBe(303);
+    return { Cookie: r.cookie! };
+  };
+
+  beforeAll(async () => {
+    s = await serveLab(tdb.fresh());
+    await addHostileHost(s);
+  });
+  afterAll(async () => s?.stop());
+
+  test('without a session or token a page sends the browser to the login form, which carries the strict headers', async () => {
+    const r = await get('/changes?type=new_port');
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe('/login?next=%2Fchanges%3Ftype%3Dnew_port');
+    const login = await get('/login');
+    expect(login.status).toBe(200);
+    expect(login.text).toContain('name="token"');
+    const csp = String(login.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(login.headers['x-content-type-options']).toBe('nosniff');
+    expect(login.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  test('a read token logs in: an HttpOnly, SameSite=Strict, expiring cookie that is not the token; logout ends it', async () => {
+    const r = await postLogin(s.url, TOK_READ, { Origin: s.url }, '/changes?scanner=scan-in');
+    expect(r.status).toBe(303);
+    expect(r.headers.location).toBe('/changes?scanner=scan-in');
+    const set = String(r.headers['set-cookie']);
+    expect(set).toMatch(/HttpOnly/);
+    expect(set).toMatch(/SameSite=Strict/);
+    expect(set).toMatch(/Max-Age=43200/);
+    expect(set).not.toMatch(/Secure/);
+    expect(set).not.toContain(TOK_READ);
+    const cookie = { Cookie: r.cookie! };
+    const page = await get('/changes?scanner=scan-in', cookie);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<h1>Changes</h1>');
+    const out = await fetchWithHeaders(`${s.url}/logout`, { method: 'POST', headers: { ...cookie, Origin: s.url } });
+    expect(out.status).toBe(303);
+    expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/);
+    expect((await get('/changes', cookie)).status).toBe(303);
+    expect(s.log()).not.toContain(TOK_READ);
+  });
+
+  test('on TLS the cookie is Secure', () => {
+    expect(sessionCookie('x', true)).toMatch(/; Secure/);
+  });
+
+  test('no login from another site, with an upload token, or with an unknown token', async () => {
+    for (const headers of [{ Origin: 'https://evil.example' }, {}, { Origin: 'null' }]) {
+      const r = await postLogin(s.url, TOK_READ, headers);
+      expect([r.status, r.cookie]).toEqual([403, null]);
+    }
+    const upload = await postLogin(s.url, TOK_UPLOAD);
+    expect([upload.status, upload.cookie]).toEqual([403, null]);
+    expect(upload.text).toMatch(/upload token/);
+    const unknown = await postLogin(s.url, 'not-a-token');
+    expect([unknown.status, unknown.cookie]).toEqual([401, null]);
+    expect((await postLogin(s.url, TOK_READ, { Origin: s.url }, 'https://evil.example/')).headers.location).toBe('/');
+    expect((await postLogin(s.url, TOK_READ, { Origin: s.url }, '//evil.example/')).headers.location).toBe('/');
+    expect((await fetchWithHeaders(`${s.url}/logout`, { method: 'POST', headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+  });
+
+  test('Authorization: Bearer works on pages; an upload token is refused', async () => {
+    expect((await get('/scanners', { Authorization: `Bearer ${TOK_READ}` })).status).toBe(200);
+    expect((await get('/scanners', { Authorization: `Bearer ${TOK_UPLOAD}` })).status).toBe(403);
+    expect((await get('/scanners', { Authorization: 'Bearer nope' })).status).toBe(401);
+  });
+
+  test.each(PAGES)('%s: 200, HTML without inline script or style', async (p) => {
+    const r = await get(p, await session(TOK_READ));
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/html/);
+    expect(r.text).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(r.text).not.toMatch(/<style|<[a-z][^>]*\s(style|on[a-z]+)=/i);
+  });
+
+  test('the assets are served by portdelta itself, nothing else under /assets', async () => {
+    const js = await get('/assets/uPlot.iife.min.js');
+    expect([js.status, js.headers['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect(js.text).toMatch(/uPlot/);
+    for (const a of ['/assets/dashboard.js', '/assets/dashboard.css', '/assets/uPlot.min.css']) expect((await get(a)).status).toBe(200);
+    for (const a of ['/assets/..%2Fpackage.json', '/assets/page.js', '/assets/']) expect((await get(a)).status).toBe(404);
+  });
+
+  test('a hostile hostname is shown as text on every page that names it', async () => {
+    const cookie = await session(TOK_READ);
+    for (const p of [`/hosts/${HOSTILE_IP}`, '/changes?scanner=web-lab', '/ports/tcp/80']) {
+      const r = await get(p, cookie);
+      expect(r.status).toBe(200);
+      expect(r.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;');
+      expect(r.text).not.toContain(HOSTILE_NAME);
+    }
+  });
+
+  test('the exports are the rows of `changes --json` for the same filter', async () => {
+    const cookie = await session(TOK_READ);
+    const q = 'since=2000-01-01&type=new_port,port_reopened&scanner=scan-in&network=10.66.1.0/24';
+    const want = await listChanges(s.db.knex, changeFilter({ since: '2000-01-01', type: 'new_port,port_reopened', scanner: 'scan-in', network: ['10.66.1.0/24'] }));
+    expect(want.length).toBeGreaterThan(3);
+    const jsonl = await get(`/changes.jsonl?${q}`, cookie);
+    expect(jsonl.text.trim().split('\n').map((l) => JSON.parse(l))).toEqual(want);
+    const csv = (await get(`/changes.csv?${q}`, cookie)).text.trim().split('\r\n');
+    expect(csv[0]).toBe('id,detected_at,scanner,group,ip,proto,port,types,hostname,previous_hostname,returning,baseline,scan_id');
+    expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(want.map((c) => c.id));
+    const page = await get(`/changes?${q}`, cookie);
+    const ids = [...page.text.matchAll(/<tr data-id="(\d+)">/g)].map((m) => Number(m[1]));
+    expect(ids).toEqual(want.map((c) => c.id).reverse());
+  });
+
+  test('a bad filter is a 400 page that says why', async () => {
+    const r = await get('/changes?port=99999', await session(TOK_READ));
+    expect(r.status).toBe(400);
+    expect(r.text).toContain('port: &#39;99999&#39; is not a port number');
+  });
+
+  test('a token bound to networks sees only them: pages, exports, counts', async () => {
+    const cookie = await session(TOK_BOUND);
+    const all = await listChanges(s.db.knex, {});
+    const jsonl = (await get('/changes.jsonl', cookie)).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl).toEqual(all.filter((c) => inBound(c.ip)));
+    expect(jsonl.length).toBeLessThan(all.length);
+    const page = await get('/changes', cookie);
+    const hosts = [...page.text.matchAll(/href="\/hosts\/([^"]+)"/g)].map((m) => decodeURIComponent(m[1]));
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(hosts.every(inBound)).toBe(true);
+    expect((await get('/hosts/10.66.1.53', cookie)).status).toBe(404);
+    expect((await get(`/hosts/${HOSTILE_IP}`, cookie)).status).toBe(404);
+    const port = await get('/ports/tcp/22', cookie);
+    expect(port.text).not.toContain('10.9.0.');
+    const overview = await get('/', cookie);
+    expect(overview.text).not.toContain('data-chart');
+    const open = await listOpenPorts(s.db.knex, { networks: parseTargets([BOUND_NET]) });
+    const top = [...overview.text.matchAll(/<a href="\/ports\/tcp\/(\d+)">\d+\/tcp<\/a><\/td><td class="num">(\d+)</g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(top.length).toBeGreaterThan(0);
+    for (const [p, n] of top) expect(n).toBe(new Set(open.filter((o) => o.port === p).map((o) => o.ip)).size);
+    expect(overview.text).toContain('networks 10.66.1.8/29');
+  });
+});
