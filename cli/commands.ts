@@ -238,7 +238,10 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     uses: [],
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',
-    options: (cmd) => cmd.option('--keep', 'keep the temporary database and print its path'),
+    options: (cmd) =>
+      cmd
+        .option('--keep', 'keep the temporary database and print its path')
+        .option('--serve', 'then serve the dashboard on 127.0.0.1 (a free port) with a one-time login token, until Ctrl-C'),
     load: () => import('./demo'),
   },
 ]);

@@ -54,7 +54,8 @@ function makeSpool(): string {
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-function untilSignal(): Promise<string> {
+/** Resolves with the name of the first SIGTERM or SIGINT (Ctrl-C). */
+export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (sig: string) => {
       process.off('SIGTERM', onTerm);
