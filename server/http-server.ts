@@ -32,13 +32,13 @@ type RouteContext = WebContext & { scraper: Scraper };
 
 /**
  * Sent with every answer: no script, style, frame or form target but this server's own files, no
- * framing, no MIME sniffing, no Referer (a URL's filters may name hosts).
+ * framing, no MIME sniffing, no Referer to another site (a URL's filters may name hosts; with no-referrer at all a browser would send `Origin: null` on the login form).
  */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
+  'Referrer-Policy': 'same-origin',
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };

@@ -55,7 +55,7 @@ function htmlAnswer(status: number, text: string, headers?: Record<string, strin
 function barePage(title: string, body: Html): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · portdelta</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+<title>${title} · portdelta</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/dashboard.css"></head>
 <body><main><h1>${title}</h1>${body}</main></body></html>
 `.text;
 }

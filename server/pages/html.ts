@@ -68,7 +68,7 @@ const NAV: ReadonlyArray<[string, string]> = [['/', 'Overview'], ['/changes', 'C
 export function layout(p: PageInfo): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${p.title} · portdelta</title>
+<title>${p.title} · portdelta</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/dashboard.css"><link rel="stylesheet" href="/assets/uPlot.min.css">
 <script src="/assets/uPlot.iife.min.js" defer></script><script src="/assets/dashboard.js" defer></script>
 </head><body>

@@ -41,7 +41,7 @@ forEachDb('the dashboard', (tdb) => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(login.headers['x-content-type-options']).toBe('nosniff');
-    expect(login.headers['referrer-policy']).toBe('no-referrer');
+    expect(login.headers['referrer-policy']).toBe('same-origin');
   });
 
   test('a read token logs in: an HttpOnly, SameSite=Strict, expiring cookie that is not the token; logout ends it', async () => {
