@@ -120,3 +120,14 @@ export async function recentFailures(knex: Knex, limit: number): Promise<Array<{
   const rows = await knex('scan_failures').select('scanner', 'source', 'reason', 'failed_at').orderBy('id', 'desc').limit(limit);
   return rows.map((r: Record<string, unknown>) => ({ scanner: r.scanner as string, file: r.source as string, reason: r.reason as string, time: iso(num(r.failed_at))! }));
 }
+
+/** Per address in the scope: how many distinct ports are open now (any scanner), and whether a scanner has it up. */
+export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: string; open_ports: number }>> {
+  const distinct = scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
+    .distinct('p.ip_key', 'p.ip', 'p.proto', 'p.port').as('d');
+  const ports = await knex.from(distinct).groupBy('d.ip_key', 'd.ip').select('d.ip', knex.raw('COUNT(*) AS n'));
+  const up = await scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f).distinct('h.ip');
+  const out = new Map<string, number>(up.map((r: { ip: string }) => [r.ip, 0]));
+  for (const r of ports as Array<Record<string, unknown>>) out.set(r.ip as string, num(r.n));
+  return [...out].map(([ip, open_ports]) => ({ ip, open_ports }));
+}

@@ -21,6 +21,8 @@ import { changesExport, changesPage } from './pages/changes';
 import { hostJump, hostPage } from './pages/host';
 import { portJump, portPage } from './pages/port';
 import { scannersPage } from './pages/scanners';
+import { networkJump, networkPage } from './pages/network';
+import { disagreementsPage } from './pages/disagreements';
 
 export type WebContext = ServerContext & { sessions: SessionStore; secure: boolean };
 
@@ -36,6 +38,9 @@ const PAGES: ReadonlyArray<{ path: RegExp; page: Page }> = [
   { path: /^\/ports\/?$/, page: (pc) => portJump(pc) },
   { path: /^\/ports\/([a-z]+\/\d+)\/?$/, page: (pc, p) => portPage(pc, p) },
   { path: /^\/scanners\/?$/, page: (pc) => scannersPage(pc) },
+  { path: /^\/networks\/?$/, page: (pc) => networkJump(pc) },
+  { path: /^\/networks\/([0-9.]+(?:\/\d{1,2})?)\/?$/, page: (pc, n) => networkPage(pc, n) },
+  { path: /^\/disagreements\/?$/, page: (pc) => disagreementsPage(pc) },
 ];
 
 const HTML_TYPE = 'text/html; charset=utf-8';

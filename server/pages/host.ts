@@ -9,6 +9,7 @@ import { readScope } from '../read-scope';
 import { redirect } from '../web-redirect';
 import { hostHref, html, pager, portHref, when } from './html';
 import { changeRows } from './changes';
+import { networkHref, parseNetwork } from './network';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
 
 /** /hosts?ip=…: the host box of every page. */
@@ -31,7 +32,9 @@ export async function hostPage(pc: PageCtx, raw: string): Promise<PageOut> {
   const changes = await listChanges(pc.db.knex, { ...scope, newestFirst: true, limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
   const names = (await listChanges(pc.db.knex, { ...scope, typeMask: ChangeType.dns_changed | ChangeType.new_host }))
     .filter((c) => c.port === null && (c.hostname || c.previous_hostname));
-  const body = html`<h2>Per scanner</h2>
+  const net = ip.includes(':') ? null : parseNetwork(`${ip}/24`);
+  const body = html`${net ? html`<p>In <a href="${networkHref(net.base, 24)}">its /24</a> · <a href="${`/changes?network=${ip}`}">its changes, filtered</a></p>` : ''}
+<h2>Per scanner</h2>
 <table><thead><tr><th>Scanner</th><th>Status</th><th>Hostname</th><th>MAC</th><th class="num">Open ports</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>
 ${hosts.map((h) => html`<tr><td>${h.scanner}</td><td>${h.status}</td><td>${h.hostname ?? ''}</td><td>${h.mac ?? ''}</td><td class="num">${h.open_ports}</td><td>${when(h.first_seen)}</td><td>${when(h.last_seen)}</td></tr>
 `)}</tbody></table>

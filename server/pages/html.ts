@@ -62,7 +62,7 @@ export interface PageInfo {
   body: Html;
 }
 
-const NAV: ReadonlyArray<[string, string]> = [['/', 'Overview'], ['/changes', 'Changes'], ['/scanners', 'Scanners']];
+const NAV: ReadonlyArray<[string, string]> = [['/', 'Overview'], ['/changes', 'Changes'], ['/disagreements', 'Disagreements'], ['/scanners', 'Scanners']];
 
 /** A whole page: no inline script or style anywhere (the Content-Security-Policy forbids them). */
 export function layout(p: PageInfo): string {
@@ -74,7 +74,8 @@ export function layout(p: PageInfo): string {
 </head><body>
 <header><nav><strong>portdelta</strong> ${NAV.map(([h, t]) => html`<a href="${h}">${t}</a> `)}
 <form class="port-jump" method="get" action="/ports"><label>Port <input name="port" size="6" placeholder="443"></label></form>
-<form class="host-jump" method="get" action="/hosts"><label>Host <input name="ip" size="15" placeholder="10.0.0.1"></label></form></nav>
+<form class="host-jump" method="get" action="/hosts"><label>Host <input name="ip" size="15" placeholder="10.0.0.1"></label></form>
+<form class="network-jump" method="get" action="/networks"><label>Network <input name="cidr" size="16" placeholder="10.66.0.0/16"></label></form></nav>
 <form class="logout" method="post" action="/logout"><span>${p.who}${p.bound ? html` · networks ${p.bound}` : ''}</span> <button type="submit">Log out</button></form>
 </header>
 <main><h1>${p.title}</h1>

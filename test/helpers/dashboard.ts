@@ -18,7 +18,7 @@ export async function addHostileHost(s: InProcess): Promise<void> {
 }
 
 /** POSTs the login form as a browser on the server's own page does (same Origin). */
-export function postLogin(url: string, token: string, headers: Record<string, string> = { Origin: url }, next = '/'): Promise<Reply & { cookie: string | null }> {
+export function postLogin(url: string, token: string, headers: Record<string, string> = { Origin: url }, next = '/'): ReturnType<typeof fetchWithHeaders> {
   return fetchWithHeaders(`${url}/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers },

@@ -7,11 +7,13 @@ import type { InProcess } from '../helpers/serve';
 import { BOUND_NET, serveLab, TOK_BOUND, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
 import { addHostileHost, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin } from '../helpers/dashboard';
 import { listChanges, listOpenPorts } from '../../db/query-repo';
+import { listDisagreements } from '../../db/disagreement-repo';
+import { listedGroups } from '../../common/scanner-groups';
 import { changeFilter } from '../../common/query-options';
 import { ipKey, parseTargets, rangesContain } from '../../common/ip';
 import { sessionCookie } from '../../server/session';
 
-const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`];
+const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/disagreements?group=x&network=10.66.1.0/24'];
 const inBound = (ip: string | null) => ip !== null && rangesContain(parseTargets([BOUND_NET]), ipKey(ip));
 
 forEachDb('the dashboard', (tdb) => {
@@ -70,7 +72,7 @@ forEachDb('the dashboard', (tdb) => {
   });
 
   test('no login from another site, with an upload token, or with an unknown token', async () => {
-    for (const headers of [{ Origin: 'https://evil.example' }, {}, { Origin: 'null' }]) {
+    for (const headers of [{ Origin: 'https://evil.example' }, {}, { Origin: 'null' }] as Array<Record<string, string>>) {
       const r = await postLogin(s.url, TOK_READ, headers);
       expect([r.status, r.cookie]).toEqual([403, null]);
     }
@@ -131,6 +133,31 @@ forEachDb('the dashboard', (tdb) => {
     expect(ids).toEqual(want.map((c) => c.id).reverse());
   });
 
+  test('the network map: a cell per address linking to its host, a cell per /24 above that; the jump boxes redirect', async () => {
+    const cookie = await session(TOK_READ);
+    const map = await get('/networks/10.66.1.0/24', cookie);
+    const cells = [...map.text.matchAll(/<a class="cell heat(\d)" href="\/hosts\/([^"]+)" title="[^"]*">(\d+)</g)].map((m) => [m[2], Number(m[3])]);
+    const open = await listOpenPorts(s.db.knex, { networks: parseTargets(['10.66.1.0/24']) });
+    const want = new Map<string, Set<string>>();
+    for (const o of open) want.set(o.ip, (want.get(o.ip) ?? new Set()).add(`${o.proto}/${o.port}`));
+    for (const [ip, n] of cells) if (want.has(ip as string)) expect(n).toBe(want.get(ip as string)!.size);
+    expect(cells.filter(([ip]) => want.has(ip as string)).length).toBe(want.size);
+    expect(map.text.match(/class="cell /g)!.length).toBe(256 + 7);
+    const block = await get('/networks/10.66.0.0/16', cookie);
+    expect(block.text).toMatch(/href="\/networks\/10\.66\.1\.0\/24" title="10\.66\.1\.0\/24: \d+ hosts?, \d+ open ports?"/);
+    expect((await get('/networks?cidr=10.66.1.77/24', cookie)).headers.location).toBe('/networks/10.66.1.0/24');
+    expect((await get('/hosts?ip=10.66.1.10', cookie)).headers.location).toBe('/hosts/10.66.1.10');
+    expect((await get('/ports?port=53/udp', cookie)).headers.location).toBe('/ports/udp/53');
+    expect((await get('/networks/10.0.0.0/8', cookie)).status).toBe(400);
+  });
+
+  test('the disagreements page has the rows of `disagreements --json`', async () => {
+    const want = await listDisagreements(s.db.knex, { listed: listedGroups(s.config) });
+    const page = await get('/disagreements', await session(TOK_READ));
+    expect(page.status).toBe(200);
+    expect((page.text.match(/<tr><td>/g) ?? []).length).toBe(want.length);
+  });
+
   test('a bad filter is a 400 page that says why', async () => {
     const r = await get('/changes?port=99999', await session(TOK_READ));
     expect(r.status).toBe(400);
@@ -158,5 +185,9 @@ forEachDb('the dashboard', (tdb) => {
     expect(top.length).toBeGreaterThan(0);
     for (const [p, n] of top) expect(n).toBe(new Set(open.filter((o) => o.port === p).map((o) => o.ip)).size);
     expect(overview.text).toContain('networks 10.66.1.8/29');
+    const map = await get('/networks/10.66.1.0/24', cookie);
+    const mapped = [...map.text.matchAll(/<a class="cell heat\d" href="\/hosts\/([^"]+)"/g)].map((m) => m[1]);
+    expect(mapped.length).toBeGreaterThan(0);
+    expect(mapped.every(inBound)).toBe(true);
   });
 });

@@ -20,6 +20,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const missing = unlessCi(fs.existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium); CI installs it and runs these tests`);
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
 
+/** The part of a browser's canvas element the test reads (the tests compile without the DOM types). */
+interface Canvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+}
+
 /** What went wrong in the browser while a page was shown. */
 interface Trouble {
   console: string[];
@@ -76,7 +83,7 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
 
   test('a read token logs in; every page loads; the charts are drawn', async () => {
     await login(TOK_READ);
-    for (const p of ['/', '/changes', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`]) {
+    for (const p of ['/', '/changes', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements']) {
       await page.goto(`${s.url}${p}`);
       expect(await page.locator('h1').textContent()).not.toBe('');
     }
@@ -84,7 +91,7 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
     for (const id of ['#chart-ports', '#chart-hosts']) {
       await page.waitForSelector(`${id}[data-drawn=true] canvas`);
       const inked = await page.$eval(`${id} canvas`, (c) => {
-        const canvas = c as HTMLCanvasElement;
+        const canvas = c as unknown as Canvas;
         const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         let n = 0;
         for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) n++;
