@@ -17,6 +17,12 @@ export async function addHostileHost(s: InProcess): Promise<void> {
   await ingestHere(s, file, 'web-lab');
 }
 
+/** Scanner `wide` sees 130 hosts of 10.78.0.0/24 up with 443/tcp open: 260 changes, more than two pages of a list. */
+export async function addWideScan(s: InProcess): Promise<void> {
+  const rows = Array.from({ length: 130 }, (_, i) => `10.78.0.${i + 1}`).flatMap((ip) => [up(ip), port(ip, 443)]);
+  await ingestHere(s, SCRATCH.write('wide.csv', csvText({ started: night(3), scope: '10.78.0.0/24', rows })), 'wide');
+}
+
 /** POSTs the login form as a browser on the server's own page does (same Origin). */
 export function postLogin(url: string, token: string, headers: Record<string, string> = { Origin: url }, next = '/'): ReturnType<typeof fetchWithHeaders> {
   return fetchWithHeaders(`${url}/login`, {

@@ -5,7 +5,7 @@
 import { forEachDb } from '../helpers/db';
 import type { InProcess } from '../helpers/serve';
 import { BOUND_NET, serveLab, TOK_BOUND, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
-import { addHostileHost, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin } from '../helpers/dashboard';
+import { addHostileHost, addWideScan, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin } from '../helpers/dashboard';
 import { listChanges, listOpenPorts } from '../../db/query-repo';
 import { listDisagreements } from '../../db/disagreement-repo';
 import { listedGroups } from '../../common/scanner-groups';
@@ -28,6 +28,7 @@ forEachDb('the dashboard', (tdb) => {
   beforeAll(async () => {
     s = await serveLab(tdb.fresh());
     await addHostileHost(s);
+    await addWideScan(s);
   });
   afterAll(async () => s?.stop());
 
@@ -156,6 +157,23 @@ forEachDb('the dashboard', (tdb) => {
     const page = await get('/disagreements', await session(TOK_READ));
     expect(page.status).toBe(200);
     expect((page.text.match(/<tr><td>/g) ?? []).length).toBe(want.length);
+  });
+
+  test('a long list is paginated: the pages together are the rows of `changes --json`, newest first', async () => {
+    const cookie = await session(TOK_READ);
+    const want = (await listChanges(s.db.knex, changeFilter({ scanner: 'wide' }))).map((c) => c.id).reverse();
+    expect(want.length).toBe(260);
+    const ids: number[] = [];
+    for (let n = 1, next = true; next; n++) {
+      const page = await get(`/changes?scanner=wide&page=${n}`, cookie);
+      const rows = [...page.text.matchAll(/<tr data-id="(\d+)">/g)].map((m) => Number(m[1]));
+      expect(rows.length).toBe(n < 3 ? 100 : 60);
+      ids.push(...rows);
+      next = page.text.includes('rel="next"');
+      expect(page.text.includes('rel="prev"')).toBe(n > 1);
+      expect(page.text).toContain(n < 3 ? `href="/changes?scanner=wide&amp;page=${n + 1}"` : 'page 3');
+    }
+    expect(ids).toEqual(want);
   });
 
   test('a bad filter is a 400 page that says why', async () => {

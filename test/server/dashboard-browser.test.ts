@@ -11,7 +11,7 @@ import { describeUnless, unlessCi } from '../helpers/needs';
 import { sqliteDb } from '../helpers/db';
 import type { InProcess } from '../helpers/serve';
 import { BOUND_NET, serveLab, TOK_BOUND, TOK_READ } from '../helpers/served-lab';
-import { addHostileHost, HOSTILE_IP, HOSTILE_NAME } from '../helpers/dashboard';
+import { addHostileHost, addWideScan, HOSTILE_IP, HOSTILE_NAME } from '../helpers/dashboard';
 import { listChanges } from '../../db/query-repo';
 import { changeFilter } from '../../common/query-options';
 import { ipKey, parseTargets, rangesContain } from '../../common/ip';
@@ -45,6 +45,7 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
   beforeAll(async () => {
     s = await serveLab(sqliteDb().fresh());
     await addHostileHost(s);
+    await addWideScan(s);
     userData = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-chromium-'));
     browser = await chromium.launchPersistentContext(userData, { executablePath: CHROMIUM, headless: true, args: ARGS });
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -114,6 +115,15 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
     const want = await listChanges(s.db.knex, changeFilter({ type: 'new_port,port_reopened', scanner: 'scan-out', network: ['10.66.1.0/24'] }));
     expect(want.length).toBeGreaterThan(2);
     expect(ids).toEqual(want.map((c) => c.id).reverse());
+    // Pagination: page after page, the rows of `changes --json` for the filter, newest first.
+    await page.goto(`${s.url}/changes?scanner=wide`);
+    const seen: number[] = [];
+    for (;;) {
+      seen.push(...(await page.$$eval('table.changes tr[data-id]', (rows) => rows.map((r) => Number(r.getAttribute('data-id'))))));
+      if ((await page.locator('a[rel=next]').count()) === 0) break;
+      await Promise.all([page.waitForURL(/page=\d+/), page.click('a[rel=next]')]);
+    }
+    expect(seen).toEqual((await listChanges(s.db.knex, { scanner: 'wide' })).map((c) => c.id).reverse());
     // Each row links to its host.
     await Promise.all([page.waitForURL(/\/hosts\//), page.click('table.changes tr[data-id] td a[href^="/hosts/"]')]);
   }, 60_000);
