@@ -180,7 +180,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'serve',
     db: 'create',
-    uses: ['database', 'scanners', 'inbox', 'server'],
+    uses: ['database', 'scanners', 'inbox', 'server', 'policy'],
     summary: 'HTTPS upload API for scan agents (tokens bound to scanners) and a read-only JSON API',
     example: 'portdelta --config /etc/portdelta/portdelta.yaml serve --listen 0.0.0.0:5000',
     options: (cmd) =>

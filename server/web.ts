@@ -23,10 +23,11 @@ import { portJump, portPage } from './pages/port';
 import { scannersPage } from './pages/scanners';
 import { networkJump, networkPage } from './pages/network';
 import { disagreementsPage } from './pages/disagreements';
+import { auditPage } from './pages/audit';
 
 export type WebContext = ServerContext & { sessions: SessionStore; secure: boolean };
 
-type Page = (pc: PageCtx, param: string) => Promise<PageOut>;
+type Page = (pc: PageCtx, param: string, ctx: WebContext) => Promise<PageOut>;
 
 const PAGES: ReadonlyArray<{ path: RegExp; page: Page }> = [
   { path: /^\/$/, page: (pc) => overviewPage(pc) },
@@ -41,6 +42,7 @@ const PAGES: ReadonlyArray<{ path: RegExp; page: Page }> = [
   { path: /^\/networks\/?$/, page: (pc) => networkJump(pc) },
   { path: /^\/networks\/([0-9.]+(?:\/\d{1,2})?)\/?$/, page: (pc, n) => networkPage(pc, n) },
   { path: /^\/disagreements\/?$/, page: (pc) => disagreementsPage(pc) },
+  { path: /^\/audit\/?$/, page: (pc, _p, ctx) => auditPage(pc, ctx.policy ?? null) },
 ];
 
 const HTML_TYPE = 'text/html; charset=utf-8';
@@ -147,7 +149,7 @@ async function showPage(req: IncomingMessage, url: URL, ctx: WebContext, seen: {
     throw new HttpError(400, 'the path is not valid percent-encoding');
   }
   const pc: PageCtx = { db: ctx.db, config: ctx.config, access, url };
-  const out = await match.p.page(pc, param);
+  const out = await match.p.page(pc, param, ctx);
   if ('answer' in out) return out.answer;
   const bound = access.kind === 'read' && access.networks !== null ? access.networks.map(formatRange).join(', ') : null;
   return htmlAnswer(200, layout({ title: out.title, who: access.label, bound, body: out.body }));

@@ -62,7 +62,7 @@ export interface PageInfo {
   body: Html;
 }
 
-const NAV: ReadonlyArray<[string, string]> = [['/', 'Overview'], ['/changes', 'Changes'], ['/disagreements', 'Disagreements'], ['/scanners', 'Scanners']];
+const NAV: ReadonlyArray<[string, string]> = [['/', 'Overview'], ['/changes', 'Changes'], ['/disagreements', 'Disagreements'], ['/audit', 'Audit'], ['/scanners', 'Scanners']];
 
 /** A whole page: no inline script or style anywhere (the Content-Security-Policy forbids them). */
 export function layout(p: PageInfo): string {

@@ -13,7 +13,7 @@ import { changeFilter } from '../../common/query-options';
 import { ipKey, parseTargets, rangesContain } from '../../common/ip';
 import { sessionCookie } from '../../server/session';
 
-const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/disagreements?group=x&network=10.66.1.0/24'];
+const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/disagreements?group=x&network=10.66.1.0/24', '/audit'];
 const inBound = (ip: string | null) => ip !== null && rangesContain(parseTargets([BOUND_NET]), ipKey(ip));
 
 forEachDb('the dashboard', (tdb) => {

@@ -84,7 +84,7 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
 
   test('a read token logs in; every page loads; the charts are drawn', async () => {
     await login(TOK_READ);
-    for (const p of ['/', '/changes', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements']) {
+    for (const p of ['/', '/changes', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/audit']) {
       await page.goto(`${s.url}${p}`);
       expect(await page.locator('h1').textContent()).not.toBe('');
     }
