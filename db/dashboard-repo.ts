@@ -131,3 +131,13 @@ export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: st
   for (const r of ports as Array<Record<string, unknown>>) out.set(r.ip as string, num(r.n));
   return [...out].map(([ip, open_ports]) => ({ ip, open_ports }));
 }
+
+/** Changes per UTC day and stored type mask inside the scope (scanner events have no address: a network scope leaves them out). */
+export async function changesPerDay(knex: Knex, f: Scope): Promise<Array<{ day: number; type: number; n: number }>> {
+  const q = knex('changes as c').join('scanners as s', 's.id', 'c.scanner_id');
+  scoped(q, 'c', f);
+  const rows = await q.groupByRaw('c.detected_at / 86400000, c.type')
+    .select(knex.raw('c.detected_at / 86400000 AS day'), 'c.type', knex.raw('COUNT(*) AS n'))
+    .orderByRaw('1');
+  return rows.map((r: Record<string, unknown>) => ({ day: Math.floor(num(r.day)), type: num(r.type), n: num(r.n) }));
+}

@@ -9,7 +9,8 @@ import { readScope } from '../read-scope';
 import { hostLink, html, pager, portHref, when } from './html';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
 
-const who = (views: DisagreementView[], view: DisagreementView['view']): string =>
+/** The members that see the port `view` (open / not open), with the time of the scan that says so. */
+export const who = (views: DisagreementView[], view: DisagreementView['view']): string =>
   views.filter((v) => v.view === view).map((v) => `${v.scanner} ${when(v.scan_time)}`).join(', ');
 
 export async function disagreementsPage(pc: PageCtx): Promise<PageOut> {

@@ -2,7 +2,8 @@
 // and charts of open ports and hosts up per scan per scanner (uPlot, drawn by dashboard.js from the
 // element's data-chart JSON), each with a table beside it. The per-scan totals are of every
 // network, so a token bound to networks gets the counts of its networks now and no per-scan chart.
-import { scanSeries, stateCounts, topPorts, type ScanPoint } from '../../db/dashboard-repo';
+import { changesPerDay, scanSeries, stateCounts, topPorts, type ScanPoint } from '../../db/dashboard-repo';
+import { CHANGE_TYPE_NAMES, ChangeType, type IpRange } from '../../common/types';
 import { readScope } from '../read-scope';
 import { href, html, portHref, when, type Html } from './html';
 import { everyNetwork, type PageCtx, type PageOut } from './page';
@@ -35,6 +36,34 @@ ${[...points].reverse().slice(0, 30).map((p) => html`<tr><td>${when(new Date(p.a
 </div>`;
 }
 
+/** Days shown in the changes chart (the newest that had changes). */
+const CHART_DAYS = 60;
+
+/** Changes per night stacked by type (a change of several types counts once for each), with the table beside it. */
+async function changesChart(pc: PageCtx, scope: { scanner?: string; networks?: IpRange[] }): Promise<Html> {
+  const groups = await changesPerDay(pc.db.knex, scope);
+  const days = [...new Set(groups.map((g) => g.day))].sort((a, b) => a - b).slice(-CHART_DAYS);
+  if (days.length === 0) return html`<p class="note">no changes yet</p>`;
+  const index = new Map(days.map((d, i) => [d, i]));
+  const counts = new Map<string, number[]>();
+  for (const g of groups) {
+    const i = index.get(g.day);
+    if (i === undefined) continue;
+    for (const t of CHANGE_TYPE_NAMES) {
+      if ((g.type & ChangeType[t]) === 0) continue;
+      const row = counts.get(t) ?? counts.set(t, days.map(() => 0)).get(t)!;
+      row[i] += g.n;
+    }
+  }
+  const types = CHANGE_TYPE_NAMES.filter((t) => counts.has(t));
+  const spec = JSON.stringify({ title: 'Changes per night, by type', kind: 'stacked', x: days.map((d) => d * 86400), series: types.map((t) => ({ label: t, values: counts.get(t) })) });
+  const day = (d: number) => new Date(d * 86400e3).toISOString().slice(0, 10);
+  return html`<div class="charts"><div class="chart" id="chart-changes" data-chart="${spec}"></div>
+<table class="changes-per-night"><thead><tr><th>Night (UTC)</th>${types.map((t) => html`<th class="num">${t}</th>`)}</tr></thead><tbody>
+${[...days].reverse().slice(0, 30).map((d) => html`<tr><td><a href="${href('/changes', { since: day(d), until: day(d + 1) })}">${day(d)}</a></td>${types.map((t) => html`<td class="num">${counts.get(t)![index.get(d)!]}</td>`)}</tr>
+`)}</tbody></table></div>`;
+}
+
 export async function overviewPage(pc: PageCtx): Promise<PageOut> {
   const scope = readScope(pc.access, {});
   const health = await statuses(pc.db, pc.config);
@@ -50,6 +79,8 @@ ${health.map((s) => html`<tr data-scanner="${s.scanner}"><td>${s.scanner}</td><t
 ${top.length === 0 ? html`<p class="note">no open ports</p>` : html`<table class="top-ports"><thead><tr><th>Port</th><th class="num">Hosts</th></tr></thead><tbody>
 ${top.map((t) => html`<tr><td><a href="${portHref(t.proto, t.port)}">${t.port}/${t.proto}</a></td><td class="num">${t.hosts}</td></tr>
 `)}</tbody></table>`}
+<h2>Changes per night</h2>
+${await changesChart(pc, scope)}
 <h2>Per scan</h2>
 ${full ? charts(await scanSeries(pc.db.knex, { limit: CHART_SCANS })) : html`<p class="note">Per-scan totals cover every network: they are charted for read tokens without <code>networks:</code>.</p>`}`;
   return { title: 'Overview', body };

@@ -4,7 +4,7 @@
 // are the rows of `changes --json`, and a hostile hostname is text.
 import { forEachDb } from '../helpers/db';
 import type { InProcess } from '../helpers/serve';
-import { BOUND_NET, serveLab, TOK_BOUND, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
+import { BOUND_NET, LAB_YAML, serveLab, TOK_BOUND, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
 import { addHostileHost, addWideScan, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin } from '../helpers/dashboard';
 import { listChanges, listOpenPorts } from '../../db/query-repo';
 import { listDisagreements } from '../../db/disagreement-repo';
@@ -14,6 +14,8 @@ import { ipKey, parseTargets, rangesContain } from '../../common/ip';
 import { sessionCookie } from '../../server/session';
 
 const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/disagreements?group=x&network=10.66.1.0/24', '/audit'];
+/** The lab with its two scanners in one group, so that they disagree. */
+const YAML = LAB_YAML.replace('scanners:\n', 'scanners:\n  scan-in: { group: lab }\n  scan-out: { group: lab }\n');
 const inBound = (ip: string | null) => ip !== null && rangesContain(parseTargets([BOUND_NET]), ipKey(ip));
 
 forEachDb('the dashboard', (tdb) => {
@@ -26,7 +28,7 @@ forEachDb('the dashboard', (tdb) => {
   };
 
   beforeAll(async () => {
-    s = await serveLab(tdb.fresh());
+    s = await serveLab(tdb.fresh(), YAML);
     await addHostileHost(s);
     await addWideScan(s);
   });
@@ -154,9 +156,17 @@ forEachDb('the dashboard', (tdb) => {
 
   test('the disagreements page has the rows of `disagreements --json`', async () => {
     const want = await listDisagreements(s.db.knex, { listed: listedGroups(s.config) });
-    const page = await get('/disagreements', await session(TOK_READ));
+    expect(want.length).toBeGreaterThan(0);
+    const cookie = await session(TOK_READ);
+    const page = await get('/disagreements', cookie);
     expect(page.status).toBe(200);
-    expect((page.text.match(/<tr><td>/g) ?? []).length).toBe(want.length);
+    const rows = [...page.text.matchAll(/<tr><td>lab<\/td><td><a href="\/hosts\/([^"]+)">[^<]*<\/a><\/td><td><a href="\/ports\/(\w+)\/(\d+)"/g)].map((m) => `${m[1]} ${m[3]}/${m[2]}`);
+    expect(rows).toEqual(want.map((d) => `${d.ip} ${d.port}/${d.proto}`));
+    const host = await get(`/hosts/${want[0].ip}`, cookie);
+    expect(host.text).toContain(`<a href="/ports/${want[0].proto}/${want[0].port}">${want[0].port}/${want[0].proto}</a></td><td>scan-`);
+    const groupRows = (await get('/changes.jsonl?group=lab', cookie)).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(groupRows).toEqual((await listChanges(s.db.knex, {})).filter((c) => c.group === 'lab'));
+    expect(groupRows.length).toBeGreaterThan(0);
   });
 
   test('a long list is paginated: the pages together are the rows of `changes --json`, newest first', async () => {
@@ -197,7 +207,14 @@ forEachDb('the dashboard', (tdb) => {
     const port = await get('/ports/tcp/22', cookie);
     expect(port.text).not.toContain('10.9.0.');
     const overview = await get('/', cookie);
-    expect(overview.text).not.toContain('data-chart');
+    expect(overview.text).not.toMatch(/chart-ports|chart-hosts/);
+    // The changes chart counts only its networks' changes: each type of each change once.
+    const spec = /id="chart-changes" data-chart="([^"]+)"/.exec(overview.text)![1].replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+    const chart = JSON.parse(spec) as { series: Array<{ label: string; values: number[] }> };
+    const perType = Object.fromEntries(chart.series.map((x) => [x.label, x.values.reduce((a, b) => a + b, 0)]));
+    const want: Record<string, number> = {};
+    for (const c of all.filter((c) => inBound(c.ip))) for (const t of c.types) want[t] = (want[t] ?? 0) + 1;
+    expect(perType).toEqual(want);
     const open = await listOpenPorts(s.db.knex, { networks: parseTargets([BOUND_NET]) });
     const top = [...overview.text.matchAll(/<a href="\/ports\/tcp\/(\d+)">\d+\/tcp<\/a><\/td><td class="num">(\d+)</g)].map((m) => [Number(m[1]), Number(m[2])]);
     expect(top.length).toBeGreaterThan(0);

@@ -89,7 +89,7 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
       expect(await page.locator('h1').textContent()).not.toBe('');
     }
     await page.goto(`${s.url}/`);
-    for (const id of ['#chart-ports', '#chart-hosts']) {
+    for (const id of ['#chart-ports', '#chart-hosts', '#chart-changes']) {
       await page.waitForSelector(`${id}[data-drawn=true] canvas`);
       const inked = await page.$eval(`${id} canvas`, (c) => {
         const canvas = c as unknown as Canvas;
@@ -147,7 +147,8 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.filter((r) => r.ip === null || !inside(r.ip))).toEqual([]);
     await page.goto(`${s.url}/`);
-    expect(await page.locator('[data-chart]').count()).toBe(0);
+    expect(await page.locator('#chart-ports, #chart-hosts').count()).toBe(0);
+    await page.waitForSelector('#chart-changes[data-drawn=true] canvas');
     expect(await page.locator('body').textContent()).not.toContain('10.66.1.53');
     const other = `${s.url}/hosts/10.66.1.53`;
     expected.add(other);
