@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Access } from './auth';
 
-export const SESSION_COOKIE = 'portdelta_session';
+const SESSION_COOKIE = 'portdelta_session';
 /** How long a session lasts from its login. */
 export const SESSION_MS = 12 * 3600e3;
 /** More live sessions than this and the oldest goes: a flood of logins cannot grow the memory. */

@@ -20,7 +20,7 @@ function portParam(v: string | undefined): number | undefined {
 }
 
 /** The filter the URL asks for, narrowed to what the reader may see. */
-export function changesQuery(pc: PageCtx): { params: Params; filter: ChangeFilter } {
+function changesQuery(pc: PageCtx): { params: Params; filter: ChangeFilter } {
   const params: Params = {};
   for (const k of FILTERS) params[k] = param(pc.url, k);
   const asked = changeFilter({ since: params.since, type: params.type, scanner: params.scanner, network: params.network?.split(/[\s,]+/).filter(Boolean) });

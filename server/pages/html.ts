@@ -13,7 +13,7 @@ export class Html {
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /** Text as HTML text or attribute value (quoted); control characters shown as escapes (safe-text.ts). */
-export function esc(v: unknown): string {
+function esc(v: unknown): string {
   return safeText(String(v ?? '')).replace(/[&<>"']/g, (c) => ENTITIES[c]);
 }
 
