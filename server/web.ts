@@ -95,9 +95,9 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(text);
 }
 
-/** Where to go after a login: a path of this server only (never another site). */
+/** Where to go after a login: a path of this server only (never another site), in printable ASCII (a Location header). */
 function safeNext(next: string | null): string {
-  return next && /^\/(?![/\\])/.test(next) && !/[\r\n]/.test(next) ? next : '/';
+  return next && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
 }
 
 async function login(req: IncomingMessage, ctx: WebContext, seen: { who?: string }): Promise<Answer> {

@@ -81,6 +81,9 @@ forEachDb('the dashboard', (tdb) => {
     expect([unknown.status, unknown.cookie]).toEqual([401, null]);
     expect((await postLogin(s.url, TOK_READ, { Origin: s.url }, 'https://evil.example/')).headers.location).toBe('/');
     expect((await postLogin(s.url, TOK_READ, { Origin: s.url }, '//evil.example/')).headers.location).toBe('/');
+    expect((await postLogin(s.url, TOK_READ, { Origin: s.url }, '/\\evil.example/')).headers.location).toBe('/');
+    expect((await postLogin(s.url, TOK_READ, { Origin: s.url }, '/changes\u2028x')).headers.location).toBe('/');
+    expect((await get('/login?next=%2F%E2%80%A8', { Cookie: (await session(TOK_READ)).Cookie })).headers.location).toBe('/');
     expect((await fetchWithHeaders(`${s.url}/logout`, { method: 'POST', headers: { Origin: 'https://evil.example' } })).status).toBe(403);
   });
 
