@@ -1,5 +1,6 @@
-// The HTTP(S) server of `serve`: routes, one log line per request (never a token), errors as JSON
-// {error, remedy}, and a graceful close.
+// The HTTP(S) server of `serve`: the API's routes (every other path is the dashboard's, web.ts), one
+// log line per request (never a token), the API's errors as JSON {error, remedy}, the security
+// headers on every answer, and a graceful close.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -32,7 +33,8 @@ type RouteContext = WebContext & { scraper: Scraper };
 
 /**
  * Sent with every answer: no script, style, frame or form target but this server's own files, no
- * framing, no MIME sniffing, no Referer to another site (a URL's filters may name hosts; with no-referrer at all a browser would send `Origin: null` on the login form).
+ * framing, no MIME sniffing, no Referer to another site (a URL's filters may name hosts; with
+ * no-referrer at all a browser would send `Origin: null` on the login form).
  */
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
@@ -62,7 +64,7 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/metrics\/?$/, auth: 'metrics', handler: (ctx) => getMetrics(ctx, ctx.scraper) },
 ];
 
-/** Query parameters the API knows; the value of any other is not logged, since a client may put a token there. */
+/** Query parameters the API and the dashboard know; the value of any other is not logged, since a client may put a token there. */
 const LOGGED_PARAMS = new Set(['since', 'after_id', 'scanner', 'type', 'network', 'until', 'group', 'port', 'page']);
 
 function logTarget(url: URL): string {
