@@ -68,20 +68,20 @@ export async function overviewPage(pc: PageCtx): Promise<PageOut> {
   const scope = readScope(pc.access, {});
   const health = await statuses(pc.db, pc.config);
   const counts = new Map((await stateCounts(pc.db.knex, scope)).map((c) => [c.scanner, c]));
-  const top = await topPorts(pc.db.knex, scope, 15);
+  const top = await topPorts(pc.db.knex, scope, 10);
   const full = everyNetwork(pc.access);
   const body = html`<h2>Scanners now</h2>
 <table class="overview"><thead><tr><th>Scanner</th><th>Last applied scan</th><th>Health</th><th class="num">Hosts up</th><th class="num">Open ports</th><th>Changes</th></tr></thead><tbody>
 ${health.map((s) => html`<tr data-scanner="${s.scanner}"><td>${s.scanner}</td><td>${s.last_scan ? when(s.last_scan.time) : 'no scan yet'}</td><td>${healthCell(s)}</td>
 <td class="num">${counts.get(s.scanner)?.hosts_up ?? 0}</td><td class="num">${counts.get(s.scanner)?.open_ports ?? 0}</td><td><a href="${href('/changes', { scanner: s.scanner })}">changes</a></td></tr>
 `)}</tbody></table>
-<h2>Top open ports</h2>
-${top.length === 0 ? html`<p class="note">no open ports</p>` : html`<table class="top-ports"><thead><tr><th>Port</th><th class="num">Hosts</th></tr></thead><tbody>
-${top.map((t) => html`<tr><td><a href="${portHref(t.proto, t.port)}">${t.port}/${t.proto}</a></td><td class="num">${t.hosts}</td></tr>
-`)}</tbody></table>`}
 <h2>Changes per night</h2>
 ${await changesChart(pc, scope)}
 <h2>Per scan</h2>
-${full ? charts(await scanSeries(pc.db.knex, { limit: CHART_SCANS })) : html`<p class="note">Per-scan totals cover every network: they are charted for read tokens without <code>networks:</code>.</p>`}`;
+${full ? charts(await scanSeries(pc.db.knex, { limit: CHART_SCANS })) : html`<p class="note">Per-scan totals cover every network: they are charted for read tokens without <code>networks:</code>.</p>`}
+<h2>Top open ports</h2>
+${top.length === 0 ? html`<p class="note">no open ports</p>` : html`<table class="top-ports"><thead><tr><th>Port</th><th class="num">Hosts</th></tr></thead><tbody>
+${top.map((t) => html`<tr><td><a href="${portHref(t.proto, t.port)}">${t.port}/${t.proto}</a></td><td class="num">${t.hosts}</td></tr>
+`)}</tbody></table>`}`;
   return { title: 'Overview', body };
 }
