@@ -180,7 +180,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'serve',
     db: 'create',
-    uses: ['database', 'scanners', 'inbox', 'server'],
+    uses: ['database', 'scanners', 'inbox', 'server', 'policy'],
     summary: 'HTTPS upload API for scan agents (tokens bound to scanners) and a read-only JSON API',
     example: 'portdelta --config /etc/portdelta/portdelta.yaml serve --listen 0.0.0.0:5000',
     options: (cmd) =>
@@ -238,7 +238,10 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     uses: [],
     summary: 'ingest bundled real scans of six nights into a temporary SQLite and show what changed',
     example: 'portdelta demo',
-    options: (cmd) => cmd.option('--keep', 'keep the temporary database and print its path'),
+    options: (cmd) =>
+      cmd
+        .option('--keep', 'keep the temporary database and print its path')
+        .option('--serve', 'then serve the dashboard on 127.0.0.1 (a free port) with a one-time login token, until Ctrl-C'),
     load: () => import('./demo'),
   },
 ]);

@@ -1,11 +1,12 @@
 // `portdelta demo`: six real nights into a temporary SQLite database, told night by night.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT, type Io, type Action } from './io';
 import { flagOpt } from './options';
-import { openDb } from '../db/connection';
-import { configSchema } from '../config/config';
+import { openDb, type Db } from '../db/connection';
+import { configSchema, type Config } from '../config/config';
 import { ingestStream } from '../delta-reporter/ingest';
 import { openInput } from '../input-agents/open-input';
 import { listChanges } from '../db/query-repo';
@@ -13,6 +14,9 @@ import { describeChange } from '../common/describe';
 import { ChangeType, type ChangeRow } from '../common/types';
 import { safeText } from '../common/safe-text';
 import { ipKey } from '../common/ip';
+import { TokenTable } from '../server/auth';
+import { startServer } from '../server/http-server';
+import { untilSignal } from './serve';
 
 const SCANNERS = { 'scan-in': 'inside the LAN', 'scan-out': 'from outside, through the router firewall' } as const;
 
@@ -40,6 +44,26 @@ function hostLines(all: ChangeRow[]): string[] {
     lines.push(`    ${ip.padEnd(12)} ${safeText(name ?? '(no DNS name)').padEnd(20)} ${safeText(words.join('; '))}`);
   }
   return lines;
+}
+
+/**
+ * The dashboard over the demo database on 127.0.0.1 (a free port), for this process only: its one
+ * read token is random and printed once. Runs until Ctrl-C (SIGINT) or SIGTERM.
+ */
+async function serveDemo(db: Db, config: Config, io: Io, json: boolean): Promise<void> {
+  const say = (t: string) => (json ? io.err(t) : io.out(t)); // --json keeps stdout JSON
+  const token = randomBytes(24).toString('base64url');
+  const tokens = new TokenTable({}, [{ token, name: 'demo', networks: null }]);
+  const log = (line: string) => {
+    if (line.startsWith('internal error')) io.err(safeText(line) + '\n');
+  };
+  const server = await startServer({ db, config, tokens, maxBody: config.server.max_body, ingest: false, inbox: null, spool: null }, { host: '127.0.0.1', port: 0, log });
+  say(`\nThe dashboard is at ${server.url}/\n`);
+  say(`Log in with this one-time read token (valid while this process runs): ${token}\n`);
+  say('Ctrl-C stops it.\n');
+  const sig = await untilSignal();
+  io.err(`portdelta: ${sig}: closing\n`);
+  await server.close();
 }
 
 export const run: Action = async (_args, opts, global, io: Io) => {
@@ -89,6 +113,7 @@ export const run: Action = async (_args, opts, global, io: Io) => {
       io.out(`\nEach change was recorded once per scanner; 'portdelta changes', 'state' and 'hosts' list them.\n`);
       io.out(keep ? `The demo database is kept: portdelta --db ${dbFile} changes\n` : 'Keep the database with: portdelta demo --keep\n');
     }
+    if (flagOpt(opts, 'serve')) await serveDemo(db, config, io, !!global.json);
   } finally {
     await db.close();
     if (!keep) fs.rmSync(tmp, { recursive: true, force: true });

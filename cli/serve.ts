@@ -10,6 +10,7 @@ import { isLoopbackHost, splitHostPort } from '../common/loopback';
 import { TokenTable } from '../server/auth';
 import { startServer } from '../server/http-server';
 import { safeLines } from '../common/safe-text';
+import { loadPolicy, policyPath } from '../output-agents/policy';
 
 function readTlsFile(file: string, what: string): Buffer {
   try {
@@ -55,7 +56,8 @@ function makeSpool(): string {
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-function untilSignal(): Promise<string> {
+/** Resolves with the name of the first SIGTERM or SIGINT (Ctrl-C). */
+export function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
     const on = (sig: string) => {
       process.off('SIGTERM', onTerm);
@@ -70,7 +72,7 @@ function untilSignal(): Promise<string> {
 }
 
 export const run: Action = async (_args, opts, global, io) =>
-  withContext(global, async ({ db, config }) => {
+  withContext(global, async ({ db, config, configFile }) => {
     const listen = textOpt(opts, 'listen') ?? config.server.listen;
     const hp = splitHostPort(listen);
     if (!hp) throw new UsageError(`--listen: '${listen}' is not HOST:PORT`, 'e.g. 0.0.0.0:5000, 127.0.0.1:5000 or [::1]:5000');
@@ -90,11 +92,14 @@ export const run: Action = async (_args, opts, global, io) =>
     if (!ingest && !inbox) throw new UsageError('serve needs an inbox to queue uploads in', 'give --inbox DIR or `inbox:` in the config, or --ingest to ingest each upload at once');
     if (!ingest) checkInbox(path.resolve(inbox!), inboxFrom);
     if (tokens.size === 0) io.err('portdelta: warning: no tokens in server.tokens or server.read_tokens: every request but /healthz (and /metrics with server.metrics_public) will be refused (401)\n');
+    // The dashboard's Audit page checks the open ports against it; read now, so a bad file stops the start.
+    const policyFile = policyPath(config.policy, configFile);
+    const policy = policyFile ? { file: policyFile, policy: loadPolicy(policyFile) } : null;
     const spool = ingest ? makeSpool() : null;
     const log = (line: string) => io.err(safeLines(line) + '\n');
     try {
       const server = await startServer(
-        { db, config, tokens, maxBody: config.server.max_body, ingest, inbox: inbox && path.resolve(inbox), spool },
+        { db, config, tokens, maxBody: config.server.max_body, ingest, inbox: inbox && path.resolve(inbox), spool, policy },
         { host: hp.host, port: hp.port, tls, log },
       ).catch((err: NodeJS.ErrnoException) => {
         throw new PortdeltaError('IO', `cannot listen on ${listen}: ${err.message}`, { remedy: err.code === 'EADDRINUSE' ? 'stop the other server on that port or choose another with --listen' : 'check the address and your permissions' });

@@ -181,4 +181,11 @@ export interface ChangeFilter {
   report?: string;
   /** With report: only those the report counted but did not list (max_listed). */
   unlisted?: boolean;
+  /** The dashboard's further filters and its pages: detected before, the scanner's stored group, one port number. */
+  untilMs?: number;
+  group?: string;
+  port?: number;
+  limit?: number;
+  offset?: number;
+  newestFirst?: boolean;
 }

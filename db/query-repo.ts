@@ -44,8 +44,12 @@ export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRo
   const q = knex('changes as c')
     .join('scanners as s', 's.id', 'c.scanner_id')
     .select(CHANGE_COLUMNS)
-    .orderBy('c.id');
+    .orderBy('c.id', f.newestFirst ? 'desc' : 'asc');
   if (f.sinceMs !== undefined) q.where('c.detected_at', '>=', f.sinceMs);
+  if (f.untilMs !== undefined) q.where('c.detected_at', '<', f.untilMs);
+  if (f.group !== undefined) q.where('s.group_name', f.group);
+  if (f.port !== undefined) q.where('c.port', f.port);
+  if (f.limit !== undefined) q.limit(f.limit).offset(f.offset ?? 0);
   if (f.afterId !== undefined) q.where('c.id', '>', f.afterId);
   if (f.scanner) q.where('s.name', f.scanner);
   if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);

@@ -2,6 +2,7 @@
 import type { Db } from '../db/connection';
 import type { Config } from '../config/config';
 import type { TokenTable } from './auth';
+import type { TargetPolicy } from '../output-agents/policy';
 
 export interface ServerContext {
   db: Db;
@@ -14,4 +15,6 @@ export interface ServerContext {
   inbox: string | null;
   /** Private folder for uploads that are ingested at once (--ingest only; queue mode writes no temporary files). */
   spool: string | null;
+  /** The target-state policy (`policy:` in the config) for the dashboard's Audit page; absent or null: none. */
+  policy?: { file: string; policy: TargetPolicy } | null;
 }

@@ -1,5 +1,6 @@
-// The HTTP(S) server of `serve`: routes, one log line per request (never a token), errors as JSON
-// {error, remedy}, and a graceful close.
+// The HTTP(S) server of `serve`: the API's routes (every other path is the dashboard's, web.ts), one
+// log line per request (never a token), the API's errors as JSON {error, remedy}, the security
+// headers on every answer, and a graceful close.
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,8 @@ import { getChanges, getHost, getState } from './routes-read';
 import { checkMetricsAccess, getHealth, getMetrics } from './routes-ops';
 import { makeScraper, type Scraper } from './metrics';
 import type { ServerContext } from './context';
+import { isWebPath, web, type WebContext } from './web';
+import { SessionStore } from './session';
 
 export interface ListenOptions {
   host: string;
@@ -25,8 +28,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The server's context and what belongs to this one server (its metrics registry). */
-type RouteContext = ServerContext & { scraper: Scraper };
+/** The server's context and what belongs to this one server (its metrics registry, its dashboard sessions). */
+type RouteContext = WebContext & { scraper: Scraper };
+
+/**
+ * Sent with every answer: no script, style, frame or form target but this server's own files, no
+ * framing, no MIME sniffing, no Referer to another site (a URL's filters may name hosts; with
+ * no-referrer at all a browser would send `Origin: null` on the login form).
+ */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'same-origin',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
 type Handler = (req: http.IncomingMessage, url: URL, ctx: RouteContext, access: Access, param: string) => Promise<Answer>;
 type OpenHandler = (ctx: RouteContext) => Promise<Answer>;
 
@@ -47,8 +64,8 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/metrics\/?$/, auth: 'metrics', handler: (ctx) => getMetrics(ctx, ctx.scraper) },
 ];
 
-/** Query parameters the API knows; the value of any other is not logged, since a client may put a token there. */
-const LOGGED_PARAMS = new Set(['since', 'after_id', 'scanner', 'type', 'network']);
+/** Query parameters the API and the dashboard know; the value of any other is not logged, since a client may put a token there. */
+const LOGGED_PARAMS = new Set(['since', 'after_id', 'scanner', 'type', 'network', 'until', 'group', 'port', 'page']);
 
 function logTarget(url: URL): string {
   const params = [...url.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${LOGGED_PARAMS.has(k) ? encodeURIComponent(v) : '…'}`);
@@ -66,6 +83,7 @@ function toAnswer(err: unknown, log: (line: string) => void): Answer {
 /** Answers one request; `seen.who` names its token (for the log line) as soon as it is known. */
 async function route(req: http.IncomingMessage, url: URL, ctx: RouteContext, seen: { who?: string }): Promise<Answer> {
   const matches = ROUTES.filter((r) => r.path.test(url.pathname));
+  if (matches.length === 0 && isWebPath(url.pathname)) return web(req, url, ctx, seen);
   if (matches.length === 0) throw new HttpError(404, `no such endpoint: ${url.pathname}`, 'see docs/server.md for the API');
   const r = matches.find((m) => m.method === req.method || (m.method === 'GET' && req.method === 'HEAD'));
   if (!r) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, `use ${matches.map((m) => m.method).join(', ')}`);
@@ -89,7 +107,7 @@ async function route(req: http.IncomingMessage, url: URL, ctx: RouteContext, see
 }
 
 export function startServer(serverCtx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
-  const ctx: RouteContext = { ...serverCtx, scraper: makeScraper() };
+  const ctx: RouteContext = { ...serverCtx, scraper: makeScraper(), sessions: new SessionStore(), secure: !!opts.tls };
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
     // Read now: once a client has closed the connection (the 499 line), the socket no longer knows it.
@@ -111,7 +129,7 @@ export function startServer(serverCtx: ServerContext, opts: ListenOptions): Prom
     // An unread body (an early 4xx) cannot be skipped on a kept-alive connection: close it instead.
     if (!req.readableEnded) res.setHeader('Connection', 'close');
     const type = answer.contentType ?? 'application/json; charset=utf-8';
-    res.writeHead(answer.status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+    res.writeHead(answer.status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...answer.headers });
     res.end(req.method === 'HEAD' ? undefined : text);
     if (!req.readableEnded) req.resume();
   };

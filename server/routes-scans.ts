@@ -18,6 +18,8 @@ export interface Answer {
   status: number;
   body: unknown;
   contentType?: string;
+  /** Further headers (a cookie, a redirect's Location, a download's name). */
+  headers?: Record<string, string>;
 }
 
 /** The uniform CSV may name its scanner in a '#scanner=' header line. */

@@ -2,7 +2,7 @@
 const fs = require('fs');
 const path = require('path');
 const root = path.resolve(__dirname, '..');
-const assets = [['output-agents/templates', 'dist/output-agents/templates'], ['common/data', 'dist/common/data'], ['demo/lab-a', 'dist/demo/lab-a']];
+const assets = [['output-agents/templates', 'dist/output-agents/templates'], ['common/data', 'dist/common/data'], ['demo/lab-a', 'dist/demo/lab-a'], ['server/pages/assets', 'dist/server/pages/assets']];
 for (const [from, to] of assets) {
   const src = path.join(root, from);
   if (fs.existsSync(src)) fs.cpSync(src, path.join(root, to), { recursive: true });

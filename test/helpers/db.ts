@@ -16,7 +16,7 @@ const pgOk = !!process.env.PORTDELTA_TEST_PG_OK;
 const schemas: string[] = [];
 const dirs: string[] = [];
 
-function sqliteDb(): TestDb {
+export function sqliteDb(): TestDb {
   return {
     kind: 'sqlite',
     fresh() {

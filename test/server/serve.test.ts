@@ -6,6 +6,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
+import http from 'node:http';
+import https from 'node:https';
 import { forEachDb } from '../helpers/db';
 import { cli, cliJson, SCANS } from '../helpers/cli';
 import { fetchIt } from '../helpers/http';
@@ -73,6 +75,20 @@ describeUnless(skip, 'serve over HTTPS', () => {
       expect(await logWhen(queue, (l) => /POST \/api\/v1\/scans 401/.test(l))).toMatch(/POST \/api\/v1\/scans 401/);
       expect(queue.log()).not.toContain('not-a-known-token-at-all');
       expect(queue.log()).not.toContain(TOK_IN);
+    });
+
+    test('the dashboard login over TLS gives a Secure session cookie', async () => {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const req = https.request(`${queue.url}/login`, {
+          method: 'POST', ca: fs.readFileSync(pki.caCert), servername: 'localhost',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: queue.url },
+        }, resolve);
+        req.on('error', reject);
+        req.end(new URLSearchParams({ token: TOK_READ }).toString());
+      });
+      res.resume();
+      expect(res.statusCode).toBe(303);
+      expect(String(res.headers['set-cookie'])).toMatch(/^portdelta_session=[^;]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict; Secure$/);
     });
 
     test('a client that closes mid-body is one log line with its address and the bytes received, not an internal error; nothing is kept', async () => {

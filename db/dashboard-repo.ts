@@ -1,0 +1,143 @@
+// Read queries behind the dashboard's pages (server/pages/) that `changes`, `state` and `hosts` do
+// not already answer: counts of the state now, top open ports, per-scan totals, one port's hosts,
+// recent scans and failed files. Every filter is parameterised; networks are BETWEENs on ip_key.
+import type { Knex } from 'knex';
+import type { IpRange, Proto } from '../common/types';
+import { iso, whereNetworks } from './query-repo';
+
+const num = (v: unknown): number => Number(v ?? 0);
+
+export interface Scope {
+  scanner?: string;
+  networks?: IpRange[];
+}
+
+function scoped(q: Knex.QueryBuilder, alias: string, f: Scope): Knex.QueryBuilder {
+  if (f.scanner) q.where('s.name', f.scanner);
+  whereNetworks(q, `${alias}.ip_key`, f.networks);
+  return q;
+}
+
+/** Hosts up and open ports now, per scanner, inside the scope. */
+export async function stateCounts(knex: Knex, f: Scope): Promise<Array<{ scanner: string; hosts_up: number; open_ports: number }>> {
+  const hosts = await scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f)
+    .groupBy('s.name').select('s.name as scanner', knex.raw('COUNT(*) AS n'));
+  const ports = await scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
+    .groupBy('s.name').select('s.name as scanner', knex.raw('COUNT(*) AS n'));
+  const out = new Map<string, { scanner: string; hosts_up: number; open_ports: number }>();
+  const row = (name: string) => out.get(name) ?? out.set(name, { scanner: name, hosts_up: 0, open_ports: 0 }).get(name)!;
+  for (const r of hosts as Array<Record<string, unknown>>) row(r.scanner as string).hosts_up = num(r.n);
+  for (const r of ports as Array<Record<string, unknown>>) row(r.scanner as string).open_ports = num(r.n);
+  return [...out.values()].sort((a, b) => (a.scanner < b.scanner ? -1 : a.scanner > b.scanner ? 1 : 0));
+}
+
+/** The ports open on the most hosts now (a host counted once however many scanners see it). */
+export async function topPorts(knex: Knex, f: Scope, limit: number): Promise<Array<{ proto: Proto; port: number; hosts: number }>> {
+  const rows = await scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
+    .groupBy('p.proto', 'p.port')
+    .select('p.proto', 'p.port', knex.raw('COUNT(DISTINCT p.ip_key) AS hosts'))
+    .orderByRaw('COUNT(DISTINCT p.ip_key) DESC, p.port, p.proto')
+    .limit(limit);
+  return rows.map((r: Record<string, unknown>) => ({ proto: r.proto as Proto, port: num(r.port), hosts: num(r.hosts) }));
+}
+
+export interface ScanPoint {
+  scanner: string;
+  scan_id: number;
+  /** The scan's own time (finished, else started), epoch ms. */
+  at: number;
+  hosts_up: number;
+  ports_open: number;
+  complete: boolean;
+}
+
+/** Every applied scan with a time, oldest first: its totals as ingest recorded them (every network). */
+export async function scanSeries(knex: Knex, f: { scanner?: string; limit: number }): Promise<ScanPoint[]> {
+  const q = knex('scans as sc').join('scanners as s', 's.id', 'sc.scanner_id')
+    .where('sc.status', 'applied').whereRaw('COALESCE(sc.finished_at, sc.started_at) IS NOT NULL')
+    .select('s.name as scanner', 'sc.id', knex.raw('COALESCE(sc.finished_at, sc.started_at) AS at'), 'sc.hosts_up', 'sc.ports_open', 'sc.complete')
+    .orderByRaw('COALESCE(sc.finished_at, sc.started_at) DESC, sc.id DESC')
+    .limit(f.limit);
+  if (f.scanner) q.where('s.name', f.scanner);
+  const rows = await q;
+  return rows.reverse().map((r: Record<string, unknown>) => ({
+    scanner: r.scanner as string, scan_id: num(r.id), at: num(r.at), hosts_up: num(r.hosts_up), ports_open: num(r.ports_open), complete: !!num(r.complete),
+  }));
+}
+
+export interface OpenPortRow {
+  scanner: string;
+  ip: string;
+  proto: Proto;
+  port: number;
+  service: string | null;
+  hostname: string | null;
+  first_seen: string;
+  last_seen: string;
+}
+
+/** Open ports now with their service, in the scope, optionally of one port; ordered by address. */
+export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Proto; port?: number }): Promise<OpenPortRow[]> {
+  const q = scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id')
+    .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
+    .where('p.reported', 'open'), 'p', f)
+    .select('s.name as scanner', 'p.ip', 'p.proto', 'p.port', 'p.service', 'h.hostname', 'p.first_seen', 'p.last_seen')
+    .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }, { column: 's.name' }]);
+  if (f.proto) q.where('p.proto', f.proto);
+  if (f.port !== undefined) q.where('p.port', f.port);
+  return (await q).map((r: Record<string, unknown>) => ({
+    scanner: r.scanner as string, ip: r.ip as string, proto: r.proto as Proto, port: num(r.port), service: (r.service as string) ?? null,
+    hostname: (r.hostname as string) ?? null, first_seen: iso(r.first_seen as number)!, last_seen: iso(r.last_seen as number)!,
+  }));
+}
+
+export interface RecentScan {
+  id: number;
+  scanner: string;
+  file: string;
+  format: string;
+  time: string | null;
+  status: string;
+  complete: boolean;
+  hosts_up: number;
+  ports_open: number;
+  changes: number;
+}
+
+/** The newest scans ingested (any status), newest first. */
+export async function recentScans(knex: Knex, limit: number, offset = 0): Promise<RecentScan[]> {
+  const rows = await knex('scans as sc').join('scanners as s', 's.id', 'sc.scanner_id')
+    .select('sc.id', 's.name as scanner', 'sc.source', 'sc.format', knex.raw('COALESCE(sc.finished_at, sc.started_at) AS at'), 'sc.status', 'sc.complete', 'sc.hosts_up', 'sc.ports_open', 'sc.change_count')
+    .orderBy('sc.id', 'desc').limit(limit).offset(offset);
+  return rows.map((r: Record<string, unknown>) => ({
+    id: num(r.id), scanner: r.scanner as string, file: r.source as string, format: r.format as string, time: iso(r.at == null ? null : num(r.at)),
+    status: r.status as string, complete: !!num(r.complete), hosts_up: num(r.hosts_up), ports_open: num(r.ports_open), changes: num(r.change_count),
+  }));
+}
+
+/** The newest files that failed to ingest, newest first. */
+export async function recentFailures(knex: Knex, limit: number): Promise<Array<{ scanner: string; file: string; reason: string; time: string }>> {
+  const rows = await knex('scan_failures').select('scanner', 'source', 'reason', 'failed_at').orderBy('id', 'desc').limit(limit);
+  return rows.map((r: Record<string, unknown>) => ({ scanner: r.scanner as string, file: r.source as string, reason: r.reason as string, time: iso(num(r.failed_at))! }));
+}
+
+/** Per address in the scope: how many distinct ports are open now (any scanner), and whether a scanner has it up. */
+export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: string; open_ports: number }>> {
+  const distinct = scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
+    .distinct('p.ip_key', 'p.ip', 'p.proto', 'p.port').as('d');
+  const ports = await knex.from(distinct).groupBy('d.ip_key', 'd.ip').select('d.ip', knex.raw('COUNT(*) AS n'));
+  const up = await scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f).distinct('h.ip');
+  const out = new Map<string, number>(up.map((r: { ip: string }) => [r.ip, 0]));
+  for (const r of ports as Array<Record<string, unknown>>) out.set(r.ip as string, num(r.n));
+  return [...out].map(([ip, open_ports]) => ({ ip, open_ports }));
+}
+
+/** Changes per UTC day and stored type mask inside the scope (scanner events have no address: a network scope leaves them out). */
+export async function changesPerDay(knex: Knex, f: Scope): Promise<Array<{ day: number; type: number; n: number }>> {
+  const q = knex('changes as c').join('scanners as s', 's.id', 'c.scanner_id');
+  scoped(q, 'c', f);
+  const rows = await q.groupByRaw('c.detected_at / 86400000, c.type')
+    .select(knex.raw('c.detected_at / 86400000 AS day'), 'c.type', knex.raw('COUNT(*) AS n'))
+    .orderByRaw('1');
+  return rows.map((r: Record<string, unknown>) => ({ day: Math.floor(num(r.day)), type: num(r.type), n: num(r.n) }));
+}
