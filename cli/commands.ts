@@ -21,7 +21,7 @@ export interface CommandSpec {
 }
 
 /** Top-level keys of the configuration file (config/config.ts). */
-export type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
+type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
 
 // The keys a command that delivers changes reads: agents, their mail server, their policy, the groups.
 const DELIVERS: readonly ConfigKey[] = ['database', 'scanners', 'smtp', 'policy', 'output_agents'];

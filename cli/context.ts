@@ -13,7 +13,7 @@ export interface Context {
 }
 
 /** The store's URL and where it came from, for messages. */
-export interface DbTarget {
+interface DbTarget {
   url: string;
   from: 'option' | 'env' | 'config' | 'default';
   configFile: string | null;
@@ -21,7 +21,7 @@ export interface DbTarget {
   cwd?: string;
 }
 
-export function dbTarget(global: GlobalOptions, config: Config, configFile: string | null): DbTarget {
+function dbTarget(global: GlobalOptions, config: Config, configFile: string | null): DbTarget {
   if (global.db) return { url: global.db, from: 'option', configFile, cwd: global.cwd };
   const fromEnv = (global.env ?? process.env).PORTDELTA_DB;
   if (fromEnv) return { url: fromEnv, from: 'env', configFile, cwd: global.cwd };
@@ -47,7 +47,7 @@ function absentRemedy(t: DbTarget, pg: boolean, reason: DatabaseAbsentError['rea
 }
 
 /** Opens the store for a command; a store that is not there says where portdelta looked and why there. */
-export async function openTarget(t: DbTarget, mode: 'create' | 'write' | 'read' = 'create', command = 'this command'): Promise<Db> {
+async function openTarget(t: DbTarget, mode: 'create' | 'write' | 'read' = 'create', command = 'this command'): Promise<Db> {
   try {
     return await openDb(t.url, { mode });
   } catch (err) {

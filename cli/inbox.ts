@@ -55,7 +55,7 @@ export const stamp = (): string => new Date().toISOString().replace(/\.\d{3}Z$/,
 
 const oneLine = (s: string): string => s.replace(/\n\s*/g, '; ');
 
-export function inboxLine(r: InboxResult): string {
+function inboxLine(r: InboxResult): string {
   const file = safeText(r.file);
   switch (r.status) {
     case 'failed':

@@ -2,7 +2,7 @@
 // numeric mask ('40'). Shared by `changes --type` and the output agents' `types`.
 import { CHANGE_TYPE_NAMES, ChangeType, type ChangeTypeName } from './types';
 
-export const ALL_TYPES = CHANGE_TYPE_NAMES.reduce((m, n) => m | ChangeType[n], 0);
+const ALL_TYPES = CHANGE_TYPE_NAMES.reduce((m, n) => m | ChangeType[n], 0);
 export const TYPE_MASK_HINT = `use a mask (a sum of ${CHANGE_TYPE_NAMES.map((n) => `${ChangeType[n]} ${n}`).join(', ')}) or names from: ${CHANGE_TYPE_NAMES.join(', ')}`;
 
 /** The mask, or throws a TypeError whose message says which part is wrong. */

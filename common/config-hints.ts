@@ -20,7 +20,7 @@ function distance(a: string, b: string): number {
 const norm = (k: string): string => k.toLowerCase().replace(/-/g, '_');
 
 /** The known key closest to `key`, when it is close enough to be a typo; else null. */
-export function nearestKey(key: string, known: readonly string[]): string | null {
+function nearestKey(key: string, known: readonly string[]): string | null {
   const limit = key.length <= 4 ? 1 : key.length <= 8 ? 2 : 3;
   let best: { k: string; d: number } | null = null;
   for (const k of known) {

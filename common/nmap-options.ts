@@ -36,7 +36,7 @@ const LONG = new Map<string, 'flag' | 'required' | 'optional'>([
   ['debug', 'optional'],
 ]);
 
-export interface NmapOption {
+interface NmapOption {
   /** A short option letter ('p', 's', 'T') or a long option name ('top-ports', 'iL'); long aliases of short options give the letter. */
   name: string;
   value?: string;

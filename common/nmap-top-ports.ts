@@ -7,7 +7,7 @@ import { mergePortRanges, parsePortList } from './ports';
 import type { PortRange, PortScope, Proto } from './types';
 import { PROTOS } from './types';
 
-export interface ServiceEntry {
+interface ServiceEntry {
   name: string;
   port: number;
   proto: Proto;
@@ -25,7 +25,7 @@ export interface ServicesDb {
   hasRatios: boolean;
 }
 
-export const SERVICES_PATHS: readonly string[] = Object.freeze([
+const SERVICES_PATHS: readonly string[] = Object.freeze([
   '/usr/share/nmap/nmap-services',
   '/usr/local/share/nmap/nmap-services',
 ]);

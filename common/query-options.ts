@@ -29,7 +29,7 @@ export function portsOption(value: string | undefined): PortScope | undefined {
 }
 
 /** '--type new_port,port_reopened' or '--type 40' → mask. */
-export function typeMaskOption(value: string | undefined): number | undefined {
+function typeMaskOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   try {
     return parseTypeMask(value);
@@ -48,7 +48,7 @@ export function sinceOption(value: string | undefined, now = Date.now(), flag = 
   return t;
 }
 
-export function intOption(value: string | undefined, flag: string): number | undefined {
+function intOption(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value)) throw new UsageError(`${flag}: '${value}' is not a whole number`, `give ${flag} a number such as 0 or 1234`);
   return Number(value);

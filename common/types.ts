@@ -13,7 +13,7 @@ export type PortState =
   | 'open|filtered'
   | 'closed|filtered';
 
-export interface Hostname {
+interface Hostname {
   name: string;
   /** PTR = reverse DNS (what dns_changed compares); user = the name the scan was told to scan. */
   type: 'PTR' | 'user';

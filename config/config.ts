@@ -15,7 +15,7 @@ import { serverSchema } from './server-config';
  * The schema for a configuration file in `baseDir`: relative paths in it (the inbox, output agents'
  * files and templates) count from that folder, as `policy` does, not from wherever portdelta runs.
  */
-export const configSchemaIn = (baseDir: string) => z
+const configSchemaIn = (baseDir: string) => z
   .object({
     database: z.string().min(1).optional(),
     scanners: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'scanner names use letters, digits, . _ -'), scannerSchema).default({}),

@@ -8,12 +8,12 @@ import { splitHostPort } from '../common/loopback';
 import { ARCHIVE_DIR, FAILED_DIR, ignoredName } from '../common/inbox-names';
 import { DEFAULT_MAX_BODY } from '../input-agents/open-input';
 
-export const DEFAULT_LISTEN = '127.0.0.1:5000';
+const DEFAULT_LISTEN = '127.0.0.1:5000';
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** '256MiB', '512k', '1G', 1048576 → bytes; null when it is not a size. */
-export function parseSize(v: string | number): number | null {
+function parseSize(v: string | number): number | null {
   if (typeof v === 'number') return Number.isInteger(v) && v > 0 ? v : null;
   const m = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(v.trim());
   return m ? Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()] : null;

@@ -7,7 +7,7 @@ import { PortdeltaError } from '../common/errors';
 import { lockWaitMs } from './lock-wait';
 import type { Dialect } from './dialects/types';
 
-export const LOCKED = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '55P03', '40P01', '57014']);
+const LOCKED = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', '55P03', '40P01', '57014']);
 const UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|08\w{3}|57P0[1-3])$/;
 const FULL = /^(SQLITE_FULL|ENOSPC|53100)$/;
 const IO = /^(SQLITE_IOERR\w*|EIO|58030)$/;

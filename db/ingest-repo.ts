@@ -84,7 +84,7 @@ export interface MissingHostRow {
   timed_out: number;
 }
 
-export interface PortKey {
+interface PortKey {
   ip_key: string;
   proto: string;
   port: number;

@@ -9,7 +9,7 @@ export async function pingStore(knex: Knex): Promise<void> {
   await knex('scanners').first('id');
 }
 
-export interface ScanCounts {
+interface ScanCounts {
   scanner: string;
   applied: number;
   /** The newest applied scan's own time (finished, else started), epoch ms; null if none has a time. */

@@ -25,7 +25,7 @@ const share = (n: number, of: number): number => (of === 0 ? 0 : n / of);
  * scanner that knows three ports, one closed port is news, not a broken scan, and the thresholds
  * keep meaning what they say.
  */
-export const MASS_ABSENCE_MIN = 5;
+const MASS_ABSENCE_MIN = 5;
 
 const tripped = (n: number, s: number, max: number): boolean => n >= MASS_ABSENCE_MIN && s > max;
 

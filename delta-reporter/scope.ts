@@ -89,7 +89,7 @@ export function resolveScope(meta: ScanMetaEvent, opts: ScopeOptions, scanner: S
   return { hosts, includeListedHosts, hostsSource, ports, portsSource, resolvesNames, warnings };
 }
 
-export const NO_ABSENCE =
+const NO_ABSENCE =
   'scope unknown: the file records neither the hosts nor the ports it scanned, so no absence is concluded (no host is taken down and no port closed for not being listed); give --scope and --ports, or set the scanner\'s scope and ports';
 
 /** What a scan may conclude from what it does not list (the ingest summary's `absence`). */

@@ -37,7 +37,7 @@ async function moveInto(inbox: string, base: string, e: InboxEntry, withErrorFil
 }
 
 /** UTC date of the archiving, so a day's folder can be rotated away as a whole. */
-export function archiveFolder(now: Date): string {
+function archiveFolder(now: Date): string {
   return `${ARCHIVE_DIR}/${now.toISOString().slice(0, 10)}`;
 }
 

@@ -29,13 +29,13 @@ export interface MasscanFields {
 }
 
 /** Why a record is not one masscan writes; the caller rejects the file with the record's position. */
-export interface RecordProblem {
+interface RecordProblem {
   problem: string;
   remedy?: string;
 }
 
 /** A masscan record as a HostRecord, or what is wrong with it. */
-export function masscanHost(f: MasscanFields, position: string): HostRecord | RecordProblem {
+function masscanHost(f: MasscanFields, position: string): HostRecord | RecordProblem {
   const ip = canonicalIp(String(f.ip ?? ''));
   if (ip === null) return { problem: `'${String(f.ip).slice(0, 60)}' is not an IP address` };
   const proto = String(f.proto ?? '').toLowerCase();
@@ -74,7 +74,7 @@ export function masscanEvents(f: MasscanFields, position: string, reject: (messa
 }
 
 /** masscan's timestamp: undefined when absent or 0 (no time), the reason when no scan can have run then. */
-export function seconds(v: number | string | undefined): Date | string | undefined {
+function seconds(v: number | string | undefined): Date | string | undefined {
   if (v === undefined || v === '') return undefined;
   const n = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : NaN;
   if (n === 0) return undefined;

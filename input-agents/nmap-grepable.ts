@@ -200,7 +200,7 @@ const SPACED_FIELD = / +(?=(Status|Ports|Protocols|Ignored State|OS|Seq Index|IP
  * too, when the field names still mark the boundaries unambiguously: each known name once, in
  * nmap's order, and a Ports list that ends where its last entry ends ('/'). Otherwise null.
  */
-export function hostFields(line: string): string[] | null {
+function hostFields(line: string): string[] | null {
   if (line.includes('\t')) return line.split('\t');
   const cuts = [...line.matchAll(SPACED_FIELD)];
   const fields: string[] = [];

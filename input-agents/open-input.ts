@@ -52,7 +52,7 @@ function notRegular(file: string, stat: fs.Stats, strict: boolean): ScanRejected
  * O_NONBLOCK lets the open of a FIFO without a writer return, so it can be refused; it changes
  * nothing for a regular file.
  */
-export async function openFile(file: string, opts: OpenOptions = {}): Promise<{ fh: fs.promises.FileHandle; stat: fs.Stats }> {
+async function openFile(file: string, opts: OpenOptions = {}): Promise<{ fh: fs.promises.FileHandle; stat: fs.Stats }> {
   const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   let fh: fs.promises.FileHandle;
   try {

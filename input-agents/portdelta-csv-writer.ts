@@ -6,7 +6,7 @@ import { formatPortScope } from '../common/ports';
 export const MAGIC = '#portdelta-csv';
 export const VERSION = 1;
 
-export const UNIFORM_COLUMNS = Object.freeze([
+const UNIFORM_COLUMNS = Object.freeze([
   'ip', 'proto', 'port', 'state', 'hostname', 'seen_at', 'service', 'product', 'version', 'banner', 'mac', 'timed_out', 'unknown_ports',
 ]);
 
@@ -53,7 +53,7 @@ function row(fields: string[]): string {
 }
 
 /** The rows of one host: a host row when the port rows alone would not say everything, then a row per port. */
-export function hostRows(h: HostRecord): string[] {
+function hostRows(h: HostRecord): string[] {
   const ip = h.ip;
   const name = exact(h.hostnames.find((n) => n.type === 'PTR')?.name);
   const seen = h.seenAt ? iso(h.seenAt) : '';

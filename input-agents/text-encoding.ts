@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { ScanRejectedError } from '../common/errors';
 
-export type TextEncoding = 'UTF-8' | 'ISO-8859-1' | 'windows-1252' | 'ISO-8859-15';
+type TextEncoding = 'UTF-8' | 'ISO-8859-1' | 'windows-1252' | 'ISO-8859-15';
 
 export interface FileEncoding {
   encoding: TextEncoding;

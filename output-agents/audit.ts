@@ -6,7 +6,7 @@ import type { IpRange, Proto } from '../common/types';
 import { openPortGroups } from '../db/audit-repo';
 import type { TargetPolicy } from './policy';
 
-export interface Violation {
+interface Violation {
   ip: string;
   proto: Proto;
   port: number;

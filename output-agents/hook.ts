@@ -38,7 +38,7 @@ function summaryValues(b: BaselineSummary): Record<string, string> {
 const CHANGE_NAMES = Object.keys(changeValues({ types: [], policy: {} } as unknown as ReportChange));
 const BATCH_NAMES = ['agent', 'count'];
 /** What a hook gets of portdelta's environment without asking (`env` adds more). */
-export const BASE_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
+const BASE_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 const hasPlaceholder = (arg: string) => [...arg.matchAll(PLACEHOLDER)].length > 0;
 
 const schema = z

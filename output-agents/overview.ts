@@ -21,7 +21,7 @@ const WORDS: Partial<Record<ChangeTypeName, [string, string]>> = {
 export const thousands = (n: number): string => n.toLocaleString('en-US');
 
 /** '3 new hosts', '1 closed port'; a type without words keeps its name. */
-export function countInWords(type: ChangeTypeName, n: number): string {
+function countInWords(type: ChangeTypeName, n: number): string {
   const w = WORDS[type];
   return `${thousands(n)} ${w ? w[n === 1 ? 0 : 1] : type}`;
 }
@@ -29,7 +29,7 @@ export function countInWords(type: ChangeTypeName, n: number): string {
 const PORT_BITS = ChangeType.new_port | ChangeType.port_closed | ChangeType.port_reopened;
 
 /** A port event counts under its port type (its host bit only says why); a host event under its own. */
-export function countedTypes(c: { port: number | null; type: number }): ChangeTypeName[] {
+function countedTypes(c: { port: number | null; type: number }): ChangeTypeName[] {
   return typeNames(c.port === null ? c.type : c.type & PORT_BITS || c.type);
 }
 

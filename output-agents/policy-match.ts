@@ -7,7 +7,7 @@ import { countPorts, portInRanges } from '../common/ports';
 import type { PortRange, Proto } from '../common/types';
 import type { PolicyRule } from './policy-rules';
 
-export type Reason = 'allowed' | 'denied' | 'not allowed' | 'no policy';
+type Reason = 'allowed' | 'denied' | 'not allowed' | 'no policy';
 
 export interface Decision {
   /** Some rule's network holds the address (else the policy says nothing about it). */

@@ -5,7 +5,7 @@ import { parseTargets } from '../common/ip';
 import { parsePortSpec } from '../common/ports';
 import { PROTOS, type IpRange, type PortRange, type Proto } from '../common/types';
 
-export type RuleAction = 'allow' | 'deny';
+type RuleAction = 'allow' | 'deny';
 
 export interface PolicyRule {
   /** 0-based position in the file: the last tie-breaker between equally specific rules. */

@@ -10,7 +10,7 @@ import { RuleIndex, type Decision } from './policy-match';
 import type { PolicyRule } from './policy-rules';
 import { readYamlPolicy } from './policy-yaml';
 
-export type { Decision } from './policy-match';
+;
 export type { PolicyRule } from './policy-rules';
 
 /** The policy as `audit` and the report runner use it; `judge` is the output agents' contract. */

@@ -13,9 +13,9 @@ const hb = Handlebars.create();
 
 // __dirname is output-agents/ under jest and dist/output-agents/ when built (tools/copy-assets.js).
 const TEMPLATES = path.join(__dirname, 'templates');
-export const DEFAULT_TEXT_TEMPLATE = path.join(TEMPLATES, 'report.txt.hbs');
-export const DEFAULT_HTML_TEMPLATE = path.join(TEMPLATES, 'report.html.hbs');
-export const DEFAULT_SUBJECT = 'portdelta: {{headline}}{{#if disagreement_count}}, {{disagreement_text}}{{/if}}';
+const DEFAULT_TEXT_TEMPLATE = path.join(TEMPLATES, 'report.txt.hbs');
+const DEFAULT_HTML_TEMPLATE = path.join(TEMPLATES, 'report.html.hbs');
+const DEFAULT_SUBJECT = 'portdelta: {{headline}}{{#if disagreement_count}}, {{disagreement_text}}{{/if}}';
 export const SUBJECT_MAX = 200;
 
 export interface RenderOptions {
@@ -101,7 +101,7 @@ function builtIn(kind: Kind): Template {
 }
 
 /** One header-safe line: control characters and line breaks become spaces, the length is capped. */
-export function oneLine(s: string, max = SUBJECT_MAX): string {
+function oneLine(s: string, max = SUBJECT_MAX): string {
   // eslint-disable-next-line no-control-regex
   const flat = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

@@ -9,7 +9,7 @@ import { baselineText, countBy, inWords, isUnexpected, networkOf, splitListed, t
 import type { ChangeBatch, ReportChange } from './types';
 import type { Disagreement } from '../common/types';
 
-export interface ChangeView {
+interface ChangeView {
   id: number;
   text: string;
   scanner: string;
@@ -32,14 +32,14 @@ export interface ChangeView {
   confirms: number | null;
 }
 
-export interface HostView {
+interface HostView {
   ip: string;
   /** The host's names in this report (a DNS change brings two), joined with ', '; null when none. */
   hostnames: string | null;
   changes: ChangeView[];
 }
 
-export interface DisagreementEntry {
+interface DisagreementEntry {
   group: string;
   ip: string;
   proto: string;
@@ -49,7 +49,7 @@ export interface DisagreementEntry {
   views: Array<{ scanner: string; view: string; scan_time: string; scan_id: number }>;
 }
 
-export interface BaselineView {
+interface BaselineView {
   scanner: string;
   /** 'baseline of scan-in: 19,759 hosts up, 59,032 open ports' */
   text: string;
@@ -58,7 +58,7 @@ export interface BaselineView {
 }
 
 /** The overview a report opens with (output-agents/overview.ts). */
-export interface OverviewView {
+interface OverviewView {
   /** The changes the policy does not expect, in words: '1 newly open port, 1 closed port'; '' when none. */
   unexpected: string;
   /** The changes in words: '3 new hosts, 12 newly open ports'. */

@@ -17,7 +17,7 @@ import { byKind } from './registry';
 import type { ChangeBatch, DeliveryDeps, Policy, PolicyVerdict, ReportChange } from './types';
 import type { Disagreement } from '../common/types';
 
-export const NO_VERDICT: PolicyVerdict = Object.freeze({ expected: null, owner: null, note: null });
+const NO_VERDICT: PolicyVerdict = Object.freeze({ expected: null, owner: null, note: null });
 
 export interface AgentResult {
   agent: string;
@@ -70,7 +70,7 @@ export const emptyResult = (agent: AgentConfig, status: AgentResult['status']): 
   agent: agent.name, kind: agent.kind, status, delivered: 0, baseline: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0, unrecorded: 0, waiting: 0,
 });
 
-export function verdictOf(policy: Policy | null, c: { ip: string | null; proto: string | null; port: number | null; type: number }): PolicyVerdict {
+function verdictOf(policy: Policy | null, c: { ip: string | null; proto: string | null; port: number | null; type: number }): PolicyVerdict {
   // A scanner event has no address: no policy rule speaks about it.
   return policy && c.ip ? policy.judge({ ip: c.ip!, proto: c.proto as Proto | null, port: c.port, type: c.type }) : NO_VERDICT;
 }

@@ -9,7 +9,7 @@ const TAIL = 400;
  * After the command exited, how long its stderr may still deliver what it wrote. A background
  * process it left behind can hold the pipe open for hours; the exit status is what counts.
  */
-export const PIPE_GRACE_MS = 500;
+const PIPE_GRACE_MS = 500;
 
 const BY_HAND = 'the hook must exit 0 when it has taken the change: see what it wrote on stderr, '
   + 'and run it by hand with the changes as JSON on its standard input';

@@ -36,7 +36,7 @@ export interface RunOutputAgentsOptions {
 }
 
 /** The agents to run, in config order; an unknown name is a usage error (exit 2). */
-export function selectAgents(config: ReportConfig, names: string[] | undefined): AgentConfig[] {
+function selectAgents(config: ReportConfig, names: string[] | undefined): AgentConfig[] {
   const all = config.output_agents;
   if (!names?.length) return all;
   const unknown = names.filter((n) => !all.some((a) => a.name === n));

@@ -6,12 +6,12 @@ import { isLoopbackHost } from '../common/loopback';
 import type { SmtpSettings } from './types';
 
 /** A bare addr-spec (local@domain) as operators write one; no quoting, no comments, no IP literals. */
-export const ADDR_SPEC = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const ADDR_SPEC = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 /** 'Name <local@domain>': the name without quotes, brackets, commas or semicolons (they would split the list). */
 const NAMED = /^([^<>",;@]*?)\s*<([^<>]+)>$/;
 
 /** Why a mail address as written in the config is unusable, or null when it is fine. */
-export function addressProblem(text: string): string | null {
+function addressProblem(text: string): string | null {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) return 'contains a line break or another control character';
   const named = NAMED.exec(text.trim());

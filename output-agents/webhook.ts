@@ -46,7 +46,7 @@ const schema = z
 export type WebhookOptions = z.output<typeof schema>;
 
 /** scheme://host:port of the URL: what a message may show of it. */
-export function urlOrigin(url: string): string {
+function urlOrigin(url: string): string {
   const u = new URL(url);
   return `${u.protocol}//${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
 }

@@ -65,7 +65,7 @@ export class HttpClient {
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|UNABLE_TO_GET_ISSUER/;
 
-export class NetError extends PortdeltaError {
+class NetError extends PortdeltaError {
   constructor(message: string, remedy: string, cause: unknown, readonly tlsProblem: boolean) {
     super('IO', message, { remedy, cause });
   }

@@ -16,10 +16,10 @@ export interface Scope {
  * Matches no address: `ip_key BETWEEN 'x' AND ''` is false for every key. An empty list would mean
  * "no network filter" to the queries, so an empty intersection is written as this range.
  */
-export const NOWHERE: IpRange = Object.freeze({ lo: 'x', hi: '' });
+const NOWHERE: IpRange = Object.freeze({ lo: 'x', hi: '' });
 
 /** The ranges in both lists (each list's ranges may overlap each other). */
-export function intersectRanges(a: readonly IpRange[], b: readonly IpRange[]): IpRange[] {
+function intersectRanges(a: readonly IpRange[], b: readonly IpRange[]): IpRange[] {
   const out: IpRange[] = [];
   for (const x of a) {
     for (const y of b) {

@@ -66,7 +66,7 @@ const pgClient = async (): Promise<Client> => {
 };
 
 /** Every commit that wrote `table` (rows matching `when`, a trigger WHEN condition) is refused. */
-export async function refuseCommits(url: string, table: string, when = 'true', events = 'INSERT OR UPDATE OR DELETE'): Promise<void> {
+async function refuseCommits(url: string, table: string, when = 'true', events = 'INSERT OR UPDATE OR DELETE'): Promise<void> {
   const s = schemaOf(url);
   const c = await pgClient();
   try {
@@ -79,7 +79,7 @@ export async function refuseCommits(url: string, table: string, when = 'true', e
   }
 }
 
-export async function allowCommits(url: string, table: string): Promise<void> {
+async function allowCommits(url: string, table: string): Promise<void> {
   const c = await pgClient();
   try {
     await c.query(`DROP TRIGGER IF EXISTS pd_refuse ON "${schemaOf(url)}".${table}`);

@@ -18,8 +18,8 @@ export interface CsvScan {
   dns?: boolean;
 }
 
-export const SCOPE = '10.9.0.0/24';
-export const PORTS = 'tcp:1-1024;udp:53';
+const SCOPE = '10.9.0.0/24';
+const PORTS = 'tcp:1-1024;udp:53';
 
 /** The start time of night n (1-based) of a series: one day apart, 02:00 UTC. */
 export function night(n: number): string {

@@ -53,7 +53,7 @@ export function upHosts(events: ScanEvent[]): Record<string, { hostname: string 
 const esc = (s: string): string => s.replace(/[.:]/g, (c) => `\\${c}`);
 
 /** The bytes with every written form of `ips` made an invalid address ('10.0.0.1' → '10.0.0.1.999'); throws when one is not in the file. */
-export function damageAddresses(bytes: Buffer, ips: readonly string[]): Buffer {
+function damageAddresses(bytes: Buffer, ips: readonly string[]): Buffer {
   let text = bytes.toString('latin1');
   for (const ip of ips) {
     const re = new RegExp(`(?<![0-9A-Fa-f.:])${esc(ip)}(?![0-9A-Fa-f.:])`, 'g');

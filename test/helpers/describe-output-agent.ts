@@ -20,7 +20,7 @@ import { forEachDb, type TestDb } from './db';
 import { capturedIo, cli as runCli, FIXTURES } from './cli';
 
 /** One peer for one test: it works until fail(), and again after recover(). */
-export interface Peer {
+interface Peer {
   /** The kind's own keys of the agent's entry (besides name and kind). */
   options: Record<string, unknown>;
   /** For the hostile case, when the kind shows names another way there (default: options). */
@@ -95,7 +95,7 @@ afterAll(async () => {
   stores.clear();
 });
 
-export interface Run {
+interface Run {
   results: AgentResult[];
   /** What `report` prints about them. */
   out: string;

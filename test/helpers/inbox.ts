@@ -114,7 +114,7 @@ export async function waitFor(what: string, ok: () => boolean, ms = 45_000): Pro
 }
 
 /** A change without the numbers that depend on how many transactions ran before it. */
-export function comparable(c: ChangeRow): Omit<ChangeRow, 'id' | 'scan_id'> {
+function comparable(c: ChangeRow): Omit<ChangeRow, 'id' | 'scan_id'> {
   const { id: _id, scan_id: _scan, ...rest } = c;
   return rest;
 }

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { SCANS } from './cli';
 import { groundTruth, type Comparable, type GtSeriesEvent } from './oracle';
 
-export const LAB = path.join(SCANS, 'lab-a');
-export const EXT: Record<string, string> = { 'masscan-xml': 'xml', 'masscan-json': 'json', 'masscan-list': 'list' };
+const LAB = path.join(SCANS, 'lab-a');
+const EXT: Record<string, string> = { 'masscan-xml': 'xml', 'masscan-json': 'json', 'masscan-list': 'list' };
 
-export interface SeriesFile {
+interface SeriesFile {
   night: number;
   file: string;
   expected: Comparable[];

@@ -4,7 +4,7 @@
 // fails the test file with the reason instead.
 import { execFileSync } from 'node:child_process';
 
-export function mustRunAll(): boolean {
+function mustRunAll(): boolean {
   return process.env.PORTDELTA_TEST_PG === 'required' || process.env.CI === 'true';
 }
 

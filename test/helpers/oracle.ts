@@ -16,7 +16,7 @@ export interface OracleEvent {
   new?: string | null;
 }
 
-export interface OracleFile {
+interface OracleFile {
   file: string;
   night: number;
   complete: boolean;
@@ -32,7 +32,7 @@ export interface Stream {
 export const SCENARIOS = ['lab-a', 'lab6-a', 'loop-a'];
 
 /** One scan of a night in groundtruth.json: the up hosts with their PTR name and open ports. */
-export interface GtScan {
+interface GtScan {
   scanner: string;
   series: string;
   tool: string;
@@ -48,7 +48,7 @@ export type GtSeriesEvent =
   | { type: 'host_down'; ip: string; last_open_ports: string[] }
   | { type: 'new_port' | 'port_closed' | 'port_reopened'; ip: string; proto: string; port: number };
 
-export interface GtSeries {
+interface GtSeries {
   scanner: string;
   series: string;
   usable_nights: number[];

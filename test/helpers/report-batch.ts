@@ -6,8 +6,8 @@ import type { ChangeRow } from '../../common/types';
 import type { ChangeBatch, PolicyVerdict, ReportChange } from '../../output-agents/types';
 import { cliJson, SCANS } from './cli';
 
-export const LAB_A = path.join(SCANS, 'lab-a');
-export const NO_POLICY: PolicyVerdict = { expected: null, owner: null, note: null };
+const LAB_A = path.join(SCANS, 'lab-a');
+const NO_POLICY: PolicyVerdict = { expected: null, owner: null, note: null };
 
 /** lab-a nights 1..`nights` of scan-in (nmap TCP) ingested into `db`; returns every change. */
 export async function labAChanges(db: string, nights = 2): Promise<ChangeRow[]> {

@@ -9,7 +9,7 @@ export function htmlEscape(s: string): string {
 }
 
 /** Control characters as the report shows them (\x0d), so a test can name what must appear. */
-export function shown(s: string): string {
+function shown(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
@@ -30,7 +30,7 @@ export function textSections(text: string): Array<{ ip: string; heading: string;
 }
 
 /** The HTML part's host sections, split at each <h2> heading. */
-export function htmlSections(html: string): Array<{ ip: string; heading: string; body: string }> {
+function htmlSections(html: string): Array<{ ip: string; heading: string; body: string }> {
   return html
     .split('<h2')
     .slice(1)

@@ -23,10 +23,10 @@ export interface WebhookBody {
 }
 
 export const LAB = path.join(SCANS, 'lab-a');
-export const LAB_SCANNERS = { 'scan-in': { group: 'inside' }, 'scan-out': { group: 'outside' } };
+const LAB_SCANNERS = { 'scan-in': { group: 'inside' }, 'scan-out': { group: 'outside' } };
 
 /** The hook used by the tests (argv: LOGDIR MODE ARGS...): records each successful call as one file. */
-export const HOOK_SCRIPT = `
+const HOOK_SCRIPT = `
 const fs = require('fs'), path = require('path'), crypto = require('crypto');
 const [logDir, mode, ...args] = process.argv.slice(2);
 const fixed = fs.existsSync(path.join(logDir, 'fixed'));

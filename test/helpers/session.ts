@@ -101,11 +101,11 @@ export class Session {
 }
 
 /** The comparable part of a change for threshold tests: where, and which flags. */
-export const brief = (c: ChangeRow): { ip: string | null; proto: string | null; port: number | null; type: number } => ({
+const brief = (c: ChangeRow): { ip: string | null; proto: string | null; port: number | null; type: number } => ({
   ip: c.ip, proto: c.proto, port: c.port, type: c.type,
 });
 
-export const byKey = <T extends { ip: string | null; port: number | null }>(a: T, b: T): number =>
+const byKey = <T extends { ip: string | null; port: number | null }>(a: T, b: T): number =>
   `${a.ip}|${String(a.port ?? -1).padStart(5, '0')}`.localeCompare(`${b.ip}|${String(b.port ?? -1).padStart(5, '0')}`);
 
 /** The changes as sorted, comparable rows. */
