@@ -97,7 +97,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'changes',
     db: 'read',
-    uses: ['database'],
+    uses: ['database', 'policy'],
     summary: 'list recorded changes',
     example: 'portdelta changes --since 24h --type new_port,port_reopened --network 10.66.1.0/24',
     options: (cmd) =>
@@ -108,7 +108,10 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
           .option('--type <names|mask>', 'change types as names (new_host,new_port,…) or a numeric mask'),
       ).option('--exit-code', 'exit 1 when changes were found')
         .option('--report <run>', "the changes one report run took (the run id a report's \"not listed\" line gives)")
-        .option('--unlisted', 'with --report: only the changes the report counted but did not list (max_listed)'),
+        .option('--unlisted', 'with --report: only the changes the report counted but did not list (max_listed)')
+        .option('--scan-id <id>', 'only the changes of this scan (the id `ingest` and the dashboard give)')
+        .option('--verdict <verdict>', "only the changes the target-state policy expects (expected), breaks (unexpected) or has no rule for (none), as the output agents judge them")
+        .option('--policy <file>', 'with --verdict: the policy file, YAML or CSV (default: `policy` in the configuration)'),
     load: () => import('./changes'),
   },
   {

@@ -63,6 +63,7 @@ export interface ChangeQuery {
   network?: string[];
   report?: string;
   unlisted?: boolean;
+  scanId?: string;
 }
 
 export function changeFilter(q: ChangeQuery): ChangeFilter {
@@ -72,6 +73,7 @@ export function changeFilter(q: ChangeQuery): ChangeFilter {
     unlisted: q.unlisted,
     sinceMs: sinceOption(q.since),
     afterId: intOption(q.afterId, '--after-id'),
+    scanId: intOption(q.scanId, '--scan-id'),
     scanner: q.scanner,
     typeMask: typeMaskOption(q.type),
     networks: networksOption(q.network, '--network'),

@@ -7,17 +7,15 @@ import { databaseError, databaseReason, databaseRemedy } from '../db/db-errors';
 import { describeChange } from '../common/describe';
 import { groupOf, type ListedGroups } from '../common/scanner-groups';
 import { DeliveryError, type PortdeltaError } from '../common/errors';
-import type { Proto } from '../common/types';
 import { ClaimRecorder, LEASE_MS } from './claim-record';
 import { sinceMs, type AgentConfig } from './config-schema';
 import { decideDuplicates } from './duplicates';
 import { baselineCommand, baselineText, splitListed } from './overview';
 import { baselineCounts, markUnlisted } from '../db/baseline-repo';
 import { byKind } from './registry';
-import type { ChangeBatch, DeliveryDeps, Policy, PolicyVerdict, ReportChange } from './types';
+import type { ChangeBatch, DeliveryDeps, Policy, ReportChange } from './types';
+import { verdictOf } from './change-verdict';
 import type { Disagreement } from '../common/types';
-
-const NO_VERDICT: PolicyVerdict = Object.freeze({ expected: null, owner: null, note: null });
 
 export interface AgentResult {
   agent: string;
@@ -70,10 +68,6 @@ export const emptyResult = (agent: AgentConfig, status: AgentResult['status']): 
   agent: agent.name, kind: agent.kind, status, delivered: 0, baseline: 0, confirmed: 0, suppressed: 0, expected: 0, retry: 0, unrecorded: 0, waiting: 0,
 });
 
-function verdictOf(policy: Policy | null, c: { ip: string | null; proto: string | null; port: number | null; type: number }): PolicyVerdict {
-  // A scanner event has no address: no policy rule speaks about it.
-  return policy && c.ip ? policy.judge({ ip: c.ip!, proto: c.proto as Proto | null, port: c.port, type: c.type }) : NO_VERDICT;
-}
 
 /** The claim's decisions for one agent: target-group repeats and, with only_unexpected, expected changes. */
 export function decider(agent: AgentConfig, policy: Policy | null) {

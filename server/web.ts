@@ -30,17 +30,17 @@ export type WebContext = ServerContext & { sessions: SessionStore; secure: boole
 type Page = (pc: PageCtx, param: string, ctx: WebContext) => Promise<PageOut>;
 
 const PAGES: ReadonlyArray<{ path: RegExp; page: Page }> = [
-  { path: /^\/$/, page: (pc) => overviewPage(pc) },
-  { path: /^\/changes\/?$/, page: (pc) => changesPage(pc) },
-  { path: /^\/changes\.csv$/, page: (pc) => changesExport(pc, 'csv') },
-  { path: /^\/changes\.jsonl$/, page: (pc) => changesExport(pc, 'jsonl') },
+  { path: /^\/$/, page: (pc, _p, ctx) => overviewPage(pc, ctx.policy?.policy ?? null) },
+  { path: /^\/changes\/?$/, page: (pc, _p, ctx) => changesPage(pc, ctx.policy?.policy ?? null) },
+  { path: /^\/changes\.csv$/, page: (pc, _p, ctx) => changesExport(pc, 'csv', ctx.policy?.policy ?? null) },
+  { path: /^\/changes\.jsonl$/, page: (pc, _p, ctx) => changesExport(pc, 'jsonl', ctx.policy?.policy ?? null) },
   { path: /^\/hosts\/?$/, page: (pc) => hostJump(pc) },
   { path: /^\/hosts\/([^/]+)\/?$/, page: (pc, ip) => hostPage(pc, ip) },
   { path: /^\/ports\/?$/, page: (pc) => portJump(pc) },
   { path: /^\/ports\/([a-z]+\/\d+)\/?$/, page: (pc, p) => portPage(pc, p) },
   { path: /^\/scanners\/?$/, page: (pc) => scannersPage(pc) },
   { path: /^\/networks\/?$/, page: (pc) => networkJump(pc) },
-  { path: /^\/networks\/([0-9.]+(?:\/\d{1,2})?)\/?$/, page: (pc, n) => networkPage(pc, n) },
+  { path: /^\/networks\/([0-9.]+(?:\/\d{1,2})?|[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(?:\/\d{1,3})?)\/?$/, page: (pc, n) => networkPage(pc, n) },
   { path: /^\/disagreements\/?$/, page: (pc) => disagreementsPage(pc) },
   { path: /^\/audit\/?$/, page: (pc, _p, ctx) => auditPage(pc, ctx.policy ?? null) },
 ];

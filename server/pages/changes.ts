@@ -1,6 +1,7 @@
-// The Changes page: the change log with filters (time range, type, scanner, group, network, port),
-// newest first, a page of rows at a time, each row linking to its host; and its export as CSV or
-// JSON Lines: the filtered rows, oldest first, exactly as `changes --json` gives them.
+// The Changes page: the change log with filters (time range, type, scanner, group, network, port,
+// scan, policy verdict), newest first, a page of rows at a time, each row linking to its host; and
+// its export as CSV or JSON Lines: the filtered rows, oldest first, exactly as `changes --json`
+// gives them (`--scan-id`, `--verdict`). The verdict is the output agents' (change-verdict.ts).
 import { listChanges } from '../../db/query-repo';
 import { changeFilter, sinceOption } from '../../common/query-options';
 import { describeChange } from '../../common/describe';
@@ -9,8 +10,10 @@ import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
 import { href, hostLink, html, pager, portHref, when, type Html } from './html';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
+import { listChangesByVerdict, verdictOption, VERDICTS, type Verdict } from '../../output-agents/change-verdict';
+import type { Policy } from '../../output-agents/types';
 
-const FILTERS = ['since', 'until', 'type', 'scanner', 'group', 'network', 'port'] as const;
+const FILTERS = ['since', 'until', 'type', 'scanner', 'group', 'network', 'port', 'scan', 'verdict'] as const;
 type Params = Partial<Record<(typeof FILTERS)[number], string>>;
 
 function portParam(v: string | undefined): number | undefined {
@@ -19,22 +22,38 @@ function portParam(v: string | undefined): number | undefined {
   return Number(v);
 }
 
-/** The filter the URL asks for, narrowed to what the reader may see. */
-function changesQuery(pc: PageCtx): { params: Params; filter: ChangeFilter } {
-  const params: Params = {};
-  for (const k of FILTERS) params[k] = param(pc.url, k);
-  const asked = changeFilter({ since: params.since, type: params.type, scanner: params.scanner, network: params.network?.split(/[\s,]+/).filter(Boolean) });
-  const filter = { ...asked, untilMs: sinceOption(params.until, Date.now(), 'until'), group: params.group, port: portParam(params.port) };
-  return { params, filter: readScope(pc.access, filter) };
+interface Query {
+  params: Params;
+  filter: ChangeFilter;
+  verdict: Verdict | undefined;
 }
 
-function filterForm(p: Params): Html {
+/** The filter the URL asks for, narrowed to what the reader may see. */
+function changesQuery(pc: PageCtx, policy: Policy | null): Query {
+  const params: Params = {};
+  for (const k of FILTERS) params[k] = param(pc.url, k);
+  const asked = changeFilter({ since: params.since, type: params.type, scanner: params.scanner, network: params.network?.split(/[\s,]+/).filter(Boolean), scanId: params.scan });
+  const filter = { ...asked, untilMs: sinceOption(params.until, Date.now(), 'until'), group: params.group, port: portParam(params.port) };
+  const verdict = verdictOption(params.verdict, 'verdict');
+  if (verdict !== undefined && !policy) throw new HttpError(400, 'verdict: this server has no target-state policy to judge changes by', 'set `policy:` in the server\'s config (docs/target-state.md) and restart `serve`, or leave the verdict empty');
+  return { params, filter: readScope(pc.access, filter), verdict };
+}
+
+/** The rows of the query: every filter in SQL, then the policy's verdict (when asked) in code. */
+function queryRows(pc: PageCtx, q: Query, policy: Policy | null, page: Partial<ChangeFilter>): Promise<ChangeRow[]> {
+  const f = { ...q.filter, ...page };
+  return q.verdict === undefined ? listChanges(pc.db.knex, f) : listChangesByVerdict(pc.db.knex, f, policy, q.verdict);
+}
+
+/** The filter form; the policy verdict only when the server has a policy to judge by. */
+function filterForm(p: Params, judged: boolean): Html {
   const field = (name: keyof Params, label: string, hint: string, list?: string) =>
     html`<label>${label} <input name="${name}" value="${p[name] ?? ''}" placeholder="${hint}"${list ? html` list="${list}"` : ''}></label>`;
   return html`<form class="filters" method="get" action="/changes">
 ${field('since', 'Since', '7d or 2026-11-20')}${field('until', 'Until', '1d or 2026-11-27')}
 ${field('type', 'Type', 'new_port,port_reopened', 'change-types')}${field('scanner', 'Scanner', 'scan-in')}
-${field('group', 'Group', 'inside')}${field('network', 'Network', '10.66.1.0/24')}${field('port', 'Port', '443')}
+${field('group', 'Group', 'inside')}${field('network', 'Network', '10.66.1.0/24')}${field('port', 'Port', '443')}${field('scan', 'Scan ID', '42')}
+${judged ? html`<label>Policy <select name="verdict"><option value="">any verdict</option>${VERDICTS.map((v) => html`<option value="${v}"${v === p.verdict ? html` selected` : ''}>${v}</option>`)}</select></label>` : ''}
 <datalist id="change-types">${CHANGE_TYPE_NAMES.map((t) => html`<option value="${t}">`)}</datalist>
 <button type="submit">Filter</button> <a href="/changes">clear</a>
 </form>`;
@@ -48,12 +67,13 @@ ${rows.map((r) => html`<tr data-id="${r.id}"><td class="num">${r.id}</td><td>${w
 `)}</tbody></table>`;
 }
 
-export async function changesPage(pc: PageCtx): Promise<PageOut> {
-  const { params, filter } = changesQuery(pc);
+export async function changesPage(pc: PageCtx, policy: Policy | null): Promise<PageOut> {
+  const q = changesQuery(pc, policy);
+  const params = q.params;
   const page = pageNumber(pc.url);
-  const rows = await listChanges(pc.db.knex, { ...filter, newestFirst: true, limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
+  const rows = await queryRows(pc, q, policy, { newestFirst: true, limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
   const shown = rows.slice(0, PAGE_SIZE);
-  const body = html`${filterForm(params)}
+  const body = html`${filterForm(params, policy !== null)}
 <p>Export these rows: <a href="${href('/changes.csv', params)}">CSV</a> · <a href="${href('/changes.jsonl', params)}">JSON Lines</a> (oldest first, the rows of <code>portdelta changes --json</code>)</p>
 ${changeRows(shown)}
 ${pager('/changes', params, page, rows.length > PAGE_SIZE)}`;
@@ -69,9 +89,8 @@ function cell(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export async function changesExport(pc: PageCtx, format: 'csv' | 'jsonl'): Promise<PageOut> {
-  const { filter } = changesQuery(pc);
-  const rows = await listChanges(pc.db.knex, filter);
+export async function changesExport(pc: PageCtx, format: 'csv' | 'jsonl', policy: Policy | null): Promise<PageOut> {
+  const rows = await queryRows(pc, changesQuery(pc, policy), policy, {});
   const text = format === 'jsonl'
     ? rows.map((r) => JSON.stringify(r) + '\n').join('')
     : [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => cell(r[c])).join(','))].join('\r\n') + '\r\n';

@@ -9,11 +9,19 @@ import { ChangeType } from '../../common/types';
 import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
 import { redirect } from '../web-redirect';
-import { hostHref, html, pager, portHref, when } from './html';
+import { hostHref, href, html, pager, portHref, when, type Html } from './html';
 import { changeRows } from './changes';
 import { who } from './disagreements';
 import { networkHref, parseNetwork } from './network';
+import { networkV6Href, parseNetworkV6 } from './network-v6';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
+
+/** A link to the map of the network around the host: its /24, or its IPv6 /64. */
+function aroundHost(ip: string): Html {
+  if (!ip.includes(':')) return html`<a href="${networkHref(parseNetwork(`${ip}/24`).base, 24)}">its /24</a>`;
+  const v6 = parseNetworkV6(`${ip}/64`);
+  return html`<a href="${networkV6Href(v6.base, 64)}">its /64</a>`;
+}
 
 /** /hosts?ip=…: the host box of every page. */
 export async function hostJump(pc: PageCtx): Promise<PageOut> {
@@ -36,8 +44,7 @@ export async function hostPage(pc: PageCtx, raw: string): Promise<PageOut> {
   const names = (await listChanges(pc.db.knex, { ...scope, typeMask: ChangeType.dns_changed | ChangeType.new_host }))
     .filter((c) => c.port === null && (c.hostname || c.previous_hostname));
   const disagreements = await listDisagreements(pc.db.knex, { networks: scope.networks, listed: listedGroups(pc.config) });
-  const net = ip.includes(':') ? null : parseNetwork(`${ip}/24`);
-  const body = html`${net ? html`<p>In <a href="${networkHref(net.base, 24)}">its /24</a> · <a href="${`/changes?network=${ip}`}">its changes, filtered</a></p>` : ''}
+  const body = html`<p>In ${aroundHost(ip)} · <a href="${href('/changes', { network: ip })}">its changes, filtered</a></p>
 <h2>Per scanner</h2>
 <table><thead><tr><th>Scanner</th><th>Status</th><th>Hostname</th><th>MAC</th><th class="num">Open ports</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>
 ${hosts.map((h) => html`<tr><td>${h.scanner}</td><td>${h.status}</td><td>${h.hostname ?? ''}</td><td>${h.mac ?? ''}</td><td class="num">${h.open_ports}</td><td>${when(h.first_seen)}</td><td>${when(h.last_seen)}</td></tr>

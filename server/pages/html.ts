@@ -42,6 +42,8 @@ export function href(path: string, params: Record<string, string | number | unde
 
 export const hostHref = (ip: string): string => `/hosts/${encodeURIComponent(ip)}`;
 export const portHref = (proto: string, port: number): string => `/ports/${encodeURIComponent(proto)}/${port}`;
+/** The Changes page filtered to one scan's changes (`changes --scan-id`). */
+export const scanChangesHref = (scanId: number): string => href('/changes', { scan: scanId });
 
 /** A link to a host page, or a dash for a scanner event. */
 export function hostLink(ip: string | null): Html {

@@ -1,15 +1,18 @@
 // The Network page: an IPv4 CIDR given in the URL (/networks/10.66.0.0/16) as an address-space map,
 // one cell per address for a /24 or smaller, one cell per /24 for a /17 to a /16, coloured by the
 // open ports now; each cell links to its host or its /24. Only the reader's networks are counted.
+// An IPv6 prefix (/networks/fd00::/64) is drawn by network-v6.ts.
 import { hostsInRange } from '../../db/dashboard-repo';
 import { canonicalIp, ipKey } from '../../common/ip';
 import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
 import { redirect } from '../web-redirect';
-import { hostHref, html, type Html } from './html';
-import { param, type PageCtx, type PageOut } from './page';
+import { html } from './html';
+import { pageNumber, param, type PageCtx, type PageOut } from './page';
+import { addressCell, cellTable, mapGrid, type MapCell } from './network-map';
+import { networkV6Href, networkV6Page, parseNetworkV6 } from './network-v6';
 
-const HINT = 'give an IPv4 network of /16 to /32, e.g. /networks/10.66.0.0/16 or /networks/10.66.1.0/24';
+const HINT = 'give an IPv4 network of /16 to /32, e.g. /networks/10.66.0.0/16 or /networks/10.66.1.0/24, or an IPv6 prefix such as /networks/fd00::/64';
 
 function toInt(ip: string): number {
   return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -31,16 +34,17 @@ export const networkHref = (base: number, bits: number): string => `/networks/${
 
 /** /networks?cidr=…: the network box. */
 export async function networkJump(pc: PageCtx): Promise<PageOut> {
-  const n = parseNetwork(param(pc.url, 'cidr') ?? '');
+  const cidr = param(pc.url, 'cidr') ?? '';
+  if (cidr.includes(':')) {
+    const v6 = parseNetworkV6(cidr);
+    return { answer: redirect(networkV6Href(v6.base, v6.bits)) };
+  }
+  const n = parseNetwork(cidr);
   return { answer: redirect(networkHref(n.base, n.bits)) };
 }
 
-/** Colour class by open ports: heat0 (known, none open) to heat5 (50 and more). */
-function heat(open: number): string {
-  return `heat${open === 0 ? 0 : open < 3 ? 1 : open < 10 ? 2 : open < 25 ? 3 : open < 50 ? 4 : 5}`;
-}
-
 export async function networkPage(pc: PageCtx, spec: string): Promise<PageOut> {
+  if (spec.includes(':')) return networkV6Page(pc, spec);
   const { base, bits } = parseNetwork(spec);
   const size = 2 ** (32 - bits);
   const scope = readScope(pc.access, { networks: [{ lo: ipKey(toIp(base)), hi: ipKey(toIp(base + size - 1)) }] });
@@ -55,18 +59,15 @@ export async function networkPage(pc: PageCtx, spec: string): Promise<PageOut> {
     cells.set(cellOf(h.ip), c);
   }
   const count = perAddress ? size : size / 256;
-  const grid: Html[] = [];
+  const grid: MapCell[] = [];
   for (let i = 0; i < count; i++) {
     const c = cells.get(i);
     const start = base + i * (perAddress ? 1 : 256);
-    const label = perAddress ? toIp(start) : `${toIp(start)}/24`;
-    const title = c ? `${label}: ${c.hosts} host${c.hosts === 1 ? '' : 's'}, ${c.open} open port${c.open === 1 ? '' : 's'}` : `${label}: nothing known`;
-    const target = perAddress ? hostHref(toIp(start)) : networkHref(start, 24);
-    grid.push(c || !perAddress ? html`<a class="cell ${c ? heat(c.open) : 'empty'}" href="${target}" title="${title}">${c ? c.open : ''}</a>` : html`<span class="cell empty" title="${title}"></span>`);
+    grid.push(perAddress ? addressCell(toIp(start), c) : { label: `${toIp(start)}/24`, target: networkHref(start, 24), hosts: c?.hosts ?? 0, open: c?.open ?? 0 });
   }
   const wider = bits > 16 ? html` · <a href="${networkHref(Math.floor(base / 65536) * 65536, 16)}">the /16 around it</a>` : '';
   const body = html`<p>${hosts.length} known host${hosts.length === 1 ? '' : 's'}, ${hosts.reduce((n, h) => n + h.open_ports, 0)} open ports now; one cell per ${perAddress ? 'address' : '/24'}, the number in it its open ports${wider}.</p>
-<div class="netmap ${perAddress ? 'per-address' : 'per-block'}">${grid}</div>
-<p class="legend"><span class="cell empty"></span> nothing known <span class="cell heat0"></span> up, none open <span class="cell heat1"></span> 1–2 <span class="cell heat2"></span> 3–9 <span class="cell heat3"></span> 10–24 <span class="cell heat4"></span> 25–49 <span class="cell heat5"></span> 50+</p>`;
+${mapGrid(grid, perAddress)}
+${cellTable(grid, networkHref(base, bits), pageNumber(pc.url))}`;
   return { title: `Network ${toIp(base)}/${bits}`, body };
 }

@@ -2,12 +2,15 @@
 // and charts of open ports and hosts up per scan per scanner (uPlot, drawn by dashboard.js from the
 // element's data-chart JSON), each with a table beside it. The per-scan totals are of every
 // network, so a token bound to networks gets the counts of its networks now and no per-scan chart.
+// With a target-state policy, the open ports it does not expect (overview-policy.ts).
 import { changesPerDay, scanSeries, stateCounts, topPorts, type ScanPoint } from '../../db/dashboard-repo';
 import { CHANGE_TYPE_NAMES, ChangeType, type IpRange } from '../../common/types';
 import { readScope } from '../read-scope';
-import { href, html, portHref, when, type Html } from './html';
+import { href, html, portHref, scanChangesHref, when, type Html } from './html';
 import { everyNetwork, type PageCtx, type PageOut } from './page';
 import { healthCell, statuses } from './scanners';
+import { unexpectedNow } from './overview-policy';
+import type { TargetPolicy } from '../../output-agents/policy';
 
 /** Scans shown in the charts (the newest). */
 const CHART_SCANS = 500;
@@ -30,8 +33,8 @@ function charts(points: readonly ScanPoint[]): Html {
   return html`<div class="charts">
 <div class="chart" id="chart-ports" data-chart="${chartSpec('Open ports per scan', points, (p) => p.ports_open)}"></div>
 <div class="chart" id="chart-hosts" data-chart="${chartSpec('Hosts up per scan', points, (p) => p.hosts_up)}"></div>
-<table class="scan-series"><thead><tr><th>Scan time</th><th>Scanner</th><th class="num">Hosts up</th><th class="num">Open ports</th></tr></thead><tbody>
-${[...points].reverse().slice(0, 30).map((p) => html`<tr><td>${when(new Date(p.at).toISOString())}</td><td>${p.scanner}</td><td class="num">${p.hosts_up}</td><td class="num">${p.ports_open}</td></tr>
+<table class="scan-series"><thead><tr><th>Scan time (its changes)</th><th>Scanner</th><th class="num">Hosts up</th><th class="num">Open ports</th></tr></thead><tbody>
+${[...points].reverse().slice(0, 30).map((p) => html`<tr data-scan="${p.scan_id}"><td><a href="${scanChangesHref(p.scan_id)}">${when(new Date(p.at).toISOString())}</a></td><td>${p.scanner}</td><td class="num">${p.hosts_up}</td><td class="num">${p.ports_open}</td></tr>
 `)}</tbody></table>
 </div>`;
 }
@@ -64,7 +67,7 @@ ${[...days].reverse().slice(0, 30).map((d) => html`<tr><td><a href="${href('/cha
 `)}</tbody></table></div>`;
 }
 
-export async function overviewPage(pc: PageCtx): Promise<PageOut> {
+export async function overviewPage(pc: PageCtx, policy: TargetPolicy | null): Promise<PageOut> {
   const scope = readScope(pc.access, {});
   const health = await statuses(pc.db, pc.config);
   const counts = new Map((await stateCounts(pc.db.knex, scope)).map((c) => [c.scanner, c]));
@@ -75,6 +78,8 @@ export async function overviewPage(pc: PageCtx): Promise<PageOut> {
 ${health.map((s) => html`<tr data-scanner="${s.scanner}"><td>${s.scanner}</td><td>${s.last_scan ? when(s.last_scan.time) : 'no scan yet'}</td><td>${healthCell(s)}</td>
 <td class="num">${counts.get(s.scanner)?.hosts_up ?? 0}</td><td class="num">${counts.get(s.scanner)?.open_ports ?? 0}</td><td><a href="${href('/changes', { scanner: s.scanner })}">changes</a></td></tr>
 `)}</tbody></table>
+<h2>Unexpected open ports now (policy)</h2>
+${await unexpectedNow(pc, policy, scope)}
 <h2>Changes per night</h2>
 ${await changesChart(pc, scope)}
 <h2>Per scan</h2>

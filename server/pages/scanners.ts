@@ -1,5 +1,5 @@
 // The Scanners page: each scanner's health (the rows of `portdelta scanners --json`), the recent
-// scans and the files that failed to ingest. Looking here records nothing (the CLI's `scanners`
+// scans (each linking to its changes) and the files that failed to ingest. Looking here records nothing (the CLI's `scanners`
 // records a silence it notices; the dashboard is read-only). A token bound to networks sees each
 // scanner's health but not its files or totals, which are of every network.
 import { scannerStatuses, type ScannerStatus } from '../../delta-reporter/scanner-status';
@@ -8,7 +8,7 @@ import { recentFailures, recentScans } from '../../db/dashboard-repo';
 import { listedGroups } from '../../common/scanner-groups';
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/connection';
-import { html, pager, when, type Html } from './html';
+import { html, pager, scanChangesHref, when, type Html } from './html';
 import { everyNetwork, PAGE_SIZE, pageNumber, type PageCtx, type PageOut } from './page';
 
 /** Every scanner's status as `portdelta scanners` computes it. */
@@ -45,7 +45,7 @@ ${failures.map((f) => html`<tr><td>${when(f.time)}</td><td>${f.scanner}</td><td>
 `)}</tbody></table>`}
 <h2>Recent scans</h2>
 <table class="scans"><thead><tr><th class="num">ID</th><th>Scanner</th><th>Time</th><th>File</th><th>Format</th><th>Status</th><th class="num">Hosts up</th><th class="num">Open ports</th><th class="num">Changes</th></tr></thead><tbody>
-${scans.slice(0, PAGE_SIZE).map((s) => html`<tr><td class="num">${s.id}</td><td>${s.scanner}</td><td>${when(s.time)}</td><td>${s.file}</td><td>${s.format}</td><td>${s.status}${s.complete ? '' : ' (incomplete)'}</td><td class="num">${s.hosts_up}</td><td class="num">${s.ports_open}</td><td class="num">${s.changes}</td></tr>
+${scans.slice(0, PAGE_SIZE).map((s) => html`<tr data-scan="${s.id}"><td class="num"><a href="${scanChangesHref(s.id)}">${s.id}</a></td><td>${s.scanner}</td><td>${when(s.time)}</td><td>${s.file}</td><td>${s.format}</td><td>${s.status}${s.complete ? '' : ' (incomplete)'}</td><td class="num">${s.hosts_up}</td><td class="num">${s.ports_open}</td><td class="num"><a href="${scanChangesHref(s.id)}">${s.changes}</a></td></tr>
 `)}</tbody></table>
 ${pager('/scanners', {}, page, scans.length > PAGE_SIZE)}`;
   return { title: 'Scanners', body };

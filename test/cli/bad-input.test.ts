@@ -118,6 +118,10 @@ describe('command line errors [sqlite]', () => {
     [['ingest']],
     [['changes', '--after-id', 'ten']],
     [['changes', '--since', 'the day before yesterday']],
+    [['changes', '--scan-id', 'latest']],
+    [['changes', '--verdict', 'maybe']],
+    [['changes', '--verdict', 'unexpected']],
+    [['changes', '--policy', 'docs/policy.example.yaml']],
     [['ingest', '--scope', 'not-a-network', GOOD]],
     [['ingest', '--ports', '1-99999', GOOD]],
   ])('%j: exit 2 with a message', async (args) => {

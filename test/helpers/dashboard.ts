@@ -23,6 +23,16 @@ export async function addWideScan(s: InProcess): Promise<void> {
   await ingestHere(s, SCRATCH.write('wide.csv', csvText({ started: night(3), scope: '10.78.0.0/24', rows })), 'wide');
 }
 
+/** IPv6 hosts of scanner `v6-lab`: two in fd00::/120, one far off in fd00::/64, one outside it. */
+export const V6_HOSTS = { near: ['fd00::10', 'fd00::20'], far: 'fd00::8000:0:0:1', outside: 'fd00:1::7' } as const;
+
+/** Scanner `v6-lab` sees V6_HOSTS up, each with 22/tcp open, fd00::10 also 443/tcp. */
+export async function addV6Scan(s: InProcess): Promise<void> {
+  const ips = [...V6_HOSTS.near, V6_HOSTS.far, V6_HOSTS.outside];
+  const rows = [...ips.flatMap((ip) => [up(ip), port(ip, 22)]), port('fd00::10', 443)];
+  await ingestHere(s, SCRATCH.write('v6.csv', csvText({ started: night(3), scope: 'fd00::/31', rows })), 'v6-lab');
+}
+
 /** POSTs the login form as a browser on the server's own page does (same Origin). */
 export function postLogin(url: string, token: string, headers: Record<string, string> = { Origin: url }, next = '/'): ReturnType<typeof fetchWithHeaders> {
   return fetchWithHeaders(`${url}/login`, {

@@ -11,6 +11,7 @@ import { TokenTable } from '../../server/auth';
 import { startServer } from '../../server/http-server';
 import { ingestStream, type IngestSummary } from '../../delta-reporter/ingest';
 import { openInput } from '../../input-agents/open-input';
+import { loadPolicy } from '../../output-agents/policy';
 
 export interface Served {
   url: string;
@@ -68,14 +69,15 @@ export interface InProcess {
 }
 
 /** Starts the server of `serve --ingest` over plain HTTP on 127.0.0.1 with the config `yaml` (parsed as a file in the system's temp folder). */
-export async function serveInProcess(dbUrl: string, yaml: string): Promise<InProcess> {
+/** `portdelta serve` in this process on `dbUrl` with the config `yaml`; `policy`: the target-state policy file it names. */
+export async function serveInProcess(dbUrl: string, yaml: string, policy?: string): Promise<InProcess> {
   const config = parseConfig(yaml, path.join(os.tmpdir(), 'portdelta.yaml'), { uses: ['database', 'scanners', 'server'], command: 'serve' });
   const db = await openDb(dbUrl);
   const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-spool-'));
   const lines: string[] = [];
   const tokens = new TokenTable(config.server.tokens, config.server.read_tokens);
   const server = await startServer(
-    { db, config, tokens, maxBody: config.server.max_body, ingest: true, inbox: null, spool },
+    { db, config, tokens, maxBody: config.server.max_body, ingest: true, inbox: null, spool, policy: policy ? { file: policy, policy: loadPolicy(policy) } : null },
     { host: '127.0.0.1', port: 0, log: (l) => lines.push(l) },
   );
   return {

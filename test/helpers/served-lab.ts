@@ -2,7 +2,7 @@
 // scanners, 10.66.1.0/24), a scanner event (a mass absence, no address), failed files, and
 // deliveries (sent, suppressed, and claims whose lease ran out) by the real repository functions.
 import path from 'node:path';
-import { SCANS } from './cli';
+import { ROOT, SCANS } from './cli';
 import { csvText, night, port, Scratch, up } from './csv-scan';
 import { ingestHere, serveInProcess, type InProcess } from './serve';
 import { claimChanges, type Decision } from '../../db/delivery-repo';
@@ -16,6 +16,8 @@ export const TOK_BOUND = 'tok-read-lab-8-0123456789abcdef';
 export const TOK_BOUND_TWO = 'tok-read-two-nets-0123456789abc';
 /** The bound token's network: 10.66.1.8–15 of lab-a's 10.66.1.0/24. */
 export const BOUND_NET = '10.66.1.8/29';
+/** The example policy, written for lab-a's 10.66.1.0/24. */
+export const POLICY_FILE = path.join(ROOT, 'docs/policy.example.yaml');
 
 export const LAB_YAML = [
   'scanners:',
@@ -56,8 +58,9 @@ async function massAbsence(s: InProcess): Promise<void> {
   if (!summary.changes.mass_absence) throw new Error(`expected a mass_absence event, got ${JSON.stringify(summary.changes)}`);
 }
 
-export async function serveLab(dbUrl: string, yaml = LAB_YAML): Promise<InProcess> {
-  const s = await serveInProcess(dbUrl, yaml);
+/** The lab served on `dbUrl`; `policy`: a target-state policy file for the dashboard (POLICY_FILE fits the lab). */
+export async function serveLab(dbUrl: string, yaml = LAB_YAML, policy?: string): Promise<InProcess> {
+  const s = await serveInProcess(dbUrl, yaml, policy);
   for (const n of ['night1', 'night2']) {
     for (const scanner of ['scan-in', 'scan-out']) await ingestHere(s, path.join(SCANS, 'lab-a', n, scanner, 'nmap-tcp.xml'), scanner);
   }

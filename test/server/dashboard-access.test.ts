@@ -1,24 +1,29 @@
 // The dashboard over real HTTP on loopback, on both databases: the login exchanges a read token for
 // a session cookie (never an upload token, never from another site), every answer carries the
 // security headers, pages and exports show a network-bound token only its networks, the exports
-// are the rows of `changes --json`, and a hostile hostname is text.
+// are the rows of `changes --json` (with --verdict and --scan-id for the policy and scan filters),
+// the overview's unexpected open ports are `audit --json`'s, IPv6 prefixes are mapped, and a
+// hostile hostname is text.
 import { forEachDb } from '../helpers/db';
 import type { InProcess } from '../helpers/serve';
-import { BOUND_NET, LAB_YAML, serveLab, TOK_BOUND, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
-import { addHostileHost, addWideScan, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin } from '../helpers/dashboard';
+import { BOUND_NET, LAB_YAML, POLICY_FILE, serveLab, TOK_BOUND, TOK_BOUND_TWO, TOK_READ, TOK_UPLOAD } from '../helpers/served-lab';
+import { addHostileHost, addV6Scan, addWideScan, fetchWithHeaders, HOSTILE_IP, HOSTILE_NAME, postLogin, V6_HOSTS } from '../helpers/dashboard';
+import { cliJson } from '../helpers/cli';
+import type { ChangeRow } from '../../common/types';
 import { listChanges, listOpenPorts } from '../../db/query-repo';
 import { listDisagreements } from '../../db/disagreement-repo';
 import { listedGroups } from '../../common/scanner-groups';
 import { changeFilter } from '../../common/query-options';
 import { ipKey, parseTargets, rangesContain } from '../../common/ip';
 
-const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/disagreements?group=x&network=10.66.1.0/24', '/audit'];
+const PAGES = ['/', '/changes', '/changes?type=new_port&scanner=scan-in&page=1', '/changes?verdict=unexpected&scan=1', '/networks/fd00::/64', '/networks/fd00::/120', '/hosts/fd00::10', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/disagreements?group=x&network=10.66.1.0/24', '/audit'];
 /** The lab with its two scanners in one group, so that they disagree. */
 const YAML = LAB_YAML.replace('scanners:\n', 'scanners:\n  scan-in: { group: lab }\n  scan-out: { group: lab }\n');
 const inBound = (ip: string | null) => ip !== null && rangesContain(parseTargets([BOUND_NET]), ipKey(ip));
 
 forEachDb('the dashboard', (tdb) => {
   let s: InProcess;
+  let dbUrl: string;
   const get = (p: string, headers: Record<string, string> = {}) => fetchWithHeaders(`${s.url}${p}`, { headers });
   const session = async (token: string) => {
     const r = await postLogin(s.url, token);
@@ -27,9 +32,11 @@ forEachDb('the dashboard', (tdb) => {
   };
 
   beforeAll(async () => {
-    s = await serveLab(tdb.fresh(), YAML);
+    dbUrl = tdb.fresh();
+    s = await serveLab(dbUrl, YAML, POLICY_FILE);
     await addHostileHost(s);
     await addWideScan(s);
+    await addV6Scan(s);
   });
   afterAll(async () => s?.stop());
 
@@ -222,5 +229,102 @@ forEachDb('the dashboard', (tdb) => {
     const mapped = [...map.text.matchAll(/<a class="cell heat\d" href="\/hosts\/([^"]+)"/g)].map((m) => m[1]);
     expect(mapped.length).toBeGreaterThan(0);
     expect(mapped.every(inBound)).toBe(true);
+  });
+
+  const rowIds = (text: string) => [...text.matchAll(/<tr data-id="(\d+)">/g)].map((m) => Number(m[1]));
+  const jsonlOf = (text: string) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as ChangeRow);
+  const cliChanges = (args: string[]) => cliJson<ChangeRow[]>(['--db', dbUrl, 'changes', ...args]);
+
+  test('the policy verdict filter: the page and both exports are the rows of `changes --verdict`, and the verdicts split the log', async () => {
+    const cookie = await session(TOK_READ);
+    const cases: Array<[string, string[]]> = [['verdict=unexpected', ['--verdict', 'unexpected']], ['verdict=expected&scanner=scan-in', ['--verdict', 'expected', '--scanner', 'scan-in']], ['verdict=none&type=new_host', ['--verdict', 'none', '--type', 'new_host']]];
+    for (const [q, args] of cases) {
+      const want = await cliChanges([...args, '--policy', POLICY_FILE]);
+      expect(want.length).toBeGreaterThan(0);
+      expect(jsonlOf((await get(`/changes.jsonl?${q}`, cookie)).text)).toEqual(want);
+      const csv = (await get(`/changes.csv?${q}`, cookie)).text.trim().split('\r\n');
+      expect(csv.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(want.map((c) => c.id));
+      const page = await get(`/changes?${q}`, cookie);
+      expect(rowIds(page.text)).toEqual(want.map((c) => c.id).reverse().slice(0, 100));
+      expect(page.text).toContain(`<option value="${q.split('&')[0].slice('verdict='.length)}" selected>`);
+    }
+    const parts = await Promise.all(['expected', 'unexpected', 'none'].map(async (v) => jsonlOf((await get(`/changes.jsonl?verdict=${v}`, cookie)).text).map((c) => c.id)));
+    expect(parts.flat().sort((a, b) => a - b)).toEqual((await listChanges(s.db.knex, {})).map((c) => c.id));
+    expect(parts.every((p) => p.length > 0)).toBe(true);
+    // A later page counts only the rows of the verdict.
+    const none = await cliChanges(['--verdict', 'none', '--policy', POLICY_FILE]);
+    expect(none.length).toBeGreaterThan(200);
+    expect(rowIds((await get('/changes?verdict=none&page=2', cookie)).text)).toEqual(none.map((c) => c.id).reverse().slice(100, 200));
+    const bad = await get('/changes?verdict=maybe', cookie);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain('verdict: &#39;maybe&#39; is not a policy verdict');
+    // A token bound to networks: the same filter, only its networks.
+    const bound = jsonlOf((await get('/changes.jsonl?verdict=unexpected', await session(TOK_BOUND))).text);
+    expect(bound).toEqual(await cliChanges(['--verdict', 'unexpected', '--policy', POLICY_FILE, '--network', BOUND_NET]));
+    expect(bound.length).toBeGreaterThan(0);
+    expect(bound.every((c) => inBound(c.ip))).toBe(true);
+  });
+
+  test("the overview lists the open ports the policy does not expect, with owners: `audit --json`'s rows, within a bound token's networks", async () => {
+    const rowsOf = (text: string) => [...text.matchAll(/<tr><td><a href="\/hosts\/([^"]+)">[^<]*<\/a><\/td><td><a href="\/ports\/(\w+)\/(\d+)">[^<]*<\/a><\/td>(?:<td>[^<]*<\/td>){3}<td>([^<]*)<\/td><\/tr>/g)]
+      .map((m) => `${decodeURIComponent(m[1])} ${m[3]}/${m[2]} ${m[4]}`);
+    type Violation = { ip: string; proto: string; port: number; owner: string | null };
+    for (const [token, net] of [[TOK_READ, []], [TOK_BOUND, ['--network', BOUND_NET]]] as Array<[string, string[]]>) {
+      const want = await cliJson<Violation[]>(['--db', dbUrl, 'audit', '--policy', POLICY_FILE, ...net]);
+      expect(want.length).toBeGreaterThan(0);
+      const overview = await get('/', await session(token));
+      const table = /<table class="unexpected">[\s\S]*?<\/table>/.exec(overview.text)![0];
+      expect(rowsOf(table)).toEqual(want.slice(0, 10).map((v) => `${v.ip} ${v.port}/${v.proto} ${v.owner ?? ''}`));
+      expect(overview.text).toContain(`<a href="/audit">${want.length} open ports</a> the policy does not expect`);
+    }
+  });
+
+  test('each recent scan links to its changes: the rows of `changes --scan-id`, within a bound token\'s networks', async () => {
+    const cookie = await session(TOK_READ);
+    const scanners = await get('/scanners', cookie);
+    const links = [...scanners.text.matchAll(/<tr data-scan="(\d+)"><td class="num"><a href="\/changes\?scan=(\d+)">/g)];
+    expect(links.length).toBeGreaterThan(5);
+    expect(links.every((m) => m[1] === m[2])).toBe(true);
+    expect((await get('/', cookie)).text).toMatch(/<tr data-scan="(\d+)"><td><a href="\/changes\?scan=\1">/);
+    const boundCookie = await session(TOK_BOUND);
+    let seen = 0;
+    for (const [, id] of links) {
+      const want = await cliChanges(['--scan-id', id]);
+      seen += want.length;
+      expect(rowIds((await get(`/changes?scan=${id}`, cookie)).text)).toEqual(want.map((c) => c.id).reverse().slice(0, 100));
+      expect(jsonlOf((await get(`/changes.jsonl?scan=${id}`, cookie)).text)).toEqual(want);
+      expect(jsonlOf((await get(`/changes.jsonl?scan=${id}`, boundCookie)).text)).toEqual(want.filter((c) => inBound(c.ip)));
+    }
+    expect(seen).toBeGreaterThan(0);
+  });
+
+  test('an IPv6 prefix is mapped: a /64 as 256 blocks of /72 linking to their hosts, a /120 per address; bound tokens see only theirs', async () => {
+    const cookie = await session(TOK_READ);
+    const wide = await get('/networks/fd00::/64', cookie);
+    expect(wide.status).toBe(200);
+    expect(wide.text).toContain('<h1>Network fd00::/64</h1>');
+    expect(wide.text).toContain('3 known hosts, 4 open ports now; one cell per /72');
+    expect(wide.text.match(/class="cell /g)!.length).toBe(256 + 7);
+    // The block of fd00::10 and fd00::20 leads to the /120 holding both; the far host's block to the host.
+    expect(wide.text).toContain('<a class="cell heat2" href="/networks/fd00::/120" title="fd00::/72: 2 hosts, 3 open ports">3</a>');
+    expect(wide.text).toContain(`href="/hosts/${encodeURIComponent(V6_HOSTS.far)}" title="fd00::8000:0:0:0/72: 1 host, 1 open port">1</a>`);
+    expect(wide.text).toContain('href="/networks/fd00::100:0:0:0/72" title="fd00::100:0:0:0/72: nothing known"');
+    expect(wide.text.match(/<table class="netmap-cells">[\s\S]*?<\/table>/)![0].match(/<tr><td>/g)!.length).toBe(2);
+    const near = await get('/networks/fd00::/120', cookie);
+    expect(near.text.match(/class="cell /g)!.length).toBe(256 + 7);
+    expect(near.text).toContain(`<a class="cell heat1" href="/hosts/${encodeURIComponent('fd00::10')}" title="fd00::10: 1 host, 2 open ports">2</a>`);
+    expect((await get('/networks?cidr=fd00::1234/64', cookie)).headers.location).toBe('/networks/fd00::/64');
+    expect((await get('/networks/fd00::/8', cookie)).status).toBe(400);
+    expect((await get('/hosts/fd00::10', cookie)).text).toContain('<a href="/networks/fd00::/64">its /64</a>');
+    // lab-8 is bound to 10.66.1.8/29: no IPv6 host at all; two-nets to fd00::/64: not fd00:1::7.
+    const none = await get('/networks/fd00::/64', await session(TOK_BOUND));
+    expect(none.text).toContain('0 known hosts, 0 open ports now');
+    expect(none.text).not.toMatch(/href="\/hosts\//);
+    const two = await session(TOK_BOUND_TWO);
+    expect((await get('/networks/fd00::/64', two)).text).toContain('3 known hosts');
+    const outside = await get('/networks/fd00:1::/64', two);
+    expect(outside.text).toContain('0 known hosts');
+    expect(outside.text).not.toContain(encodeURIComponent(V6_HOSTS.outside));
+    expect((await get('/networks/fd00:1::/64', cookie)).text).toContain('1 known host,');
   });
 });

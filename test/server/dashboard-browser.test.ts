@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian chromium driven by playwright-core, no browser download):
 // a login, every page without console errors or failed requests, the charts drawn, the Changes
-// filter giving the rows of `changes --json`, a network-bound token that never sees another
-// network, and a hostile hostname shown as text. Skipped, with the reason, where chromium is missing
+// filters (the form, the policy verdict, a scan's link) giving the rows of `changes --json`, the
+// IPv6 map crossed by clicks, a network-bound token that never sees another network, and a hostile
+// hostname shown as text. Skipped, with the reason, where chromium is missing
 // (outside CI); in CI it must run.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,8 +11,10 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describeUnless, unlessCi } from '../helpers/needs';
 import { sqliteDb } from '../helpers/db';
 import type { InProcess } from '../helpers/serve';
-import { BOUND_NET, serveLab, TOK_BOUND, TOK_READ } from '../helpers/served-lab';
-import { addHostileHost, addWideScan, HOSTILE_IP, HOSTILE_NAME } from '../helpers/dashboard';
+import { BOUND_NET, POLICY_FILE, serveLab, TOK_BOUND, TOK_READ } from '../helpers/served-lab';
+import { addHostileHost, addV6Scan, addWideScan, HOSTILE_IP, HOSTILE_NAME } from '../helpers/dashboard';
+import { cliJson } from '../helpers/cli';
+import type { ChangeRow } from '../../common/types';
 import { listChanges } from '../../db/query-repo';
 import { changeFilter } from '../../common/query-options';
 import { ipKey, parseTargets, rangesContain } from '../../common/ip';
@@ -35,6 +38,7 @@ interface Trouble {
 
 describeUnless(missing, 'the dashboard in a real browser', () => {
   let s: InProcess;
+  let dbUrl: string;
   let userData: string;
   let browser: BrowserContext;
   let page: Page;
@@ -43,9 +47,11 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
   const expected = new Set<string>();
 
   beforeAll(async () => {
-    s = await serveLab(sqliteDb().fresh());
+    dbUrl = sqliteDb().fresh();
+    s = await serveLab(dbUrl, undefined, POLICY_FILE);
     await addHostileHost(s);
     await addWideScan(s);
+    await addV6Scan(s);
     userData = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-chromium-'));
     browser = await chromium.launchPersistentContext(userData, { executablePath: CHROMIUM, headless: true, args: ARGS });
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -84,7 +90,7 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
 
   test('a read token logs in; every page loads; the charts are drawn', async () => {
     await login(TOK_READ);
-    for (const p of ['/', '/changes', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/disagreements', '/audit']) {
+    for (const p of ['/', '/changes', '/scanners', '/hosts/10.66.1.10', '/ports/tcp/22', `/hosts/${HOSTILE_IP}`, '/networks/10.66.1.0/24', '/networks/10.66.0.0/16', '/networks/fd00::/64', '/changes?verdict=unexpected', '/disagreements', '/audit']) {
       await page.goto(`${s.url}${p}`);
       expect(await page.locator('h1').textContent()).not.toBe('');
     }
@@ -128,6 +134,38 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
     await Promise.all([page.waitForURL(/\/hosts\//), page.click('table.changes tr[data-id] td a[href^="/hosts/"]')]);
   }, 60_000);
 
+  const shownIds = () => page.$$eval('table.changes tr[data-id]', (rows) => rows.map((r) => Number(r.getAttribute('data-id'))));
+  const cliChanges = (args: string[]) => cliJson<ChangeRow[]>(['--db', dbUrl, 'changes', ...args]);
+
+  test("the policy verdict filter and a scan's link give the rows of `changes --verdict` and `--scan-id`", async () => {
+    await page.goto(`${s.url}/changes`);
+    await page.selectOption('select[name=verdict]', 'unexpected');
+    await page.fill('input[name=scanner]', 'scan-in');
+    await Promise.all([page.waitForURL(/verdict=unexpected/), page.click('.filters button[type=submit]')]);
+    const want = await cliChanges(['--verdict', 'unexpected', '--scanner', 'scan-in', '--policy', POLICY_FILE]);
+    expect(want.length).toBeGreaterThan(0);
+    expect(await shownIds()).toEqual(want.map((c) => c.id).reverse());
+    const jsonl = await page.request.get(new URL((await page.getAttribute('a[href^="/changes.jsonl"]', 'href'))!, s.url).toString());
+    expect((await jsonl.text()).trim().split('\n').map((l) => JSON.parse(l) as ChangeRow)).toEqual(want);
+    await page.goto(`${s.url}/scanners`);
+    const link = page.locator('table.scans tr[data-scan] a[href^="/changes?scan="]').first();
+    const id = (await link.getAttribute('href'))!.split('=')[1];
+    await Promise.all([page.waitForURL(/\/changes\?scan=\d+$/), link.click()]);
+    expect(await shownIds()).toEqual((await cliChanges(['--scan-id', id])).map((c) => c.id).reverse().slice(0, 100));
+    // The overview's unexpected open ports link to their hosts.
+    await page.goto(`${s.url}/`);
+    expect(await page.locator('table.unexpected tr').count()).toBeGreaterThan(1);
+    await Promise.all([page.waitForURL(/\/hosts\//), page.click('table.unexpected a[href^="/hosts/"]')]);
+  }, 60_000);
+
+  test('the IPv6 map is crossed by clicks: a /64, the /120 of its busy block, a host', async () => {
+    await page.goto(`${s.url}/networks/fd00::/64`);
+    expect(await page.locator('.netmap .cell').count()).toBe(256);
+    await Promise.all([page.waitForURL(`${s.url}/networks/fd00::/120`), page.click('.netmap a[href="/networks/fd00::/120"]')]);
+    await Promise.all([page.waitForURL(/\/hosts\/fd00(::|%3A%3A)10$/), page.click(`.netmap a[href="/hosts/${encodeURIComponent('fd00::10')}"]`)]);
+    expect(await page.locator('h1').textContent()).toBe('Host fd00::10');
+  }, 60_000);
+
   test('a hostile hostname is text: no element, no script ran', async () => {
     await page.goto(`${s.url}/hosts/${HOSTILE_IP}`);
     expect(await page.locator('main').textContent()).toContain(HOSTILE_NAME);
@@ -142,6 +180,13 @@ describeUnless(missing, 'the dashboard in a real browser', () => {
     const hosts = await page.$$eval('a[href^="/hosts/"]', (as) => as.map((a) => decodeURIComponent(a.getAttribute('href')!.slice('/hosts/'.length))));
     expect(hosts.length).toBeGreaterThan(0);
     expect(hosts.filter((ip) => !inside(ip))).toEqual([]);
+    // The overview (its unexpected open ports too), the verdict filter and the IPv6 map: only its networks.
+    for (const p of ['/', '/changes?verdict=unexpected', '/networks/fd00::/64']) {
+      await page.goto(`${s.url}${p}`);
+      const linked = await page.$$eval('a[href^="/hosts/"]', (as) => as.map((a) => decodeURIComponent(a.getAttribute('href')!.slice('/hosts/'.length))));
+      expect(linked.filter((ip) => !inside(ip))).toEqual([]);
+      if (p !== '/networks/fd00::/64') expect(linked.length).toBeGreaterThan(0);
+    }
     const exported = await page.request.get(`${s.url}/changes.jsonl`);
     const rows = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l) as { ip: string | null });
     expect(rows.length).toBeGreaterThan(0);
