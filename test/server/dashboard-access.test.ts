@@ -251,6 +251,13 @@ forEachDb('the dashboard', (tdb) => {
     const parts = await Promise.all(['expected', 'unexpected', 'none'].map(async (v) => jsonlOf((await get(`/changes.jsonl?verdict=${v}`, cookie)).text).map((c) => c.id)));
     expect(parts.flat().sort((a, b) => a - b)).toEqual((await listChanges(s.db.knex, {})).map((c) => c.id));
     expect(parts.every((p) => p.length > 0)).toBe(true);
+    // The verdicts themselves, by the example policy: denied and unlisted ports opening are unexpected, ssh is expected.
+    const opened = (rows: ChangeRow[]) => rows.filter((c) => c.types.includes('new_port')).map((c) => `${c.ip} ${c.port}/${c.proto}`);
+    const byVerdict = async (v: string) => opened(jsonlOf((await get(`/changes.jsonl?verdict=${v}`, cookie)).text));
+    expect(await byVerdict('unexpected')).toEqual(expect.arrayContaining(['10.66.1.10 8443/tcp', '10.66.1.11 8080/tcp', '10.66.1.13 110/tcp']));
+    expect(await byVerdict('unexpected')).not.toContain('10.66.1.10 22/tcp');
+    expect(await byVerdict('expected')).toEqual(expect.arrayContaining(['10.66.1.10 22/tcp', '10.66.1.12 5432/tcp']));
+    expect(await byVerdict('none')).toEqual(expect.arrayContaining([`${HOSTILE_IP} 80/tcp`, '10.78.0.1 443/tcp']));
     // A later page counts only the rows of the verdict.
     const none = await cliChanges(['--verdict', 'none', '--policy', POLICY_FILE]);
     expect(none.length).toBeGreaterThan(200);
