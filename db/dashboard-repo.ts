@@ -104,20 +104,24 @@ export interface RecentScan {
   changes: number;
 }
 
-/** The newest scans ingested (any status), newest first. */
-export async function recentScans(knex: Knex, limit: number, offset = 0): Promise<RecentScan[]> {
-  const rows = await knex('scans as sc').join('scanners as s', 's.id', 'sc.scanner_id')
+/** The newest scans ingested (any status), newest first; of one scanner when given. */
+export async function recentScans(knex: Knex, limit: number, offset = 0, scanner?: string): Promise<RecentScan[]> {
+  const q = knex('scans as sc').join('scanners as s', 's.id', 'sc.scanner_id')
     .select('sc.id', 's.name as scanner', 'sc.source', 'sc.format', knex.raw('COALESCE(sc.finished_at, sc.started_at) AS at'), 'sc.status', 'sc.complete', 'sc.hosts_up', 'sc.ports_open', 'sc.change_count')
     .orderBy('sc.id', 'desc').limit(limit).offset(offset);
+  if (scanner) q.where('s.name', scanner);
+  const rows = await q;
   return rows.map((r: Record<string, unknown>) => ({
     id: num(r.id), scanner: r.scanner as string, file: r.source as string, format: r.format as string, time: iso(r.at == null ? null : num(r.at)),
     status: r.status as string, complete: !!num(r.complete), hosts_up: num(r.hosts_up), ports_open: num(r.ports_open), changes: num(r.change_count),
   }));
 }
 
-/** The newest files that failed to ingest, newest first. */
-export async function recentFailures(knex: Knex, limit: number): Promise<Array<{ scanner: string; file: string; reason: string; time: string }>> {
-  const rows = await knex('scan_failures').select('scanner', 'source', 'reason', 'failed_at').orderBy('id', 'desc').limit(limit);
+/** The newest files that failed to ingest, newest first; of one scanner when given. */
+export async function recentFailures(knex: Knex, limit: number, scanner?: string): Promise<Array<{ scanner: string; file: string; reason: string; time: string }>> {
+  const q = knex('scan_failures').select('scanner', 'source', 'reason', 'failed_at').orderBy('id', 'desc').limit(limit);
+  if (scanner) q.where('scanner', scanner);
+  const rows = await q;
   return rows.map((r: Record<string, unknown>) => ({ scanner: r.scanner as string, file: r.source as string, reason: r.reason as string, time: iso(num(r.failed_at))! }));
 }
 

@@ -54,7 +54,8 @@ export async function portPage(pc: PageCtx, spec: string): Promise<PageOut> {
   const hosts = byHost(await openPortsWithService(pc.db.knex, { ...scope, proto, port }));
   const page = pageNumber(pc.url);
   const shown = hosts.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-  const body = html`<p>${hosts.length} host${hosts.length === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
+  const body = html`<form class="filters" method="get" action="${portHref(proto, port)}"><label>Seen by scanner <input name="scanner" value="${scanner ?? ''}" placeholder="scan-in"></label> <button type="submit">Filter</button></form>
+<p>${hosts.length} host${hosts.length === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
 <a href="${`/changes?port=${port}`}">Changes of this port</a></p>
 ${shown.length === 0 ? html`<p class="note">no host has it open</p>` : html`<table class="port-hosts"><thead><tr><th>Host</th><th>Hostname</th><th>Service</th><th>Open since</th><th>Last seen</th><th>Scanners</th></tr></thead><tbody>
 ${shown.map((h) => html`<tr><td>${hostLink(h.ip)}</td><td>${h.hostname ?? ''}</td><td>${h.service ?? ''}</td><td>${when(h.since)}</td><td>${when(h.lastSeen)}</td><td>${h.scanners.join(', ')}</td></tr>

@@ -1,7 +1,8 @@
 // The Scanners page: each scanner's health (the rows of `portdelta scanners --json`), the recent
-// scans (each linking to its changes) and the files that failed to ingest. Looking here records nothing (the CLI's `scanners`
-// records a silence it notices; the dashboard is read-only). A token bound to networks sees each
-// scanner's health but not its files or totals, which are of every network.
+// scans (each linking to its changes) and the files that failed to ingest, filtered by scanner.
+// Looking here records nothing (the CLI's `scanners` records a silence it notices; the dashboard is
+// read-only). A token bound to networks sees each scanner's health but not its files or totals,
+// which are of every network.
 import { scannerStatuses, type ScannerStatus } from '../../delta-reporter/scanner-status';
 import { healthNow } from '../../delta-reporter/scanner-health';
 import { recentFailures, recentScans } from '../../db/dashboard-repo';
@@ -9,7 +10,10 @@ import { listedGroups } from '../../common/scanner-groups';
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/connection';
 import { html, pager, scanChangesHref, when, type Html } from './html';
-import { everyNetwork, PAGE_SIZE, pageNumber, type PageCtx, type PageOut } from './page';
+import { everyNetwork, PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
+
+/** Failed files shown: the newest, of every scanner or of the one the filter names. */
+const FAILURES = 50;
 
 /** Every scanner's status as `portdelta scanners` computes it. */
 export function statuses(db: Db, config: Config): Promise<ScannerStatus[]> {
@@ -36,10 +40,13 @@ export async function scannersPage(pc: PageCtx): Promise<PageOut> {
   const rows = await statuses(pc.db, pc.config);
   if (!full) return { title: 'Scanners', body: html`${healthTable(rows, false)}<p class="note">Scan files and their totals cover every network: they are shown to read tokens without <code>networks:</code>.</p>` };
   const page = pageNumber(pc.url);
-  const scans = await recentScans(pc.db.knex, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
-  const failures = await recentFailures(pc.db.knex, 50);
+  const scanner = param(pc.url, 'scanner');
+  const scans = await recentScans(pc.db.knex, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE, scanner);
+  const failures = await recentFailures(pc.db.knex, FAILURES, scanner);
   const body = html`${healthTable(rows, true)}
-<h2>Failed files</h2>
+<form class="filters" method="get" action="/scanners"><label>Scanner <select name="scanner"><option value="">every scanner</option>${rows.map((r) => html`<option value="${r.scanner}"${r.scanner === scanner ? html` selected` : ''}>${r.scanner}</option>`)}</select></label>
+<button type="submit">Filter</button> (the failed files and the recent scans)</form>
+<h2>Failed files${failures.length === FAILURES ? ` (the ${FAILURES} newest)` : ''}</h2>
 ${failures.length === 0 ? html`<p class="note">none</p>` : html`<table class="failures"><thead><tr><th>Failed</th><th>Scanner</th><th>File</th><th>Reason</th></tr></thead><tbody>
 ${failures.map((f) => html`<tr><td>${when(f.time)}</td><td>${f.scanner}</td><td>${f.file}</td><td>${f.reason.split('\n')[0]}</td></tr>
 `)}</tbody></table>`}
@@ -47,6 +54,6 @@ ${failures.map((f) => html`<tr><td>${when(f.time)}</td><td>${f.scanner}</td><td>
 <table class="scans"><thead><tr><th class="num">ID</th><th>Scanner</th><th>Time</th><th>File</th><th>Format</th><th>Status</th><th class="num">Hosts up</th><th class="num">Open ports</th><th class="num">Changes</th></tr></thead><tbody>
 ${scans.slice(0, PAGE_SIZE).map((s) => html`<tr data-scan="${s.id}"><td class="num"><a href="${scanChangesHref(s.id)}">${s.id}</a></td><td>${s.scanner}</td><td>${when(s.time)}</td><td>${s.file}</td><td>${s.format}</td><td>${s.status}${s.complete ? '' : ' (incomplete)'}</td><td class="num">${s.hosts_up}</td><td class="num">${s.ports_open}</td><td class="num"><a href="${scanChangesHref(s.id)}">${s.changes}</a></td></tr>
 `)}</tbody></table>
-${pager('/scanners', {}, page, scans.length > PAGE_SIZE)}`;
+${pager('/scanners', { scanner }, page, scans.length > PAGE_SIZE)}`;
   return { title: 'Scanners', body };
 }

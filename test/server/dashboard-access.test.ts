@@ -303,6 +303,14 @@ forEachDb('the dashboard', (tdb) => {
       expect(jsonlOf((await get(`/changes.jsonl?scan=${id}`, boundCookie)).text)).toEqual(want.filter((c) => inBound(c.ip)));
     }
     expect(seen).toBeGreaterThan(0);
+    // The recent scans and failed files filtered by scanner, the filter kept by the pager.
+    const dmz = await get('/scanners?scanner=dmz', cookie);
+    const dmzScans = [...dmz.text.matchAll(/<tr data-scan="(\d+)">(?:<td[^>]*>[\s\S]*?<\/td>)<td>([^<]*)<\/td>/g)].map((m) => m[2]);
+    expect(dmzScans).toEqual(['dmz', 'dmz']);
+    expect(dmz.text).toContain('<option value="dmz" selected>');
+    expect(/<table class="failures">[\s\S]*?<\/table>/.exec((await get('/scanners?scanner=scan-in', cookie)).text)![0].match(/<tr><td>/g)!.length).toBe(2);
+    expect((await get('/scanners?scanner=dmz', cookie)).text).not.toContain('<table class="failures">');
+    expect((await get('/ports/tcp/22?scanner=dmz', cookie)).text).toContain('<input name="scanner" value="dmz"');
   });
 
   test('an IPv6 prefix is mapped: a /64 as 256 blocks of /72 linking to their hosts, a /120 per address; bound tokens see only theirs', async () => {
