@@ -17,6 +17,7 @@ import { ipKey } from '../common/ip';
 import { TokenTable } from '../server/auth';
 import { startServer } from '../server/http-server';
 import { untilSignal } from './serve';
+import { loadPolicy, type TargetPolicy } from '../output-agents/policy';
 
 const SCANNERS = { 'scan-in': 'inside the LAN', 'scan-out': 'from outside, through the router firewall' } as const;
 
@@ -46,6 +47,12 @@ function hostLines(all: ChangeRow[]): string[] {
   return lines;
 }
 
+/** The example target-state policy, written for lab-a (docs/policy.example.yaml), for the dashboard's Audit, Overview and verdict filter. */
+function demoPolicy(): { file: string; policy: TargetPolicy } {
+  const file = path.resolve(demoDir(), '../../docs/policy.example.yaml');
+  return { file, policy: loadPolicy(file) };
+}
+
 /**
  * The dashboard over the demo database on 127.0.0.1 (a free port), for this process only: its one
  * read token is random and printed once. Runs until Ctrl-C (SIGINT) or SIGTERM.
@@ -57,7 +64,7 @@ async function serveDemo(db: Db, config: Config, io: Io, json: boolean): Promise
   const log = (line: string) => {
     if (line.startsWith('internal error')) io.err(safeText(line) + '\n');
   };
-  const server = await startServer({ db, config, tokens, maxBody: config.server.max_body, ingest: false, inbox: null, spool: null }, { host: '127.0.0.1', port: 0, log });
+  const server = await startServer({ db, config, tokens, maxBody: config.server.max_body, ingest: false, inbox: null, spool: null, policy: demoPolicy() }, { host: '127.0.0.1', port: 0, log });
   say(`\nThe dashboard is at ${server.url}/\n`);
   say(`Log in with this one-time read token (valid while this process runs): ${token}\n`);
   say('Ctrl-C stops it.\n');

@@ -25,6 +25,9 @@ test('demo --serve prints the URL and a login token; the dashboard shows the dem
     const host = await fetchWithHeaders(`${url}/hosts/10.66.1.14`, { headers: { Cookie: login.cookie! } });
     expect(host.status).toBe(200);
     expect(host.text).toContain('files01.lab-a.test');
+    // The example policy (docs/policy.example.yaml) judges the demo: the overview names what it does not expect.
+    const overview = await fetchWithHeaders(`${url}/`, { headers: { Cookie: login.cookie! } });
+    expect(overview.text).toMatch(/<a href="\/audit">\d+ open ports?<\/a> the policy does not expect/);
     expect((await postLogin(url, 'guessed-token')).status).toBe(401);
   } finally {
     child.kill('SIGINT');
