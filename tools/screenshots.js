@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, '..');
 const out = path.join(root, 'docs/img');
 const PAGES = [
   ['overview', '/'],
-  ['changes', '/changes?type=new_port,port_reopened'],
+  ['changes', '/changes?type=new_port,port_reopened&verdict=unexpected'],
   ['host', '/hosts/10.66.1.10'],
   ['network', '/networks/10.66.1.0/24'],
   ['scanners', '/scanners'],
