@@ -167,8 +167,14 @@ forEachDb('the dashboard', (tdb) => {
     expect(page.status).toBe(200);
     const rows = [...page.text.matchAll(/<tr><td>lab<\/td><td><a href="\/hosts\/([^"]+)">[^<]*<\/a><\/td><td><a href="\/ports\/(\w+)\/(\d+)"/g)].map((m) => `${m[1]} ${m[3]}/${m[2]}`);
     expect(rows).toEqual(want.map((d) => `${d.ip} ${d.port}/${d.proto}`));
-    const host = await get(`/hosts/${want[0].ip}`, cookie);
-    expect(host.text).toContain(`<a href="/ports/${want[0].proto}/${want[0].port}">${want[0].port}/${want[0].proto}</a></td><td>scan-`);
+    // Each host page has the rows of `disagreements --network IP`, and the hostname history.
+    for (const ip of new Set(want.map((d) => d.ip))) {
+      const host = await get(`/hosts/${ip}`, cookie);
+      const table = /<table class="disagreements">[\s\S]*?<\/table>/.exec(host.text)![0];
+      const shown = [...table.matchAll(/<tr><td>(\w+)<\/td><td><a href="\/ports\/(\w+)\/(\d+)">/g)].map((m) => `${m[1]} ${m[3]}/${m[2]}`);
+      expect(shown).toEqual((await listDisagreements(s.db.knex, { networks: parseTargets([ip]), listed: listedGroups(s.config) })).map((d) => `${d.group} ${d.port}/${d.proto}`));
+      expect(host.text).toMatch(/<h2>Hostname history<\/h2>\n<table><thead><tr><th>Detected<\/th>/);
+    }
     const groupRows = (await get('/changes.jsonl?group=lab', cookie)).text.trim().split('\n').map((l) => JSON.parse(l));
     expect(groupRows).toEqual((await listChanges(s.db.knex, {})).filter((c) => c.group === 'lab'));
     expect(groupRows.length).toBeGreaterThan(0);
