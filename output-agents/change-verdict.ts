@@ -19,7 +19,7 @@ export function verdictOf(policy: Policy | null, c: { ip: string | null; proto: 
 export const VERDICTS = ['expected', 'unexpected', 'none'] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
-function verdictName(v: PolicyVerdict): Verdict {
+export function verdictName(v: PolicyVerdict): Verdict {
   return v.expected === null ? 'none' : v.expected ? 'expected' : 'unexpected';
 }
 

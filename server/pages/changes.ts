@@ -10,7 +10,7 @@ import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
 import { href, hostLink, html, pager, portHref, when, type Html } from './html';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
-import { listChangesByVerdict, verdictOption, VERDICTS, type Verdict } from '../../output-agents/change-verdict';
+import { listChangesByVerdict, verdictName, verdictOf, verdictOption, VERDICTS, type Verdict } from '../../output-agents/change-verdict';
 import type { Policy } from '../../output-agents/types';
 
 const FILTERS = ['since', 'until', 'type', 'scanner', 'group', 'network', 'port', 'scan', 'verdict'] as const;
@@ -59,11 +59,19 @@ ${judged ? html`<label>Policy <select name="verdict"><option value="">any verdic
 </form>`;
 }
 
-export function changeRows(rows: readonly ChangeRow[]): Html {
+/** The policy's verdict on a change and the owner it names, for the Policy column. */
+function verdictCell(policy: Policy, r: ChangeRow): Html {
+  const v = verdictOf(policy, r);
+  const name = verdictName(v);
+  return html`<td class="verdict-${name}">${name === 'none' ? '' : name}${v.owner ? ` (${v.owner})` : ''}</td>`;
+}
+
+/** The change rows, newest first as given; with a policy, a column with its verdict on each. */
+export function changeRows(rows: readonly ChangeRow[], policy: Policy | null = null): Html {
   if (rows.length === 0) return html`<p class="note">no changes</p>`;
-  return html`<table class="changes"><thead><tr><th class="num">ID</th><th>Detected</th><th>Scanner</th><th>Host</th><th>Hostname</th><th>Port</th><th>Change</th></tr></thead><tbody>
+  return html`<table class="changes"><thead><tr><th class="num">ID</th><th>Detected</th><th>Scanner</th><th>Host</th><th>Hostname</th><th>Port</th><th>Change</th>${policy ? html`<th>Policy</th>` : ''}</tr></thead><tbody>
 ${rows.map((r) => html`<tr data-id="${r.id}"><td class="num">${r.id}</td><td>${when(r.detected_at)}</td><td>${r.scanner}</td><td>${hostLink(r.ip)}</td><td>${r.hostname ?? ''}</td>
-<td>${r.port !== null && r.proto ? html`<a href="${portHref(r.proto, r.port)}">${r.port}/${r.proto}</a>` : ''}</td><td>${describeChange(r)}${r.baseline ? ' (first scan)' : ''}</td></tr>
+<td>${r.port !== null && r.proto ? html`<a href="${portHref(r.proto, r.port)}">${r.port}/${r.proto}</a>` : ''}</td><td>${describeChange(r)}${r.baseline ? ' (first scan)' : ''}</td>${policy ? verdictCell(policy, r) : ''}</tr>
 `)}</tbody></table>`;
 }
 
@@ -75,7 +83,7 @@ export async function changesPage(pc: PageCtx, policy: Policy | null): Promise<P
   const shown = rows.slice(0, PAGE_SIZE);
   const body = html`${filterForm(params, policy !== null)}
 <p>Export these rows: <a href="${href('/changes.csv', params)}">CSV</a> · <a href="${href('/changes.jsonl', params)}">JSON Lines</a> (oldest first, the rows of <code>portdelta changes --json</code>)</p>
-${changeRows(shown)}
+${changeRows(shown, policy)}
 ${pager('/changes', params, page, rows.length > PAGE_SIZE)}`;
   return { title: 'Changes', body };
 }

@@ -268,6 +268,10 @@ forEachDb('the dashboard', (tdb) => {
     const none = await cliChanges(['--verdict', 'none', '--policy', POLICY_FILE]);
     expect(none.length).toBeGreaterThan(200);
     expect(rowIds((await get('/changes?verdict=none&page=2', cookie)).text)).toEqual(none.map((c) => c.id).reverse().slice(100, 200));
+    // Each row of the page says its verdict and the owner the policy names.
+    const judged = (await get('/changes?verdict=unexpected', cookie)).text;
+    expect(judged).toMatch(/<td>port 8443\/tcp newly open<\/td><td class="verdict-unexpected">unexpected \(web-team\)<\/td><\/tr>/);
+    expect((await get('/changes?verdict=none', cookie)).text).not.toMatch(/class="verdict-(un)?expected"/);
     const bad = await get('/changes?verdict=maybe', cookie);
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('verdict: &#39;maybe&#39; is not a policy verdict');
