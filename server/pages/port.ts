@@ -4,7 +4,7 @@ import { PROTOS, type Proto } from '../../common/types';
 import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
 import { redirect } from '../web-redirect';
-import { hostLink, html, pager, portHref, when } from './html';
+import { hostLink, html, pager, portHref, when, type Html } from './html';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
 
 const BAD = 'give a port such as 443, 443/tcp or udp/53';
@@ -15,6 +15,10 @@ function parsePort(text: string): { proto: Proto; port: number } {
   if (!m || (m[1] && m[3]) || !PROTOS.includes(proto) || Number(m[2]) > 65535) throw new HttpError(400, `'${text}' is not a port`, BAD);
   return { proto, port: Number(m[2]) };
 }
+
+/** The form of `?scanner=`: only the hosts this scanner sees the port open on. */
+const scannerFilter = (action: string, scanner: string | undefined): Html =>
+  html`<form class="filters" method="get" action="${action}"><label>Seen by scanner <input name="scanner" value="${scanner ?? ''}" placeholder="scan-in"></label> <button type="submit">Filter</button></form>`;
 
 /** /ports?port=…: the port box of every page. */
 export async function portJump(pc: PageCtx): Promise<PageOut> {
@@ -54,10 +58,9 @@ export async function portPage(pc: PageCtx, spec: string): Promise<PageOut> {
   const hosts = byHost(await openPortsWithService(pc.db.knex, { ...scope, proto, port }));
   const page = pageNumber(pc.url);
   const shown = hosts.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-  const body = html`<form class="filters" method="get" action="${portHref(proto, port)}"><label>Seen by scanner <input name="scanner" value="${scanner ?? ''}" placeholder="scan-in"></label> <button type="submit">Filter</button></form>
-<p>${hosts.length} host${hosts.length === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
+  const body = html`<p>${hosts.length} host${hosts.length === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
 <a href="${`/changes?port=${port}`}">Changes of this port</a></p>
-${shown.length === 0 ? html`<p class="note">no host has it open</p>` : html`<table class="port-hosts"><thead><tr><th>Host</th><th>Hostname</th><th>Service</th><th>Open since</th><th>Last seen</th><th>Scanners</th></tr></thead><tbody>
+${scannerFilter(portHref(proto, port), scanner)}${shown.length === 0 ? html`<p class="note">no host has it open</p>` : html`<table class="port-hosts"><thead><tr><th>Host</th><th>Hostname</th><th>Service</th><th>Open since</th><th>Last seen</th><th>Scanners</th></tr></thead><tbody>
 ${shown.map((h) => html`<tr><td>${hostLink(h.ip)}</td><td>${h.hostname ?? ''}</td><td>${h.service ?? ''}</td><td>${when(h.since)}</td><td>${when(h.lastSeen)}</td><td>${h.scanners.join(', ')}</td></tr>
 `)}</tbody></table>`}
 ${pager(portHref(proto, port), { scanner }, page, hosts.length > page * PAGE_SIZE)}`;
