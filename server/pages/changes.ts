@@ -16,6 +16,12 @@ import type { Policy } from '../../output-agents/types';
 const FILTERS = ['since', 'until', 'type', 'scanner', 'group', 'network', 'port', 'scan', 'verdict'] as const;
 type Params = Partial<Record<(typeof FILTERS)[number], string>>;
 
+/** `scan=`: a scan's id, as the Scanners page and `ingest` give it (checked here to name the parameter, not --scan-id). */
+function scanParam(v: string | undefined): string | undefined {
+  if (v !== undefined && !/^\d{1,15}$/.test(v)) throw new HttpError(400, `scan: '${v}' is not a scan id`, 'give the number of a scan, e.g. scan=42 (the Scanners page links each scan)');
+  return v;
+}
+
 function portParam(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new HttpError(400, `port: '${v}' is not a port number`, 'give one port, e.g. port=443');
@@ -32,7 +38,7 @@ interface Query {
 function changesQuery(pc: PageCtx, policy: Policy | null): Query {
   const params: Params = {};
   for (const k of FILTERS) params[k] = param(pc.url, k);
-  const asked = changeFilter({ since: params.since, type: params.type, scanner: params.scanner, network: params.network?.split(/[\s,]+/).filter(Boolean), scanId: params.scan });
+  const asked = changeFilter({ since: params.since, type: params.type, scanner: params.scanner, network: params.network?.split(/[\s,]+/).filter(Boolean), scanId: scanParam(params.scan) });
   const filter = { ...asked, untilMs: sinceOption(params.until, Date.now(), 'until'), group: params.group, port: portParam(params.port) };
   const verdict = verdictOption(params.verdict, 'verdict');
   if (verdict !== undefined && !policy) throw new HttpError(400, 'verdict: this server has no target-state policy to judge changes by', 'set `policy:` in the server\'s config (docs/target-state.md) and restart `serve`, or leave the verdict empty');

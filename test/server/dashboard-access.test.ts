@@ -201,6 +201,8 @@ forEachDb('the dashboard', (tdb) => {
     const r = await get('/changes?port=99999', await session(TOK_READ));
     expect(r.status).toBe(400);
     expect(r.text).toContain('port: &#39;99999&#39; is not a port number');
+    const scan = await get('/changes?scan=latest', await session(TOK_READ));
+    expect([scan.status, scan.text.includes('scan: &#39;latest&#39; is not a scan id')]).toEqual([400, true]);
   });
 
   test('a token bound to networks sees only them: pages, exports, counts', async () => {
