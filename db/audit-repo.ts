@@ -35,11 +35,10 @@ async function hostnames(knex: Knex, scannerId: number, keys: string[]): Promise
 async function* scannerRows(knex: Knex, scannerId: number, networks: IpRange[] | undefined): AsyncGenerator<Row> {
   let after: [string, string, number] = ['', '', -1];
   for (;;) {
-    // the whole key in the row comparison: a range of the primary key on both databases
     const q = knex('port_state as p')
       .where('p.scanner_id', scannerId)
       .where('p.reported', 'open')
-      .whereRaw('(p.scanner_id, p.ip_key, p.proto, p.port) > (?, ?, ?, ?)', [scannerId, ...after])
+      .whereRaw('(p.ip_key, p.proto, p.port) > (?, ?, ?)', after)
       .select('p.ip_key', 'p.ip', 'p.proto', 'p.port')
       .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }])
       .limit(PAGE);
