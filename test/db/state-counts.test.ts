@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Knex } from 'knex';
-import { forEachDb } from '../helpers/db';
+import { forEachDb, withDb } from '../helpers/db';
 import { cliJson } from '../helpers/cli';
 import { labFiles } from '../helpers/inbox';
-import { openDb, type Db } from '../../db/connection';
 import { recountAll, storedCounts } from '../../db/state-counts-repo';
 import { changesPerDay, stateCounts, topPorts } from '../../db/dashboard-repo';
 
@@ -17,15 +16,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-counts-'));
 const CONFIG = path.join(dir, 'portdelta.yaml');
 fs.writeFileSync(CONFIG, 'scanners:\n  scan-in:\n    open_after: 2\n    close_after: 2\n  scan-out:\n    timezone: UTC\n');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function withDb<T>(url: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(url);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 /** The stored counts and a recount from the rows (rolled back). */
 async function storedAndRecounted(knex: Knex): Promise<[Awaited<ReturnType<typeof storedCounts>>, Awaited<ReturnType<typeof storedCounts>>]> {
