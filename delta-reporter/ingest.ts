@@ -339,6 +339,7 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);
   const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));
   if (baseline) await repo.markBaseline(trx, st.scanId);
+  t.mark('apply');
   await recordScanCounts(trx, { scanId: st.scanId, scannerId: st.scannerId, at: f.at, counts });
   t.mark('dashboard counts');
   const { byType, total } = countsByType(counts);
