@@ -8,6 +8,7 @@ import { maskName } from './compare';
 import { dbLabel, fmt, fmtInt, mb } from './format';
 import type { Machine } from './machine';
 import type { Options } from './options';
+import { dashboardRss, dashboardTable, dashboardTargets } from './dashboard-report';
 import { markdownTable, resultsTable, textTable } from './report-table';
 import type { Profile, RunState, SizeInfo } from './results';
 import { targets, type TargetRow } from './targets';
@@ -33,6 +34,8 @@ export interface Report {
   text: string;
   /** The results table for the terminal. */
   table: string;
+  /** The dashboard's table and serve's RSS for the terminal ('' without a dashboard step). */
+  dashboard: string;
   targets: TargetRow[];
 }
 
@@ -82,9 +85,21 @@ function resultsSection(r: ReportInput): string[] {
   ];
 }
 
+function dashboardSection(r: ReportInput): string[] {
+  const runs = r.state.dashboards;
+  if (runs.length === 0) return [];
+  return [
+    '### Dashboard', '',
+    markdownTable(dashboardTable(runs)), '',
+    ...dashboardRss(runs).map((l) => `- ${l}`), '',
+    `After night 2 on each database, \`portdelta serve\` (the build measured, a process on 127.0.0.1, a read token without networks) is asked for each page once to warm up, then n times in a row; p50/p95/max = milliseconds from the request to the last byte of the answer on loopback, one request at a time; KiB = size of the answer; peak RSS = of serve over the whole step (bench/dashboard.ts).`,
+    '',
+  ];
+}
+
 function targetsSection(tg: readonly TargetRow[], failures: readonly string[]): string[] {
   const yes = (v: boolean | null): string => (v === null ? '(informative)' : v ? 'met' : '**not met**');
-  const L = ['### Targets (issue 3)', '', '| target | measured | |', '|---|---|---|'];
+  const L = ['### Targets (issues 3 and 14)', '', '| target | measured | |', '|---|---|---|'];
   for (const x of tg) L.push(`| ${x.target} | ${x.measured} | ${yes(x.met)} |`);
   L.push('');
   L.push(`Correctness: ${failures.length === 0 ? 'every check passed.' : `**${failures.length} check(s) failed**:`}`);
@@ -120,18 +135,21 @@ function profilesSection(profiles: readonly Profile[]): string[] {
 /** The document block and the terminal's table and targets of one run. */
 export function report(r: ReportInput): Report {
   const t = resultsTable(r.state.results);
-  const tg = targets(r.state.results, r.opts.sizes, r.infos);
+  const tg = [...targets(r.state.results, r.opts.sizes, r.infos), ...dashboardTargets(r.state.dashboards)];
   const L = [
     BEGIN, '',
     `Command: \`npm run bench${r.argv.length ? ` -- ${r.argv.join(' ')}` : ''}\` — ${r.machine.date}, whole run ${fmt(r.totalWall / 60000, 1)} min.`, '',
     ...machineSection(r), '',
     ...sizesSection(r.infos), '',
     ...resultsSection(r), '',
+    ...dashboardSection(r),
     ...targetsSection(tg, r.state.failures),
     ...profilesSection(r.state.profiles),
     '', END,
   ];
-  return { text: L.join('\n'), table: textTable(t), targets: tg };
+  const runs = r.state.dashboards;
+  const dashboard = runs.length ? [textTable(dashboardTable(runs)), ...dashboardRss(runs)].join('\n') : '';
+  return { text: L.join('\n'), table: textTable(t), dashboard, targets: tg };
 }
 
 const DOC_HEAD = `# Benchmarks

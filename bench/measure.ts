@@ -1,5 +1,5 @@
 // Measuring a child process: wall time here, peak RSS and CPU from /usr/bin/time (or rss.ts).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +30,8 @@ interface MeasureOptions {
   nodeChild?: boolean;
   /** Seconds after which the process (group) is killed; 0 = never. */
   timeoutS?: number;
+  /** Called once the process is started (a server the caller talks to, then stops). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** RSS and CPU from the figures file: /usr/bin/time's "%e %M %U %S" line, or rss.js's JSON. */
@@ -73,7 +75,7 @@ function killGroup(pid: number | undefined): void {
  * peak RSS and CPU come from /usr/bin/time, or for node children from rss.js when it is missing.
  */
 export function measure(cmd: string, args: readonly string[], opts: MeasureOptions = {}): Promise<Measured> {
-  const { env = {}, cwd = ROOT, captureStdout = true, nodeChild = false, timeoutS = 0 } = opts;
+  const { env = {}, cwd = ROOT, captureStdout = true, nodeChild = false, timeoutS = 0, onSpawn } = opts;
   const tmp = path.join(os.tmpdir(), `pd-bench-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORTDELTA_DB: '', ...env };
   const [file, argv] = wrap(cmd, args, tmp, nodeChild, childEnv);
@@ -93,6 +95,7 @@ export function measure(cmd: string, args: readonly string[], opts: MeasureOptio
     child.stdout?.on('data', (d: Buffer) => out.push(d));
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
+    onSpawn?.(child);
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
       const wall = Number(process.hrtime.bigint() - t0) / 1e9;

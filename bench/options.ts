@@ -17,6 +17,8 @@ export interface Options {
   doc: string | null;
   pg: string;
   stepTimeout: number;
+  /** Timed requests per dashboard page after the warm-up; 0 = no dashboard step. */
+  dashboardReps: number;
   /** --dist: measure this build itself instead of a snapshot of dist/. */
   dist?: string;
 }
@@ -30,7 +32,8 @@ For each size (10.0.0.0/16 and /12 by default) it generates three nights of a fu
   ingest 1   night1.xml (changes relative to night 0)
   ingest 2   night2.xml (changes relative to night 1; the headline figure)
 on SQLite and PostgreSQL, each in its own process run under /usr/bin/time (wall time, peak RSS,
-CPU), checks every ingest's reported changes against the model exactly, runs nmap's ndiff on
+CPU), checks every ingest's reported changes against the model exactly, times every dashboard
+page served by \`portdelta serve\` on the database built (p50/p95, serve's peak RSS), runs nmap's ndiff on
 night1.xml/night2.xml for comparison, prints the table and writes it into docs/benchmarks.md.
 Exit code: 0 all checks passed, 1 a correctness check failed or a step timed out, 2 the bench
 itself could not run.
@@ -48,6 +51,10 @@ Options:
                       smallest size run) on each database, in a separate untimed pass
   --doc FILE          the document to update (default docs/benchmarks.md); --no-doc to leave it
   --dist DIR          the compiled build to measure (default: a snapshot of dist/ taken at the start)
+  --dashboard-reps N  timed requests per dashboard page (default 20, after one warm-up; a page whose
+                      warm-up takes over 5 s gets 3): after night 2 on each database, \`portdelta
+                      serve\` runs on it and every page is fetched (bench/dashboard.ts)
+  --no-dashboard      skip the dashboard step
   --step-timeout S    stop a parse or ingest that runs longer than S seconds (default 600): it is
                       reported as timed out (a failure: its answer is unchecked) and that
                       database's later nights are skipped
@@ -59,6 +66,7 @@ function defaults(): Options {
     doc: path.join(ROOT, 'docs', 'benchmarks.md'),
     pg: process.env.PORTDELTA_BENCH_PG_URL || process.env.PORTDELTA_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test',
     stepTimeout: 600,
+    dashboardReps: 20,
   };
 }
 
@@ -69,6 +77,7 @@ function validate(o: Options, dbs: string[]): Options {
   for (const s of o.sizes) if (!Number.isInteger(s) || s < 8 || s > 30) throw new Error(`--sizes: '${s}' is not a prefix length 8..30`);
   for (const d of dbs) if (d !== 'sqlite' && d !== 'pg') throw new Error(`--db: '${d}' is neither sqlite nor pg`);
   if (!(o.stepTimeout > 0)) throw new Error('--step-timeout: give a number of seconds');
+  if (!Number.isInteger(o.dashboardReps) || o.dashboardReps < 0) throw new Error('--dashboard-reps: give a whole number of requests (0: no dashboard step)');
   // `--profile` without a size means the smallest network, i.e. the longest prefix
   if (o.profile === 0) o.profile = Math.max(...o.sizes);
   return o;
@@ -95,6 +104,8 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     else if (a === '--no-doc') o.doc = null;
     else if (a === '--step-timeout') o.stepTimeout = Number(val());
     else if (a === '--dist') o.dist = path.resolve(val());
+    else if (a === '--dashboard-reps') o.dashboardReps = Number(val());
+    else if (a === '--no-dashboard') o.dashboardReps = 0;
     else if (a === '--profile') o.profile = /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 0;
     else if (a === '--help' || a === '-h') return 'help';
     else throw new Error(`unknown option ${a} (see --help)`);

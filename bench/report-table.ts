@@ -2,7 +2,7 @@
 import { dbLabel, fmt, fmtInt, mb } from './format';
 import type { StepResult } from './results';
 
-interface Table {
+export interface Table {
   head: string[];
   rows: string[][];
 }

@@ -55,9 +55,35 @@ export interface Profile extends ProfileSummary {
   sql: SqlStat[];
 }
 
+/** One dashboard page's timings (milliseconds, request to last byte). */
+export interface DashboardPage {
+  name: string;
+  path: string;
+  /** The warm-up's status and size. */
+  status: number;
+  bytes: number;
+  /** Timed requests after the warm-up. */
+  n: number;
+  warmMs: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** The dashboard step on one database of one size. */
+export interface DashboardRun {
+  size: number;
+  db: DbKind;
+  pages: DashboardPage[];
+  /** serve's peak RSS over the whole step. */
+  rssMb: number | null;
+  error: string | null;
+}
+
 /** Everything a run collects; the steps append to it. */
 export interface RunState {
   results: StepResult[];
   failures: string[];
   profiles: Profile[];
+  dashboards: DashboardRun[];
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Build } from './build';
 import { checkNight, type IngestSummary } from './check-night';
+import { dashboardStep } from './dashboard';
 import { ROOT, SCANNER, log, messageOf } from './common';
 import { freshDb, isLocalPg, pgServerCpu, type BenchDb } from './databases';
 import { fmt, fmtInt, mb, obsOf } from './format';
@@ -124,7 +125,14 @@ async function ingestSteps(s: SizeRun): Promise<void> {
     const db = freshDb(kind, s.opts, `p${s.size}_${kind}`);
     try {
       const last: { id: number | null } = { id: 0 };
-      for (const n of s.nights) if (!(await ingestNight(s, db, n, last))) break;
+      let ok = true;
+      for (const n of s.nights) {
+        ok = await ingestNight(s, db, n, last);
+        if (!ok) break;
+      }
+      if (ok && s.opts.dashboardReps > 0) {
+        await dashboardStep({ size: s.size, dir: s.dir, bin: s.build.bin, db, scanner: SCANNER, reps: s.opts.dashboardReps, state: s.state });
+      }
     } finally {
       await db.drop().catch((e: unknown) => log(`  could not drop the ${kind} database: ${messageOf(e)}`));
     }

@@ -50,6 +50,7 @@ function printProfile(p: Profile): void {
 /** The terminal's summary: the table, the targets, the profiles. */
 function printReport(r: Report, profiles: readonly Profile[]): void {
   process.stdout.write(`\n${r.table}\n\n`);
+  if (r.dashboard) process.stdout.write(`${r.dashboard}\n\n`);
   for (const x of r.targets) process.stdout.write(`${x.met === null ? 'info' : x.met ? 'met ' : 'MISS'}  ${x.target}: ${x.measured}\n`);
   for (const p of profiles) printProfile(p);
 }
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
   if (!hasTime) log(`note: ${TIME} is missing (apt-get install time): RSS of node children comes from bench/rss.js, ndiff's is unknown`);
   const t0 = Date.now();
   const m = await machine(opts);
-  const state: RunState = { results: [], failures: [], profiles: [] };
+  const state: RunState = { results: [], failures: [], profiles: [], dashboards: [] };
   const infos = await runSizes(opts, build, state);
   m.loadEnd = os.loadavg();
   const r = report({ opts, argv, machine: m, build, infos, state, totalWall: Date.now() - t0 });

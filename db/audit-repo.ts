@@ -25,20 +25,27 @@ interface Row {
 
 const PAGE = 5000;
 
+/** The hosts' names, for one page's addresses (a join per page made PostgreSQL hash the whole host_state each time). */
+async function hostnames(knex: Knex, scannerId: number, keys: string[]): Promise<Map<string, string | null>> {
+  if (keys.length === 0) return new Map();
+  const rows: Array<{ ip_key: string; hostname: string | null }> = await knex('host_state').where('scanner_id', scannerId).whereIn('ip_key', keys).select('ip_key', 'hostname');
+  return new Map(rows.map((r) => [r.ip_key, r.hostname]));
+}
+
 async function* scannerRows(knex: Knex, scannerId: number, networks: IpRange[] | undefined): AsyncGenerator<Row> {
   let after: [string, string, number] = ['', '', -1];
   for (;;) {
     const q = knex('port_state as p')
-      .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
       .where('p.scanner_id', scannerId)
       .where('p.reported', 'open')
       .whereRaw('(p.ip_key, p.proto, p.port) > (?, ?, ?)', after)
-      .select('p.ip_key', 'p.ip', 'p.proto', 'p.port', 'h.hostname')
+      .select('p.ip_key', 'p.ip', 'p.proto', 'p.port')
       .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }])
       .limit(PAGE);
     if (networks?.length) q.where((w) => { for (const r of networks) w.orWhereBetween('p.ip_key', [r.lo, r.hi]); });
-    const page: Row[] = await q;
-    for (const r of page) yield { ...r, port: Number(r.port), hostname: r.hostname ?? null };
+    const page: Array<Omit<Row, 'hostname'>> = await q;
+    const names = await hostnames(knex, scannerId, [...new Set(page.map((r) => r.ip_key))]);
+    for (const r of page) yield { ...r, port: Number(r.port), hostname: names.get(r.ip_key) ?? null };
     if (page.length < PAGE) return;
     const last = page[page.length - 1];
     after = [last.ip_key, last.proto, Number(last.port)];

@@ -15,15 +15,35 @@ export interface Scope {
 function scoped(q: Knex.QueryBuilder, alias: string, f: Scope): Knex.QueryBuilder {
   if (f.scanner) q.where('s.name', f.scanner);
   whereNetworks(q, `${alias}.ip_key`, f.networks);
+  // The state tables' key is (scanner_id, ip_key, …): naming the scanners lets a network be a
+  // range of that key, scanner by scanner, instead of a read of every row.
+  if (f.networks?.length && alias !== 'c') q.whereRaw(`${alias}.scanner_id IN (SELECT id FROM scanners)`);
   return q;
+}
+
+/** Whether the scope covers every network: the counts kept at ingest answer it (db/state-counts-repo.ts). */
+const everywhere = (f: Scope): boolean => !f.networks?.length;
+
+/** Per scanner in the scope: [hosts up, open ports], from the kept counts or (bound to networks) from the state. */
+async function perScanner(knex: Knex, f: Scope): Promise<[Array<Record<string, unknown>>, Array<Record<string, unknown>>]> {
+  if (everywhere(f)) {
+    const named = (q: Knex.QueryBuilder, alias: string) => (f.scanner ? q.where('s.name', f.scanner) : q).join('scanners as s', 's.id', `${alias}.scanner_id`);
+    return [
+      await named(knex('host_up_counts as h').where('h.hosts', '>', 0), 'h').select('s.name as scanner', 'h.hosts as n'),
+      await named(knex('open_port_counts as p').where('p.hosts', '>', 0), 'p').groupBy('s.name').select('s.name as scanner', knex.raw('SUM(p.hosts) AS n')),
+    ];
+  }
+  return [
+    await scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f)
+      .groupBy('s.name').select('s.name as scanner', knex.raw('COUNT(*) AS n')),
+    await scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
+      .groupBy('s.name').select('s.name as scanner', knex.raw('COUNT(*) AS n')),
+  ];
 }
 
 /** Hosts up and open ports now, per scanner, inside the scope. */
 export async function stateCounts(knex: Knex, f: Scope): Promise<Array<{ scanner: string; hosts_up: number; open_ports: number }>> {
-  const hosts = await scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f)
-    .groupBy('s.name').select('s.name as scanner', knex.raw('COUNT(*) AS n'));
-  const ports = await scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
-    .groupBy('s.name').select('s.name as scanner', knex.raw('COUNT(*) AS n'));
+  const [hosts, ports] = await perScanner(knex, f);
   const out = new Map<string, { scanner: string; hosts_up: number; open_ports: number }>();
   const row = (name: string) => out.get(name) ?? out.set(name, { scanner: name, hosts_up: 0, open_ports: 0 }).get(name)!;
   for (const r of hosts as Array<Record<string, unknown>>) row(r.scanner as string).hosts_up = num(r.n);
@@ -31,9 +51,24 @@ export async function stateCounts(knex: Knex, f: Scope): Promise<Array<{ scanner
   return [...out.values()].sort((a, b) => (a.scanner < b.scanner ? -1 : a.scanner > b.scanner ? 1 : 0));
 }
 
+/**
+ * From the kept counts, when they are exact: one scanner's counts, or every scanner's when no port
+ * is open on two of them (then a host is never counted twice). null when they are not.
+ */
+async function topPortsCounted(knex: Knex, f: Scope, limit: number): Promise<Array<Record<string, unknown>> | null> {
+  if (!everywhere(f)) return null;
+  const q = knex('open_port_counts as c').where('c.hosts', '>', 0);
+  if (f.scanner) q.join('scanners as s', 's.id', 'c.scanner_id').where('s.name', f.scanner);
+  else {
+    const shared = await knex('open_port_counts').where('hosts', '>', 0).groupBy('proto', 'port').havingRaw('COUNT(*) > 1').first('proto');
+    if (shared) return null;
+  }
+  return q.select('c.proto', 'c.port', 'c.hosts').orderBy([{ column: 'c.hosts', order: 'desc' }, { column: 'c.port' }, { column: 'c.proto' }]).limit(limit);
+}
+
 /** The ports open on the most hosts now (a host counted once however many scanners see it). */
 export async function topPorts(knex: Knex, f: Scope, limit: number): Promise<Array<{ proto: Proto; port: number; hosts: number }>> {
-  const rows = await scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
+  const rows = await topPortsCounted(knex, f, limit) ?? await scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f)
     .groupBy('p.proto', 'p.port')
     .select('p.proto', 'p.port', knex.raw('COUNT(DISTINCT p.ip_key) AS hosts'))
     .orderByRaw('COUNT(DISTINCT p.ip_key) DESC, p.port, p.proto')
@@ -76,8 +111,20 @@ export interface OpenPortRow {
   last_seen: string;
 }
 
-/** Open ports now with their service, in the scope, optionally of one port; ordered by address. */
-export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Proto; port?: number }): Promise<OpenPortRow[]> {
+/**
+ * One port's hosts, a page at a time: how many hosts have it open now in the scope, and the open
+ * ports rows (openPortsWithService) of the hosts at [offset, offset + limit) in address order.
+ */
+export async function portHostsPage(knex: Knex, f: Scope & { proto: Proto; port: number }, offset: number, limit: number): Promise<{ hosts: number; rows: OpenPortRow[] }> {
+  const open = () => scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id')
+    .where({ 'p.proto': f.proto, 'p.port': f.port, 'p.reported': 'open' }), 'p', f);
+  const total = await open().first(knex.raw('COUNT(DISTINCT p.ip_key) AS n'));
+  const keys = (await open().distinct('p.ip_key').orderBy('p.ip_key').limit(limit).offset(offset)).map((r: { ip_key: string }) => r.ip_key);
+  return { hosts: num(total?.n), rows: keys.length ? await openPortsWithService(knex, { ...f, keys }) : [] };
+}
+
+/** Open ports now with their service, in the scope, optionally of one port or of some addresses (ip_keys); ordered by address. */
+export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Proto; port?: number; keys?: string[] }): Promise<OpenPortRow[]> {
   const q = scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id')
     .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
     .where('p.reported', 'open'), 'p', f)
@@ -85,6 +132,7 @@ export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Prot
     .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }, { column: 's.name' }]);
   if (f.proto) q.where('p.proto', f.proto);
   if (f.port !== undefined) q.where('p.port', f.port);
+  if (f.keys) q.whereIn('p.ip_key', f.keys);
   return (await q).map((r: Record<string, unknown>) => ({
     scanner: r.scanner as string, ip: r.ip as string, proto: r.proto as Proto, port: num(r.port), service: (r.service as string) ?? null,
     hostname: (r.hostname as string) ?? null, first_seen: iso(r.first_seen as number)!, last_seen: iso(r.last_seen as number)!,
@@ -138,6 +186,12 @@ export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: st
 
 /** Changes per UTC day and stored type mask inside the scope (scanner events have no address: a network scope leaves them out). */
 export async function changesPerDay(knex: Knex, f: Scope): Promise<Array<{ day: number; type: number; n: number }>> {
+  if (everywhere(f)) {
+    const c = knex('change_day_counts as c');
+    if (f.scanner) c.join('scanners as s', 's.id', 'c.scanner_id').where('s.name', f.scanner);
+    const counted = await c.groupBy('c.day', 'c.type').select('c.day', 'c.type', knex.raw('SUM(c.n) AS n')).orderBy('c.day');
+    return counted.map((r: Record<string, unknown>) => ({ day: num(r.day), type: num(r.type), n: num(r.n) }));
+  }
   const q = knex('changes as c').join('scanners as s', 's.id', 'c.scanner_id');
   scoped(q, 'c', f);
   const rows = await q.groupByRaw('c.detected_at / 86400000, c.type')

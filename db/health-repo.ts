@@ -3,6 +3,7 @@
 // address; db/migrations/004 says why not NULL).
 import type { Knex } from 'knex';
 import type { Trx } from './ingest-repo';
+import { countScannerEvent } from './state-counts-repo';
 
 export interface ScannerEvent {
   scannerId: number;
@@ -19,14 +20,18 @@ export async function insertScannerEvent(trx: Trx, e: ScannerEvent): Promise<num
       hostname: null, previous_hostname: null, returning: 0, detected_at: e.at, details: JSON.stringify(e.details),
     })
     .returning('id');
+  await countScannerEvent(trx, e);
   return typeof r === 'object' ? (r as { id: number }).id : (r as number);
 }
 
-/** What this scanner knows before a scan: its up hosts and reported-open ports (max_absence's denominators). */
+/**
+ * What this scanner knows before a scan: its up hosts and reported-open ports (max_absence's
+ * denominators), from the counts every ingest keeps (state-counts-repo.ts) instead of a count of its state.
+ */
 export async function countKnown(trx: Trx, scannerId: number): Promise<{ hosts: number; ports: number }> {
-  const h = await trx('host_state').where({ scanner_id: scannerId, status: 'up' }).count({ n: '*' }).first();
-  const p = await trx('port_state').where({ scanner_id: scannerId, reported: 'open' }).count({ n: '*' }).first();
-  return { hosts: Number(h?.n ?? 0), ports: Number(p?.n ?? 0) };
+  const h = await trx('host_up_counts').where({ scanner_id: scannerId }).first('hosts');
+  const p = await trx('open_port_counts').where({ scanner_id: scannerId }).sum({ n: 'hosts' }).first();
+  return { hosts: Number(h?.hosts ?? 0), ports: Number(p?.n ?? 0) };
 }
 
 /** A savepoint inside the ingest's transaction: a mass-absence scan is applied again from here. */

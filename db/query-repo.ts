@@ -51,7 +51,9 @@ export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRo
   if (f.port !== undefined) q.where('c.port', f.port);
   if (f.limit !== undefined) q.limit(f.limit).offset(f.offset ?? 0);
   if (f.afterId !== undefined) q.where('c.id', '>', f.afterId);
-  if (f.scanner) q.where('s.name', f.scanner);
+  // the scanner's id as a value, not a join condition: PostgreSQL then walks the (scanner_id, id)
+  // index in order and stops at the limit (1-2 s on a /12 as a join filter: it sorted every change)
+  if (f.scanner) q.where('c.scanner_id', knex('scanners').select('id').where('name', f.scanner));
   if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);
   if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
   whereNetworks(q, 'c.ip_key', f.networks);

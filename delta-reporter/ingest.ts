@@ -19,6 +19,7 @@ import { describeChange } from '../common/describe';
 import { guardedParse } from './parse-guard';
 import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
+import { recordScanCounts } from '../db/state-counts-repo';
 import { timer } from '../common/timing';
 import type { Knex } from 'knex';
 import { databaseError, databaseFault } from '../db/db-errors';
@@ -338,6 +339,9 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);
   const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));
   if (baseline) await repo.markBaseline(trx, st.scanId);
+  t.mark('apply');
+  await recordScanCounts(trx, { scanId: st.scanId, scannerId: st.scannerId, at: f.at, counts });
+  t.mark('dashboard counts');
   const { byType, total } = countsByType(counts);
   if (!complete) warnings.push('the scan is incomplete: only new hosts and ports are taken from it; nothing is concluded closed or down');
   await repo.updateScan(trx, st.scanId, { ...f.row, status: 'applied', change_count: total, warnings: JSON.stringify(warnings) });

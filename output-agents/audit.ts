@@ -27,13 +27,20 @@ export interface AuditResult {
   uncovered: number;
 }
 
-export async function audit(knex: Knex, policy: TargetPolicy, filter: { scanner?: string; networks?: IpRange[] }): Promise<AuditResult> {
-  const result: AuditResult = { violations: [], checked: 0, uncovered: 0 };
+/**
+ * Every open port held against the policy. With `keep` (a page of the dashboard), only the
+ * violations at [offset, offset + limit) are kept and `total` counts them all, so memory does not
+ * grow with the state; without it, every violation is kept.
+ */
+export async function audit(knex: Knex, policy: TargetPolicy, filter: { scanner?: string; networks?: IpRange[] }, keep?: { offset: number; limit: number }): Promise<AuditResult & { total: number }> {
+  const result: AuditResult & { total: number } = { violations: [], checked: 0, uncovered: 0, total: 0 };
   for await (const g of openPortGroups(knex, filter)) {
     result.checked++;
     const d = policy.check(g.ip, g.proto, g.port);
     if (!d.covered) result.uncovered++;
     else if (!d.allowed) {
+      const i = result.total++;
+      if (keep && (i < keep.offset || i >= keep.offset + keep.limit)) continue;
       result.violations.push({
         ip: g.ip,
         proto: g.proto,

@@ -13,6 +13,7 @@ import type { IpRange } from '../common/types';
 import { UsageError } from '../common/errors';
 import { lockScanner } from '../db/ingest-repo';
 import * as repo from '../db/cleanup-repo';
+import { recountAll } from '../db/state-counts-repo';
 import { databaseError } from '../db/db-errors';
 import { endTransaction } from '../db/transaction';
 
@@ -57,6 +58,8 @@ export async function cleanup(db: Db, sel: CleanupSelection, dryRun: boolean): P
     } else if (sel.before !== undefined && !sel.ranges?.length) {
       Object.assign(counts, await repo.deleteScans(trx, await repo.unneededScanIds(trx, sel.before, scannerId)));
     }
+    // the overview's counts, after deletes of any kind: counted afresh for the scanners locked above
+    await recountAll(trx, scannerId);
     await endTransaction(db, trx, dryRun ? 'rollback' : 'commit', deleting(db));
     return counts;
   } catch (err) {

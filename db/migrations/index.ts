@@ -7,6 +7,7 @@ import * as m003 from './003_delivery_claims';
 import * as m004 from './004_scanner_health';
 import * as m005 from './005_baseline';
 import * as m006 from './006_metrics_indexes';
+import * as m007 from './007_dashboard_counts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['004_scanner_health', m004],
   ['005_baseline', m005],
   ['006_metrics_indexes', m006],
+  ['007_dashboard_counts', m007],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -13,17 +13,17 @@ export async function auditPage(pc: PageCtx, policy: { file: string; policy: Tar
   const scanner = param(pc.url, 'scanner');
   const network = param(pc.url, 'network');
   const scope = readScope(pc.access, { scanner, networks: networksOption(network?.split(/[\s,]+/).filter(Boolean), 'network') });
-  const { violations, checked, uncovered } = await audit(pc.db.knex, policy.policy, scope);
   const page = pageNumber(pc.url);
-  const shown = violations.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+  // only this page's violations are kept; `total` counts them all
+  const { violations: shown, total, checked, uncovered } = await audit(pc.db.knex, policy.policy, scope, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
   const body = html`<form class="filters" method="get" action="/audit">
 <label>Scanner <input name="scanner" value="${scanner ?? ''}" placeholder="scan-in"></label>
 <label>Network <input name="network" value="${network ?? ''}" placeholder="10.66.1.0/24"></label>
 <button type="submit">Filter</button></form>
-<p>${violations.length} open port${violations.length === 1 ? '' : 's'} break the policy; ${checked} checked, ${uncovered} on addresses no rule covers.</p>
-${violations.length === 0 ? '' : html`<table class="audit"><thead><tr><th>Host</th><th>Port</th><th>Hostname</th><th>Scanners</th><th>Reason</th><th>Rule</th><th>Owner</th><th>Note</th></tr></thead><tbody>
+<p>${total} open port${total === 1 ? '' : 's'} break the policy; ${checked} checked, ${uncovered} on addresses no rule covers.</p>
+${total === 0 ? '' : html`<table class="audit"><thead><tr><th>Host</th><th>Port</th><th>Hostname</th><th>Scanners</th><th>Reason</th><th>Rule</th><th>Owner</th><th>Note</th></tr></thead><tbody>
 ${shown.map((v) => html`<tr><td>${hostLink(v.ip)}</td><td><a href="${portHref(v.proto, v.port)}">${v.port}/${v.proto}</a></td><td>${v.hostname ?? ''}</td><td>${v.scanners.join(', ')}</td><td>${v.reason}</td><td>${v.rule ?? ''}</td><td>${v.owner ?? ''}</td><td>${v.note ?? ''}</td></tr>
 `)}</tbody></table>`}
-${pager('/audit', { scanner, network }, page, violations.length > page * PAGE_SIZE)}`;
+${pager('/audit', { scanner, network }, page, total > page * PAGE_SIZE)}`;
   return { title: 'Audit', body };
 }

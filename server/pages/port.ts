@@ -1,5 +1,5 @@
 // The Port page: the hosts with a port open now, since when, and seen by which scanners.
-import { openPortsWithService, type OpenPortRow } from '../../db/dashboard-repo';
+import { portHostsPage, type OpenPortRow } from '../../db/dashboard-repo';
 import { PROTOS, type Proto } from '../../common/types';
 import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
@@ -55,14 +55,15 @@ export async function portPage(pc: PageCtx, spec: string): Promise<PageOut> {
   const { proto, port } = parsePort(spec);
   const scanner = param(pc.url, 'scanner');
   const scope = readScope(pc.access, { scanner });
-  const hosts = byHost(await openPortsWithService(pc.db.knex, { ...scope, proto, port }));
   const page = pageNumber(pc.url);
-  const shown = hosts.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-  const body = html`<p>${hosts.length} host${hosts.length === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
+  // the count and one page of hosts in SQL, not every host's rows grouped here
+  const { hosts: total, rows } = await portHostsPage(pc.db.knex, { ...scope, proto, port }, (page - 1) * PAGE_SIZE, PAGE_SIZE);
+  const shown = byHost(rows);
+  const body = html`<p>${total} host${total === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
 <a href="${`/changes?port=${port}`}">Changes of this port</a></p>
 ${scannerFilter(portHref(proto, port), scanner)}${shown.length === 0 ? html`<p class="note">no host has it open</p>` : html`<table class="port-hosts"><thead><tr><th>Host</th><th>Hostname</th><th>Service</th><th>Open since</th><th>Last seen</th><th>Scanners</th></tr></thead><tbody>
 ${shown.map((h) => html`<tr><td>${hostLink(h.ip)}</td><td>${h.hostname ?? ''}</td><td>${h.service ?? ''}</td><td>${when(h.since)}</td><td>${when(h.lastSeen)}</td><td>${h.scanners.join(', ')}</td></tr>
 `)}</tbody></table>`}
-${pager(portHref(proto, port), { scanner }, page, hosts.length > page * PAGE_SIZE)}`;
+${pager(portHref(proto, port), { scanner }, page, total > page * PAGE_SIZE)}`;
   return { title: `Port ${port}/${proto}`, body };
 }

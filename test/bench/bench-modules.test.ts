@@ -6,7 +6,9 @@ import path from 'node:path';
 import { parseArgs } from '../../bench/options';
 import { resultsTable, textTable } from '../../bench/report-table';
 import { writeDoc } from '../../bench/doc';
-import type { StepResult } from '../../bench/results';
+import type { DashboardPage, DashboardRun, StepResult } from '../../bench/results';
+import { pagesFor, quantile } from '../../bench/dashboard';
+import { dashboardTable, dashboardTargets } from '../../bench/dashboard-report';
 
 describe('bench options', () => {
   test('defaults, aliases and --profile without a size', () => {
@@ -56,5 +58,40 @@ describe('bench report', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('bench dashboard step', () => {
+  const page = (name: string, p95: number): DashboardPage => ({ name, path: `/${name}`, status: 200, bytes: 2048, n: 20, warmMs: p95, p50: p95 / 2, p95, max: p95 });
+  const run = (over: Partial<DashboardRun>): DashboardRun => ({ size: 12, db: 'sqlite', pages: [page('overview', 120), page('audit', 900)], rssMb: 180, error: null, ...over });
+
+  test('--dashboard-reps and --no-dashboard; 20 timed requests by default', () => {
+    expect(parseArgs([])).toMatchObject({ dashboardReps: 20 });
+    expect(parseArgs(['--dashboard-reps', '5'])).toMatchObject({ dashboardReps: 5 });
+    expect(parseArgs(['--no-dashboard'])).toMatchObject({ dashboardReps: 0 });
+    expect(() => parseArgs(['--dashboard-reps', 'many'])).toThrow('--dashboard-reps: give a whole number of requests');
+  });
+
+  test('quantiles are nearest-rank', () => {
+    const ms = Array.from({ length: 20 }, (_, i) => i + 1);
+    expect([quantile(ms, 0.5), quantile(ms, 0.95), quantile([7], 0.95)]).toEqual([10, 19, 7]);
+  });
+
+  test('a page over 500 ms at p95 misses the target on the /12 only; serve over 300 MB misses at any size', () => {
+    const t = dashboardTargets([run({ size: 16, rssMb: 120 }), run({}), run({ db: 'pg', pages: [page('overview', 300)], rssMb: 310 })]);
+    expect(t.map((x) => [x.met, x.measured])).toEqual([
+      [null, 'worst audit 900 ms; over: audit 900 ms'],
+      [false, 'worst audit 900 ms; over: audit 900 ms'],
+      [true, 'worst overview 300 ms'],
+      [false, '310 MB (/12 PostgreSQL)'],
+    ]);
+    expect(dashboardTable([run({})]).rows[1]).toEqual(['/12', 'SQLite', 'audit', '/audit', '200', '20', '450', '900', '900', '2']);
+  });
+
+  test('every page is asked for, the wide map only below a /16', () => {
+    expect(pagesFor(16, 'bench-1', '10.0.0.7').map(([n]) => n)).not.toContain('network /12');
+    const p12 = pagesFor(12, 'bench-1', '10.0.0.7');
+    expect(p12.find(([n]) => n === 'network /12')).toEqual(['network /12', '/networks/10.0.0.0/12', true]);
+    expect(p12.map(([, p]) => p)).toEqual(expect.arrayContaining(['/', '/changes', '/hosts/10.0.0.7', '/ports/tcp/80', '/scanners', '/disagreements', '/audit']));
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { openDb, type Db } from '../../db/connection';
 
 export interface TestDb {
   kind: 'sqlite' | 'postgres';
@@ -59,4 +60,14 @@ export function forEachDb(title: string, fn: (db: TestDb) => void): void {
   describe(`${title} [sqlite]`, () => fn(sqliteDb()));
   if (pgOk) describe(`${title} [postgres]`, () => fn(pgDb()));
   else describe.skip(`${title} [postgres] (skipped: ${process.env.PORTDELTA_TEST_PG_SKIP_REASON ?? 'PostgreSQL is not reachable'})`, () => fn(pgDb()));
+}
+
+/** Opens the database at `url` for `fn`, and closes it after. */
+export async function withDb<T>(url: string, fn: (db: Db) => Promise<T>): Promise<T> {
+  const db = await openDb(url);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
 }

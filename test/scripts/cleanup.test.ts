@@ -3,12 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { forEachDb } from '../helpers/db';
+import { forEachDb, withDb } from '../helpers/db';
 import { cli, cliJson } from '../helpers/cli';
 import { Session } from '../helpers/session';
 import { labFiles, LAB } from '../helpers/inbox';
 import type { Knex } from 'knex';
-import { openDb, type Db } from '../../db/connection';
 import { ipKey } from '../../common/ip';
 
 const TABLES = ['deliveries', 'changes', 'port_state', 'host_state', 'scan_host_scope', 'scan_port_scope', 'scans', 'scanners'] as const;
@@ -19,15 +18,6 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-cleanup-'));
 const CONFIG = path.join(dir, 'portdelta.yaml');
 fs.writeFileSync(CONFIG, 'scanners:\n  scan-out:\n    timezone: UTC\n');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-async function withDb<T>(url: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDb(url);
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
 
 const count = async (q: PromiseLike<Array<Record<string, unknown>>>): Promise<number> => Number(Object.values((await q)[0])[0]);
 
