@@ -5,6 +5,8 @@ import { fileAgent } from './file';
 import { hookAgent } from './hook';
 import { webhookAgent } from './webhook';
 
+// Each kind has its own options type; the list can only hold them as one type, and a kind's options
+// reach it only through its own parseOptions, so nothing is lost by erasing the parameter here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const KINDS: readonly OutputAgent<any>[] = Object.freeze([
   email,
