@@ -4,7 +4,8 @@
 // all 65,536), then a named proto before 'any', then deny before allow, then the earlier rule.
 import { canonicalIp, ipKey } from '../common/ip';
 import { countPorts, portInRanges } from '../common/ports';
-import type { PortRange, Proto } from '../common/types';
+import { PROTOS, type IpRange, type PortRange, type PortScope, type Proto } from '../common/types';
+import type { PolicyRegions } from '../db/audit-repo';
 import type { PolicyRule } from './policy-rules';
 
 type Reason = 'allowed' | 'denied' | 'not allowed' | 'no policy';
@@ -101,33 +102,89 @@ export class RuleIndex {
   }
 
   decide(ip: string, proto: Proto, port: number): Decision {
-    const list = this.entriesFor(ip);
-    if (list.length === 0) return { covered: false, allowed: false, reason: 'no policy', rule: null, owner: null, note: null };
-    let best: Entry | null = null;
-    let bestCount = 0;
+    return decideAmong(this.entriesFor(ip), proto, port);
+  }
+
+  /**
+   * The policy as address regions, for the database to count and find violations itself: the
+   * covered address ranges, and per owner the (address range, ports) boxes whose open ports break
+   * the policy. Within a segment of the address space the decision can change only at a port where
+   * some covering rule's range begins or ends, so one port per stretch between those points decides
+   * the whole stretch.
+   */
+  regions(): PolicyRegions {
+    const covered: IpRange[] = [];
+    const byOwner = new Map<string | null, PolicyRegions['violating'][number]>();
+    this.covering.forEach((list, i) => {
+      if (list.length === 0) return;
+      const lo = this.starts[i];
+      const hi = i + 1 < this.starts.length ? toKey(toBig(this.starts[i + 1]) - 1n) : toKey(MAX_KEY);
+      const last = covered[covered.length - 1];
+      if (last && toBig(last.hi) + 1n === toBig(lo)) last.hi = hi;
+      else covered.push({ lo, hi });
+      for (const [owner, ports] of violatingPorts(list)) {
+        const group = byOwner.get(owner) ?? byOwner.set(owner, { owner, boxes: [] }).get(owner)!;
+        const prev = group.boxes[group.boxes.length - 1];
+        if (prev && toBig(prev.hi) + 1n === toBig(lo) && JSON.stringify(prev.ports) === JSON.stringify(ports)) prev.hi = hi;
+        else group.boxes.push({ lo, hi, ports });
+      }
+    });
+    return { covered, violating: [...byOwner.values()] };
+  }
+}
+
+function decideAmong(list: readonly Entry[], proto: Proto, port: number): Decision {
+  if (list.length === 0) return { covered: false, allowed: false, reason: 'no policy', rule: null, owner: null, note: null };
+  let best: Entry | null = null;
+  let bestCount = 0;
+  for (const e of list) {
+    // Sorted by network size: once a rule matched, only rules of the same size can still beat it;
+    // while none matched, the walk goes on to the wider networks.
+    if (best && e.size > best.size) break;
+    const p = portsOf(e.rule, proto);
+    if (!p || (p.ranges && !portInRanges(p.ranges, port))) continue;
+    if (!best || beats(e, p.count, best, bestCount)) {
+      best = e;
+      bestCount = p.count;
+    }
+  }
+  const rule = best?.rule ?? null;
+  const allowed = rule?.action === 'allow';
+  return {
+    covered: true,
+    allowed,
+    reason: !rule ? 'not allowed' : allowed ? 'allowed' : 'denied',
+    rule,
+    owner: ownerOf(list, rule),
+    // Only the deciding rule's note: a covering rule that does not name this port speaks of other ports.
+    note: rule ? rule.note : null,
+  };
+}
+
+/** Per owner, per protocol, the port ranges a segment covered by `list` does not allow (merged, ascending). */
+function violatingPorts(list: readonly Entry[]): Map<string | null, PortScope> {
+  const out = new Map<string | null, PortScope>();
+  for (const proto of PROTOS) {
+    const cuts = new Set<number>([0]);
     for (const e of list) {
-      // Sorted by network size: once a rule matched, only rules of the same size can still beat it;
-      // while none matched, the walk goes on to the wider networks.
-      if (best && e.size > best.size) break;
-      const p = portsOf(e.rule, proto);
-      if (!p || (p.ranges && !portInRanges(p.ranges, port))) continue;
-      if (!best || beats(e, p.count, best, bestCount)) {
-        best = e;
-        bestCount = p.count;
+      for (const r of portsOf(e.rule, proto)?.ranges ?? []) {
+        cuts.add(r.lo);
+        if (r.hi < ALL_PORTS - 1) cuts.add(r.hi + 1);
       }
     }
-    const rule = best?.rule ?? null;
-    const allowed = rule?.action === 'allow';
-    return {
-      covered: true,
-      allowed,
-      reason: !rule ? 'not allowed' : allowed ? 'allowed' : 'denied',
-      rule,
-      owner: ownerOf(list, rule),
-      // Only the deciding rule's note: a covering rule that does not name this port speaks of other ports.
-      note: rule ? rule.note : null,
-    };
+    const starts = [...cuts].sort((a, b) => a - b);
+    starts.forEach((lo, i) => {
+      const d = decideAmong(list, proto, lo);
+      if (d.allowed) return;
+      const hi = i + 1 < starts.length ? starts[i + 1] - 1 : ALL_PORTS - 1;
+      const scope = out.get(d.owner) ?? out.set(d.owner, {}).get(d.owner)!;
+      const ranges = (scope[proto] ??= []);
+      const last = ranges[ranges.length - 1];
+      if (last && last.hi + 1 === lo) last.hi = hi;
+      else ranges.push({ lo, hi });
+    });
   }
+  return out;
 }
 
 /** The full order of docs/target-state.md: is `a` more specific than `b`? */

@@ -9,8 +9,8 @@ import { readCsvPolicy } from './policy-csv';
 import { RuleIndex, type Decision } from './policy-match';
 import type { PolicyRule } from './policy-rules';
 import { readYamlPolicy } from './policy-yaml';
+import type { PolicyRegions } from '../db/audit-repo';
 
-;
 export type { PolicyRule } from './policy-rules';
 
 /** The policy as `audit` and the report runner use it; `judge` is the output agents' contract. */
@@ -20,6 +20,8 @@ export interface TargetPolicy extends Policy {
   readonly rules: readonly PolicyRule[];
   /** What the policy says about this port being open. */
   check(ip: string, proto: Proto, port: number): Decision;
+  /** The policy as address regions and port boxes, for the database (computed once). */
+  regions(): PolicyRegions;
 }
 
 const REMEDY = 'fix the listed rules; docs/target-state.md describes the policy format';
@@ -40,11 +42,13 @@ export function parsePolicy(text: string, file: string): TargetPolicy {
   const rules = format === 'csv' ? readCsvPolicy(text, problems) : readYamlPolicy(text, problems);
   if (problems.length) throw new ConfigError(file, problems, REMEDY, 'policy');
   const index = new RuleIndex(rules);
+  let regions: PolicyRegions | null = null;
   return {
     file,
     format,
     rules,
     check: (ip, proto, port) => index.decide(ip, proto, port),
+    regions: () => (regions ??= index.regions()),
     judge(change): PolicyVerdict {
       if (change.proto === null || change.port === null) {
         return { expected: null, owner: index.about(change.ip).owner, note: null };
