@@ -53,6 +53,24 @@ describe('the Audit page', () => {
     expect(rows.length).toBeLessThan(all.length);
   });
 
+  test('the page follows a new night and a cleanup while serve runs (its answers are kept per state of the open ports)', async () => {
+    const page = async () => rowsOf((await fetchWithHeaders(`${served.url}/audit`, { headers: { Authorization: `Bearer ${TOK}` } })).text);
+    const want = async () => (await cliJson<Array<{ ip: string; proto: string; port: number }>>(['--db', db, '--config', config, 'audit'])).map((v) => `${v.ip} ${v.port}/${v.proto}`);
+    const before = await page();
+    expect(await page()).toEqual(before);
+    // night 3 closes mail01's 110 (a violation) and brings app03 (denied everywhere)
+    const r = await cli(['--db', db, '--config', config, 'ingest', '--scanner', 'scan-in', path.join(SCANS, 'lab-a', 'night3', 'scan-in', 'nmap-tcp.xml')]);
+    expect(r.code).toBe(0);
+    const night3 = await page();
+    expect(night3).not.toEqual(before);
+    expect(night3).toEqual(await want());
+    const gone = night3[0].split(' ')[0];
+    expect((await cli(['--db', db, '--config', config, 'cleanup', '--ip', gone])).code).toBe(0);
+    const cleaned = await page();
+    expect(cleaned.some((row) => row.startsWith(`${gone} `))).toBe(false);
+    expect(cleaned).toEqual(await want());
+  });
+
   test('serve does not start on a policy file it cannot read', async () => {
     const broken = scratch.write('broken.yaml', 'policy: missing-policy.yaml\nserver: { read_tokens: ["x-token-0123456789abcdef"] }\n');
     const r = await cli(['--db', db, '--config', broken, 'serve', '--listen', '127.0.0.1:0', '--ingest']);
