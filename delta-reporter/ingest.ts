@@ -349,7 +349,21 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   t.mark('drop staging');
   await endTransaction(db, trx, 'commit', storing(db));
   t.mark('commit');
+  if (baseline && total >= BULK_LOAD) await freshStatistics(db, warnings);
+  t.mark('statistics');
   return { ...base, status: 'applied', baseline, hosts_up: f.counted.hosts, ports_open: f.counted.ports, changes: byType, change_count: total, mass_absence: mass, warnings };
+}
+
+/** Change rows from which a scanner's first scan counts as a bulk load of the state. */
+const BULK_LOAD = 1000;
+
+/** Committed already: a failure here costs only plans, so it is a warning, not the ingest's failure. */
+async function freshStatistics(db: Db, warnings: string[]): Promise<void> {
+  try {
+    await db.dialect.refreshStatistics(db.knex);
+  } catch (e) {
+    warnings.push(`could not give the database statistics of the new rows (${(e as Error).message}); its planner gets them later on its own`);
+  }
 }
 
 /** The summary's change counts: by combination of type names (new_host+new_port), and in all. */

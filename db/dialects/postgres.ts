@@ -75,6 +75,12 @@ export const postgres: Dialect = Object.freeze<Dialect>({
   analyzeTemp: async (trx, name) => {
     await trx.raw(`ANALYZE ${name}`);
   },
+  // Autovacuum analyses a table some minutes after it grew, on a quiet server; until then a first
+  // load's million rows are planned as the empty table they were, and the dashboard's and the next
+  // ingest's queries walk the wrong indexes (docs/benchmarks.md). ANALYZE reads a sample of each.
+  refreshStatistics: async (knex) => {
+    await knex.raw('ANALYZE port_state, host_state, changes');
+  },
   // The key includes the schema: advisory locks are per database, and two portdelta stores in two
   // schemas must not wait for each other.
   lock: async (trx, key) => {

@@ -52,6 +52,9 @@ export const sqlite: Dialect = Object.freeze<Dialect>({
     await trx.raw(`DROP TABLE IF EXISTS temp.${name}`);
   },
   analyzeTemp: none,
+  // Without statistics SQLite's planner already prefers the indexes portdelta's queries name, and
+  // ANALYZE would read every index in full.
+  refreshStatistics: none,
   // One writer at a time anyway; its planner needs no hint.
   lock: none,
   planForBulk: none,

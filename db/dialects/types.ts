@@ -52,6 +52,9 @@ export interface Dialect {
   /** Gives the planner statistics of a freshly loaded temporary table. */
   analyzeTemp(trx: Knex.Transaction, name: string): Promise<void>;
 
+  /** After a bulk load of the state (a scanner's first scan): statistics for the planner at once. */
+  refreshStatistics(knex: Knex): Promise<void>;
+
   /** Serialises the transactions that take `key`, across processes, until `trx` ends. */
   lock(trx: Trx, key: string): Promise<void>;
   /** Bulk statements that look rows up by a brand-new id: plan them for many rows (hash joins). */
