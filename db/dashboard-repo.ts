@@ -118,9 +118,22 @@ export interface OpenPortRow {
 export async function portHostsPage(knex: Knex, f: Scope & { proto: Proto; port: number }, offset: number, limit: number): Promise<{ hosts: number; rows: OpenPortRow[] }> {
   const open = () => scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id')
     .where({ 'p.proto': f.proto, 'p.port': f.port, 'p.reported': 'open' }), 'p', f);
-  const total = await open().first(knex.raw('COUNT(DISTINCT p.ip_key) AS n'));
+  const total = (await keptHostsOnPort(knex, f)) ?? num((await open().first(knex.raw('COUNT(DISTINCT p.ip_key) AS n')))?.n);
   const keys = (await open().distinct('p.ip_key').orderBy('p.ip_key').limit(limit).offset(offset)).map((r: { ip_key: string }) => r.ip_key);
-  return { hosts: num(total?.n), rows: keys.length ? await openPortsWithService(knex, { ...f, keys }) : [] };
+  return { hosts: total, rows: keys.length ? await openPortsWithService(knex, { ...f, keys }) : [] };
+}
+
+/**
+ * The hosts with the port open, from the counts kept at ingest, when they answer it: every network,
+ * and at most one scanner in the scope sees the port open (else a host two scanners see would count
+ * twice). Null when the state must be counted.
+ */
+async function keptHostsOnPort(knex: Knex, f: Scope & { proto: Proto; port: number }): Promise<number | null> {
+  if (!everywhere(f)) return null;
+  const q = knex('open_port_counts as c').join('scanners as s', 's.id', 'c.scanner_id').where({ 'c.proto': f.proto, 'c.port': f.port }).where('c.hosts', '>', 0).select('c.hosts');
+  if (f.scanner) q.where('s.name', f.scanner);
+  const rows: Array<{ hosts: unknown }> = await q;
+  return rows.length <= 1 ? num(rows[0]?.hosts ?? 0) : null;
 }
 
 /** Open ports now with their service, in the scope, optionally of one port or of some addresses (ip_keys); ordered by address. */
