@@ -13,8 +13,9 @@ import { getChanges, getHost, getState } from './routes-read';
 import { checkMetricsAccess, getHealth, getMetrics } from './routes-ops';
 import { makeScraper, type Scraper } from './metrics';
 import type { ServerContext } from './context';
-import { isWebPath, web, type WebContext } from './web';
+import { isWebPath, loginRefused, web, type WebContext } from './web';
 import { SessionStore } from './session';
+import { FailedAuth } from './failed-auth';
 
 export interface ListenOptions {
   host: string;
@@ -29,7 +30,7 @@ export interface RunningServer {
 }
 
 /** The server's context and what belongs to this one server (its metrics registry, its dashboard sessions). */
-type RouteContext = WebContext & { scraper: Scraper };
+type RouteContext = WebContext & { scraper: Scraper; failures: FailedAuth };
 
 /**
  * Sent with every answer: no script, style, frame or form target but this server's own files, no
@@ -106,8 +107,31 @@ async function route(req: http.IncomingMessage, url: URL, ctx: RouteContext, see
   return r.handler(req, url, ctx, access, param);
 }
 
+function tooManyFailures(url: URL, wait: number): Answer {
+  const headers = { 'Retry-After': String(wait) };
+  if (url.pathname === '/login') return { ...loginRefused(wait), headers };
+  return { status: 429, headers, body: { error: 'too many unknown tokens from this address', remedy: `wait ${wait} s, then use a token from the server's configuration` } };
+}
+
+/** route(), unless the client has offered too many unknown tokens lately (failed-auth.ts). */
+async function guarded(req: http.IncomingMessage, url: URL, ctx: RouteContext, seen: { who?: string }, client: string): Promise<Answer> {
+  const offers = req.headers.authorization !== undefined || (req.method === 'POST' && url.pathname === '/login');
+  if (!offers) return route(req, url, ctx, seen);
+  const wait = ctx.failures.waitSeconds(client);
+  if (wait > 0) return tooManyFailures(url, wait);
+  let answer: Answer;
+  try {
+    answer = await route(req, url, ctx, seen);
+  } catch (err) {
+    if (err instanceof HttpError && err.status === 401) ctx.failures.failed(client);
+    throw err;
+  }
+  if (answer.status === 401) ctx.failures.failed(client);
+  return answer;
+}
+
 export function startServer(serverCtx: ServerContext, opts: ListenOptions): Promise<RunningServer> {
-  const ctx: RouteContext = { ...serverCtx, scraper: makeScraper(), sessions: new SessionStore(), secure: !!opts.tls };
+  const ctx: RouteContext = { ...serverCtx, scraper: makeScraper(), sessions: new SessionStore(), failures: new FailedAuth(), secure: !!opts.tls };
   const onRequest = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
     // Read now: once a client has closed the connection (the 499 line), the socket no longer knows it.
@@ -118,7 +142,7 @@ export function startServer(serverCtx: ServerContext, opts: ListenOptions): Prom
     let url: URL | null = null;
     try {
       url = new URL(req.url ?? '/', 'http://server.invalid');
-      answer = await route(req, url, ctx, seen);
+      answer = await guarded(req, url, ctx, seen, client);
     } catch (err) {
       answer = toAnswer(err, opts.log);
       if (err instanceof ClientClosedError) note = ` ${err.message}`;

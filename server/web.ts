@@ -115,6 +115,11 @@ async function login(req: IncomingMessage, ctx: WebContext, seen: { who?: string
   return redirect(next, { 'Set-Cookie': sessionCookie(id, ctx.secure) });
 }
 
+/** The login form again, when this address offered too many unknown tokens (failed-auth.ts). */
+export function loginRefused(waitSeconds: number): Answer {
+  return htmlAnswer(429, barePage('Log in', loginForm('/', `too many unknown tokens from this address: wait ${waitSeconds} s before the next try`)));
+}
+
 function logout(req: IncomingMessage, ctx: WebContext): Answer {
   checkSameOrigin(req);
   ctx.sessions.close(sessionId(req));
