@@ -188,4 +188,6 @@ export interface ChangeFilter {
   limit?: number;
   offset?: number;
   newestFirst?: boolean;
+  /** A further condition over the change's columns (alias c), parameterised: the policy's verdict in SQL. */
+  where?: { sql: string; bindings: Array<string | number> };
 }

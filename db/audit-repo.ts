@@ -101,26 +101,44 @@ export async function* openPortGroups(knex: Knex, f: { scanner?: string; network
 /** Bindings above this and the policy is checked in memory instead (SQLite allows 32,766; the SQL stays readable). */
 const MAX_BINDINGS = 2000;
 
-function boxesSql(boxes: PolicyRegions['violating'][number]['boxes'], bindings: Array<string | number>): string {
+function boxesSql(boxes: PolicyRegions['violating'][number]['boxes'], bindings: Array<string | number>, t = 'p'): string {
   const ors = boxes.map((b) => {
     bindings.push(b.lo, b.hi);
     const protos = Object.entries(b.ports).map(([proto, ranges]) => {
       bindings.push(proto);
-      if (ranges.length === 1 && ranges[0].lo === 0 && ranges[0].hi === 65535) return 'p.proto = ?';
+      if (ranges.length === 1 && ranges[0].lo === 0 && ranges[0].hi === 65535) return `${t}.proto = ?`;
       const ports = ranges.map((r) => {
         bindings.push(r.lo, r.hi);
-        return 'p.port BETWEEN ? AND ?';
+        return `${t}.port BETWEEN ? AND ?`;
       });
-      return `(p.proto = ? AND (${ports.join(' OR ')}))`;
+      return `(${t}.proto = ? AND (${ports.join(' OR ')}))`;
     });
-    return `(p.ip_key BETWEEN ? AND ? AND (${protos.join(' OR ')}))`;
+    return `(${t}.ip_key BETWEEN ? AND ? AND (${protos.join(' OR ')}))`;
   });
   return ors.length ? `(${ors.join(' OR ')})` : '(1 = 0)';
 }
 
-function rangesSql(ranges: IpRange[], bindings: Array<string | number>): string {
+function rangesSql(ranges: IpRange[], bindings: Array<string | number>, t = 'p'): string {
   if (ranges.length === 0) return '(1 = 0)';
-  return `(${ranges.map((r) => (bindings.push(r.lo, r.hi), 'p.ip_key BETWEEN ? AND ?')).join(' OR ')})`;
+  return `(${ranges.map((r) => (bindings.push(r.lo, r.hi), `${t}.ip_key BETWEEN ? AND ?`)).join(' OR ')})`;
+}
+
+/**
+ * The changes (alias c) whose policy verdict is `verdict`, as policy.ts judges them: an opening
+ * change is expected when the port is allowed, a closing one when it is not, on covered addresses;
+ * every other change has no verdict. `opening` and `closing` are the type masks. Null when the
+ * policy is too large to say in SQL.
+ */
+export function verdictPredicate(regions: PolicyRegions, verdict: 'expected' | 'unexpected' | 'none', types: { opening: number; closing: number }): Predicate | null {
+  const b: Array<string | number> = [];
+  const opening = () => (b.push(types.opening), '(c.type & ?) <> 0');
+  const closingOnly = () => (b.push(types.opening, types.closing), '(c.type & ?) = 0 AND (c.type & ?) <> 0');
+  const breaks = () => boxesSql(regions.violating.flatMap((v) => v.boxes), b, 'c');
+  const covered = () => rangesSql(regions.covered, b, 'c');
+  const unexpected = () => `((${opening()} AND ${breaks()}) OR (${closingOnly()} AND ${covered()} AND NOT ${breaks()}))`;
+  const expected = () => `(c.port IS NOT NULL AND ((${opening()} AND ${covered()} AND NOT ${breaks()}) OR (${closingOnly()} AND ${breaks()})))`;
+  const sql = verdict === 'unexpected' ? unexpected() : verdict === 'expected' ? expected() : `NOT (${unexpected()} OR ${expected()})`;
+  return b.length > MAX_BINDINGS ? null : { sql, bindings: b };
 }
 
 /** The open ports that break the policy, as a predicate; null when the policy is too large to say in SQL. */

@@ -57,6 +57,7 @@ export async function listChanges(knex: Knex, f: ChangeFilter): Promise<ChangeRo
   if (f.scanId !== undefined) q.where('c.scan_id', f.scanId);
   if (f.typeMask !== undefined) q.whereRaw('(c.type & ?) <> 0', [f.typeMask]);
   whereNetworks(q, 'c.ip_key', f.networks);
+  if (f.where) q.whereRaw(f.where.sql, f.where.bindings);
   if (f.report !== undefined) {
     q.whereExists((sub) => {
       sub.select(knex.raw('1')).from('deliveries as d').whereRaw('d.change_id = c.id').where('d.claim_token', f.report!);

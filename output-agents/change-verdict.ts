@@ -1,9 +1,11 @@
 // The target-state policy's verdict on one stored change, as the output agents judge it (a change
 // the policy expects, one it does not, or one no rule speaks about), and the change log filtered by
 // that verdict for `changes --verdict` and the dashboard's Changes page. The verdict is the
-// policy's (code, not SQL), so the rows of the other filters are read in batches and judged here.
+// policy's: said in SQL when the policy can be (policy-match.ts regions), else the rows of the other
+// filters are read in batches and judged here.
 import type { Knex } from 'knex';
 import { listChanges } from '../db/query-repo';
+import { verdictPredicate } from '../db/audit-repo';
 import { ChangeType, type ChangeFilter, type ChangeRow, type Proto } from '../common/types';
 import { UsageError } from '../common/errors';
 import type { Policy, PolicyVerdict } from './types';
@@ -24,7 +26,8 @@ export function verdictName(v: PolicyVerdict): Verdict {
 }
 
 /** Only these change types ever get a verdict (policy.ts: opening and closing a port). */
-const JUDGED = ChangeType.new_port | ChangeType.port_reopened | ChangeType.port_closed;
+const OPENING = ChangeType.new_port | ChangeType.port_reopened;
+const JUDGED = OPENING | ChangeType.port_closed;
 const BATCH = 5000;
 
 /**
@@ -32,6 +35,9 @@ const BATCH = 5000;
  * count the matching rows. Without a type filter, expected and unexpected read only the judged types.
  */
 export async function listChangesByVerdict(knex: Knex, f: ChangeFilter, policy: Policy | null, verdict: Verdict): Promise<ChangeRow[]> {
+  // Said in SQL, the database skips the rows before a deep page itself; without a policy every change has no verdict.
+  const where = policy?.regions ? verdictPredicate(policy.regions(), verdict, { opening: OPENING, closing: ChangeType.port_closed }) : null;
+  if (where) return listChanges(knex, { ...f, where, typeMask: f.typeMask ?? (verdict === 'none' ? undefined : JUDGED) });
   const base: ChangeFilter = { ...f, typeMask: f.typeMask ?? (verdict === 'none' ? undefined : JUDGED), limit: BATCH };
   const out: ChangeRow[] = [];
   let skip = f.offset ?? 0;

@@ -1,5 +1,6 @@
 // The output-agent contract (DESIGN §4, STYLE "Plug-in contracts"): one small interface per kind,
 // implemented once per file and listed in output-agents/registry.ts.
+import type { PolicyRegions } from '../db/audit-repo';
 import type { ChangeRow, Disagreement, Proto } from '../common/types';
 
 /** What the target-state policy says about a change (output-agents/policy.ts). */
@@ -118,4 +119,6 @@ export interface Policy {
    * port_closed is expected when it does not; host events get the owner of the ip and expected null.
    */
   judge(change: { ip: string; proto: Proto | null; port: number | null; type: number }): PolicyVerdict;
+  /** The same policy as address regions and port boxes, when it can say so (policy-match.ts), for SQL. */
+  regions?(): PolicyRegions;
 }

@@ -79,3 +79,26 @@ export function csvPolicy(rules: readonly SimpleRule[]): string {
   const q = (s: string | undefined) => `"${(s ?? '').replace(/"/g, '""')}"`;
   return ['network,proto,ports,action,owner,note', ...rules.map((r) => [r.network, r.proto, r.ports, r.action, r.owner, r.note].map(q).join(','))].join('\n') + '\n';
 }
+
+/** Random policies over lab-a's 10.66.1.0/24 for tests that hold two ways of judging against each other. A small seeded generator, so that a failure names the policy that made it. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+const RANDOM_PORTS = ['22', '80,443', '25,110,143', '3000-3999', '8443', 'any', '1-1024', '53', '139,445', '8080'];
+const RANDOM_NETS = ['10.66.1.0/24', '10.66.1.0/28', '10.66.1.10-10.66.1.13', '10.66.1.14', '10.66.1.16/28', '10.66.1.128/25', '10.66.0.0/16', '10.66.1.17', '10.66.1.12-10.66.1.40'];
+
+export function randomPolicy(seed: number): SimpleRule[] {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+  return Array.from({ length: 1 + Math.floor(r() * 8) }, (_, i) => ({
+    network: pick(RANDOM_NETS),
+    proto: pick(['tcp', 'tcp', 'udp', 'any'] as const),
+    ports: pick(RANDOM_PORTS),
+    action: r() < 0.7 ? 'allow' : 'deny',
+    ...(r() < 0.7 ? { owner: pick(['net-team', 'web-team', 'db-team']) } : {}),
+    ...(r() < 0.3 ? { note: `note ${i}` } : {}),
+  }));
+}
+

@@ -5,35 +5,13 @@
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { cli, SCANS } from '../helpers/cli';
-import { yamlPolicy, type SimpleRule } from '../helpers/policy-oracle';
+import { randomPolicy, yamlPolicy, type SimpleRule } from '../helpers/policy-oracle';
 import { openDb, type Db } from '../../db/connection';
 import { parsePolicy, type TargetPolicy } from '../../output-agents/policy';
 import { audit, auditRows, auditTotals } from '../../output-agents/audit';
 import { networksOption } from '../../common/query-options';
 
 const LAB = path.join(SCANS, 'lab-a');
-
-/** A small seeded generator, so that a failure names the policy that made it. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-const PORTS = ['22', '80,443', '25,110,143', '3000-3999', '8443', 'any', '1-1024', '53', '139,445', '8080'];
-const NETS = ['10.66.1.0/24', '10.66.1.0/28', '10.66.1.10-10.66.1.13', '10.66.1.14', '10.66.1.16/28', '10.66.1.128/25', '10.66.0.0/16', '10.66.1.17', '10.66.1.12-10.66.1.40'];
-
-function randomPolicy(seed: number): SimpleRule[] {
-  const r = rng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
-  return Array.from({ length: 1 + Math.floor(r() * 8) }, (_, i) => ({
-    network: pick(NETS),
-    proto: pick(['tcp', 'tcp', 'udp', 'any'] as const),
-    ports: pick(PORTS),
-    action: r() < 0.7 ? 'allow' : 'deny',
-    ...(r() < 0.7 ? { owner: pick(['net-team', 'web-team', 'db-team']) } : {}),
-    ...(r() < 0.3 ? { note: `note ${i}` } : {}),
-  }));
-}
 
 forEachDb('the dashboard audit agrees with the audit of every open port', (tdb) => {
   const url = tdb.fresh();
