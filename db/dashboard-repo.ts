@@ -52,18 +52,38 @@ export async function stateCounts(knex: Knex, f: Scope): Promise<Array<{ scanner
 }
 
 /**
- * From the kept counts, when they are exact: one scanner's counts, or every scanner's when no port
- * is open on two of them (then a host is never counted twice). null when they are not.
+ * From the kept counts: one scanner's counts as they are. For every scanner, a port only one
+ * scanner sees open is counted right there; for a port several see, the kept counts bound the
+ * hosts between their largest and their sum, so only the ports whose sum could still reach the top
+ * are counted in the state (one port's open rows, through the index of open rows). Null when the
+ * scope is bound to networks (the counts cover every network).
  */
 async function topPortsCounted(knex: Knex, f: Scope, limit: number): Promise<Array<Record<string, unknown>> | null> {
   if (!everywhere(f)) return null;
   const q = knex('open_port_counts as c').where('c.hosts', '>', 0);
-  if (f.scanner) q.join('scanners as s', 's.id', 'c.scanner_id').where('s.name', f.scanner);
-  else {
-    const shared = await knex('open_port_counts').where('hosts', '>', 0).groupBy('proto', 'port').havingRaw('COUNT(*) > 1').first('proto');
-    if (shared) return null;
+  if (f.scanner) {
+    return q.join('scanners as s', 's.id', 'c.scanner_id').where('s.name', f.scanner)
+      .select('c.proto', 'c.port', 'c.hosts').orderBy([{ column: 'c.hosts', order: 'desc' }, { column: 'c.port' }, { column: 'c.proto' }]).limit(limit);
   }
-  return q.select('c.proto', 'c.port', 'c.hosts').orderBy([{ column: 'c.hosts', order: 'desc' }, { column: 'c.port' }, { column: 'c.proto' }]).limit(limit);
+  const bounds: Array<{ proto: Proto; port: unknown; upper: unknown; scanners: unknown }> = await q.groupBy('c.proto', 'c.port')
+    .select('c.proto', 'c.port', knex.raw('SUM(c.hosts) AS upper'), knex.raw('COUNT(*) AS scanners')).orderByRaw('SUM(c.hosts) DESC');
+  const exact: Array<{ proto: Proto; port: number; hosts: number }> = [];
+  const rank = (a: { proto: Proto; port: number; hosts: number }, b: typeof a) => b.hosts - a.hosts || a.port - b.port || (a.proto < b.proto ? -1 : 1);
+  for (const b of bounds) {
+    // sorted by the sum: once the limit-th exact count beats it, no later port can enter
+    if (exact.length >= limit && exact[limit - 1].hosts > num(b.upper)) break;
+    const hosts = num(b.scanners) === 1 ? num(b.upper) : await hostsOnPort(knex, b.proto, num(b.port));
+    exact.push({ proto: b.proto, port: num(b.port), hosts });
+    exact.sort(rank);
+    if (exact.length > limit) exact.pop();
+  }
+  return exact;
+}
+
+/** Hosts with the port open, by any scanner (a host counted once). */
+async function hostsOnPort(knex: Knex, proto: Proto, port: number): Promise<number> {
+  const row = await knex('port_state').where({ proto, port, reported: 'open' }).first(knex.raw('COUNT(DISTINCT ip_key) AS n'));
+  return num(row?.n);
 }
 
 /** The ports open on the most hosts now (a host counted once however many scanners see it). */
