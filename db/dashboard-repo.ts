@@ -217,6 +217,29 @@ export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: st
   return [...out].map(([ip, open_ports]) => ({ ip, open_ports }));
 }
 
+/** The first 30 hex digits of an IPv4 key: its /24. */
+const BLOCK24 = (col: string): string => `substr(${col}, 1, 30)`;
+
+/**
+ * Per /24 in the scope (a map of a /16): its known hosts (up, or with a port open) and its distinct
+ * open ports, counted by the database so that a /16's 65,536 addresses never leave it.
+ */
+export async function blocksInRange(knex: Knex, f: Scope): Promise<Array<{ block: string; hosts: number; open: number }>> {
+  const open = () => scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f);
+  const up = scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f).select('h.ip_key');
+  // a port two scanners see counts once; with one scanner every row is distinct already
+  const one = f.scanner !== undefined || num((await knex('scanners').count({ n: '*' }).first())?.n) <= 1;
+  const distinct = one ? open().select('p.ip_key') : open().distinct('p.ip_key', 'p.proto', 'p.port');
+  const [ports, hosts] = await Promise.all([
+    knex.from(distinct.as('d')).groupByRaw(BLOCK24('d.ip_key')).select(knex.raw(`${BLOCK24('d.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
+    knex.from(up.union(open().select('p.ip_key')).as('k')).groupByRaw(BLOCK24('k.ip_key')).select(knex.raw(`${BLOCK24('k.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
+  ]);
+  const out = new Map<string, { block: string; hosts: number; open: number }>();
+  for (const r of hosts as Array<Record<string, unknown>>) out.set(r.block as string, { block: r.block as string, hosts: num(r.n), open: 0 });
+  for (const r of ports as Array<Record<string, unknown>>) out.get(r.block as string)!.open = num(r.n);
+  return [...out.values()];
+}
+
 /** Changes per UTC day and stored type mask inside the scope (scanner events have no address: a network scope leaves them out). */
 export async function changesPerDay(knex: Knex, f: Scope): Promise<Array<{ day: number; type: number; n: number }>> {
   if (everywhere(f)) {

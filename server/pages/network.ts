@@ -2,7 +2,7 @@
 // one cell per address for a /24 or smaller, one cell per /24 for a /17 to a /16, coloured by the
 // open ports now; each cell links to its host or its /24. Only the reader's networks are counted.
 // An IPv6 prefix (/networks/fd00::/64) is drawn by network-v6.ts.
-import { hostsInRange } from '../../db/dashboard-repo';
+import { blocksInRange, hostsInRange } from '../../db/dashboard-repo';
 import { canonicalIp, ipKey } from '../../common/ip';
 import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
@@ -43,21 +43,26 @@ export async function networkJump(pc: PageCtx): Promise<PageOut> {
   return { answer: redirect(networkHref(n.base, n.bits)) };
 }
 
+type Cells = Map<number, { hosts: number; open: number }>;
+
+/** One cell per address of a /24 or smaller. */
+function addressCells(hosts: Array<{ ip: string; open_ports: number }>, base: number): Cells {
+  return new Map(hosts.map((h) => [toInt(h.ip) - base, { hosts: 1, open: h.open_ports }]));
+}
+
+/** One cell per /24 of a wider network; a block's key is the /24's first 30 hex digits (its address's 24 high bits at the end). */
+function blockCells(blocks: Array<{ block: string; hosts: number; open: number }>, base: number): Cells {
+  return new Map(blocks.map((b) => [(parseInt(b.block.slice(24), 16) * 256 - base) / 256, { hosts: b.hosts, open: b.open }]));
+}
+
 export async function networkPage(pc: PageCtx, spec: string): Promise<PageOut> {
   if (spec.includes(':')) return networkV6Page(pc, spec);
   const { base, bits } = parseNetwork(spec);
   const size = 2 ** (32 - bits);
   const scope = readScope(pc.access, { networks: [{ lo: ipKey(toIp(base)), hi: ipKey(toIp(base + size - 1)) }] });
-  const hosts = await hostsInRange(pc.db.knex, scope);
   const perAddress = size <= 256;
-  const cellOf = (ip: string) => (perAddress ? toInt(ip) - base : Math.floor((toInt(ip) - base) / 256));
-  const cells = new Map<number, { hosts: number; open: number }>();
-  for (const h of hosts) {
-    const c = cells.get(cellOf(h.ip)) ?? { hosts: 0, open: 0 };
-    c.hosts += 1;
-    c.open += h.open_ports;
-    cells.set(cellOf(h.ip), c);
-  }
+  const cells = perAddress ? addressCells(await hostsInRange(pc.db.knex, scope), base) : blockCells(await blocksInRange(pc.db.knex, scope), base);
+  const known = [...cells.values()].reduce((a, c) => ({ hosts: a.hosts + c.hosts, open: a.open + c.open }), { hosts: 0, open: 0 });
   const count = perAddress ? size : size / 256;
   const grid: MapCell[] = [];
   for (let i = 0; i < count; i++) {
@@ -66,7 +71,7 @@ export async function networkPage(pc: PageCtx, spec: string): Promise<PageOut> {
     grid.push(perAddress ? addressCell(toIp(start), c) : { label: `${toIp(start)}/24`, target: networkHref(start, 24), hosts: c?.hosts ?? 0, open: c?.open ?? 0 });
   }
   const wider = bits > 16 ? html` · <a href="${networkHref(Math.floor(base / 65536) * 65536, 16)}">the /16 around it</a>` : '';
-  const body = html`<p>${hosts.length} known host${hosts.length === 1 ? '' : 's'}, ${hosts.reduce((n, h) => n + h.open_ports, 0)} open ports now; one cell per ${perAddress ? 'address' : '/24'}, the number in it its open ports${wider}.</p>
+  const body = html`<p>${known.hosts} known host${known.hosts === 1 ? '' : 's'}, ${known.open} open ports now; one cell per ${perAddress ? 'address' : '/24'}, the number in it its open ports${wider}.</p>
 ${mapGrid(grid, perAddress)}
 ${cellTable(grid, networkHref(base, bits), pageNumber(pc.url))}`;
   return { title: `Network ${toIp(base)}/${bits}`, body };

@@ -153,6 +153,12 @@ forEachDb('the dashboard', (tdb) => {
     expect(map.text.match(/class="cell /g)!.length).toBe(256 + 7);
     const block = await get('/networks/10.66.0.0/16', cookie);
     expect(block.text).toMatch(/href="\/networks\/10\.66\.1\.0\/24" title="10\.66\.1\.0\/24: \d+ hosts?, \d+ open ports?"/);
+    // the /16's cell of a /24 (counted per /24 by the database) says what the /24's map (per address) says
+    const perBlock = /href="\/networks\/10\.66\.1\.0\/24" title="10\.66\.1\.0\/24: (\d+) hosts?, (\d+) open ports?"/.exec(block.text)!;
+    const hostCells = [...map.text.matchAll(/<a class="cell heat\d" href="\/hosts\/[^"]+" title="[^"]*">(\d+)</g)];
+    expect(Number(perBlock[1])).toBe(hostCells.length);
+    expect(Number(perBlock[2])).toBe(hostCells.reduce((n, m) => n + Number(m[1]), 0));
+    expect(Number(perBlock[2])).toBeGreaterThan(5);
     expect((await get('/networks?cidr=10.66.1.77/24', cookie)).headers.location).toBe('/networks/10.66.1.0/24');
     expect((await get('/hosts?ip=10.66.1.10', cookie)).headers.location).toBe('/hosts/10.66.1.10');
     expect((await get('/ports?port=53/udp', cookie)).headers.location).toBe('/ports/udp/53');
