@@ -1,6 +1,7 @@
 // The output-agent contract (DESIGN §4, STYLE "Plug-in contracts"): one small interface per kind,
 // implemented once per file and listed in output-agents/registry.ts.
 import type { ChangeRow, Disagreement, Proto } from '../common/types';
+import type { SeenHost } from '../db/host-seen-repo';
 
 /** What the target-state policy says about a change (output-agents/policy.ts). */
 export interface PolicyVerdict {
@@ -70,6 +71,11 @@ export interface DeliveryDeps {
    * most the changes after the last group. It never throws. Absent in dry runs and tests.
    */
   progress?(ids: number[]): Promise<void>;
+  /**
+   * The hosts the batch's scans saw up (changed or not), for inventories that record sightings
+   * (kind phpipam). Absent in dry runs and tests that build a batch by hand.
+   */
+  hostsSeen?(scanIds: number[]): Promise<SeenHost[]>;
 }
 
 export interface SmtpSettings {
