@@ -30,8 +30,8 @@ export interface ApiStandin {
   requests: Recorded[];
   /** Every request from now on answered with this status (and `body`), until recover(). */
   failWith(status: number, body?: unknown): void;
-  /** The next `n` requests are served, then every one fails with `status`. */
-  failAfter(n: number, status: number): void;
+  /** The next `n` requests are served, then every one fails with `status` (and `body`). */
+  failAfter(n: number, status: number, body?: unknown): void;
   /** Requests are read and never answered (the client's timeout). */
   hang(): void;
   recover(): void;
@@ -81,7 +81,7 @@ export async function startApiStandin(handler: Handler, pki?: { cert: string; ke
     url: `${pki ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     failWith: (status, body) => void (failure = { status, body, after: 0 }),
-    failAfter: (n, status) => void (failure = { status, after: n }),
+    failAfter: (n, status, body) => void (failure = { status, body, after: n }),
     hang: () => void (failure = 'hang'),
     recover: () => void (failure = null),
     writes: () => requests.filter((r) => r.method !== 'GET' && r.status >= 200 && r.status < 300),
