@@ -8,11 +8,10 @@
 import { forEachDb } from '../helpers/db';
 import { describeUnless, missingTool } from '../helpers/needs';
 import { startNetboxApi, type NetboxApi, type NetboxData } from '../helpers/netbox-api';
-import { ReportLab } from '../helpers/report';
+import { inventoryLab } from '../helpers/inventory-lab';
 import { makeTestPki, type TestPki } from '../helpers/tls';
 
 const TOKEN = '9f8e7d6c5b4a39281706f5e4d3c2b1a098765432';
-const SCANNERS = { 'scan-in': { timezone: 'UTC' } };
 const OWN = 'portdelta: seen open by scanner scan-in';
 
 function data(version: string): NetboxData {
@@ -54,28 +53,18 @@ describeUnless(skip, 'kind netbox', () => {
   });
 
   forEachDb('kind netbox', (db) => {
-    let lab: ReportLab;
-    let api: NetboxApi | undefined;
-    beforeEach(async () => {
-      lab = new ReportLab(db.fresh());
-      await lab.migrate();
-    });
-    afterEach(async () => {
-      await api?.close();
-      api = undefined;
-      lab.remove();
-    });
-    const agent = (extra: object = {}) => lab.config([{ name: 'nb', kind: 'netbox', api_url: `${api!.url}/api/`, token: TOKEN, ca_file: pki.caCert, rate: 1000, ...extra }], SCANNERS);
-    const ingest = (name: string, text: string) => lab.ingest(lab.config([], SCANNERS), lab.scratch.write(name, text));
+    const t = inventoryLab<NetboxApi>(db);
+    const agent = (extra: object = {}) => t.config({ name: 'nb', kind: 'netbox', api_url: `${t.api!.url}/api/`, token: TOKEN, ca_file: pki.caCert, rate: 1000, ...extra });
+    const ingest = t.ingest;
 
     test.each([
       ['4.4.1', { parent_object_type: 'dcim.device', parent_object_id: 1 }, { parent_object_type: 'virtualization.virtualmachine', parent_object_id: 2 }],
       ['4.2.9', { device: 1 }, { virtual_machine: 2 }],
     ])('NetBox %s: new ports become services of the device or VM, a closed port leaves its service, services made by hand stay', async (version, onDevice, onVm) => {
-      api = await startNetboxApi(data(version), pki);
+      const api = (t.api = await startNetboxApi(data(version), pki));
       const config = agent();
       await ingest('n1.csv', night1);
-      const first = await lab.report(config);
+      const first = await t.lab.report(config);
       expect(first.stdout).toMatch(/^nb \(netbox\): \d+ changes delivered\n$/);
       expect(requests(api)).toEqual([
         ['GET', '/api/status/', null],
@@ -90,7 +79,7 @@ describeUnless(skip, 'kind netbox', () => {
       expect(first.stderr).toContain('NetBox: 2 services created, 0 changed, 0 deleted; 3 open ports on addresses without a device or VM in NetBox');
 
       await ingest('n2.csv', night2);
-      const second = await lab.report(config);
+      const second = await t.lab.report(config);
       expect(second.code).toBe(0);
       expect(requests(api).slice(4).filter(([m]) => m !== 'GET')).toEqual([
         ['PATCH', '/api/ipam/services/', [{ id: 2, ports: [80] }]],
@@ -98,27 +87,27 @@ describeUnless(skip, 'kind netbox', () => {
       ]);
       expect(second.stderr).toContain('NetBox: service ssh left as it is for 10.9.0.10 22/tcp (not made by portdelta, or shared)');
       expect(services(api)).toEqual([[1, 'ssh', [22], [1], []], [2, 'web', [80], [1], []], [4, '5432/tcp', [5432], [3], []]]);
-      expect((await lab.report(config)).stdout).toBe('nb (netbox): nothing new\n');
+      expect((await t.lab.report(config)).stdout).toBe('nb (netbox): nothing new\n');
     });
 
     test('on_close: tag marks every closed service (only_own: false) and takes the tag off when the port opens again', async () => {
-      api = await startNetboxApi(data('4.4.1'), pki);
+      const api = (t.api = await startNetboxApi(data('4.4.1'), pki));
       const config = agent({ on_close: 'tag', only_own: false });
       await ingest('n1.csv', night1);
       await ingest('n2.csv', night2);
-      expect((await lab.report(config)).code).toBe(0);
+      expect((await t.lab.report(config)).code).toBe(0);
       expect(services(api)).toEqual([[1, 'ssh', [22], [1], ['portdelta-closed']], [2, 'web', [80, 443], [1], ['portdelta-closed']], [3, '5432/tcp', [5432], [3], []]]);
       await ingest('n3.csv', night3);
-      expect((await lab.report(config)).code).toBe(0);
+      expect((await t.lab.report(config)).code).toBe(0);
       expect(services(api).slice(0, 3)).toEqual([[1, 'ssh', [22], [1], ['portdelta-closed']], [2, 'web', [80, 443], [1], []], [3, '5432/tcp', [5432], [3], []]]);
       expect(api.writes().at(-1)!.body).toEqual([{ id: 2, tags: [] }]);
       expect(services(api)[3]).toEqual([4, '80/tcp', [80], [2], []]);
     });
 
     test('create_ip_addresses adds the unknown addresses, with their DNS name only when it is a plain one', async () => {
-      api = await startNetboxApi(data('4.4.1'), pki);
+      const api = (t.api = await startNetboxApi(data('4.4.1'), pki));
       await ingest('n1.csv', night1);
-      expect((await lab.report(agent({ create_ip_addresses: true }))).code).toBe(0);
+      expect((await t.lab.report(agent({ create_ip_addresses: true }))).code).toBe(0);
       const post = api.requests.find((r) => r.method === 'POST' && r.path === '/api/ipam/ip-addresses/')!;
       expect(post.body).toEqual([
         { address: '10.9.0.98/32', status: 'active', description: OWN },
@@ -132,18 +121,18 @@ describeUnless(skip, 'kind netbox', () => {
       ['no answer within the timeout', (a: NetboxApi) => a.hang(), /no answer within 1s.*raise the agent's timeout/s, { timeout: '1s' }],
       ['a wrong token', (a: NetboxApi) => void (a.data.token = 'rotated'), /answered 403: Invalid v1 token.*check the token/s, {}],
     ])('%s fails the run with its remedy; once NetBox is back each service is written once', async (_what, breakIt, said, extra) => {
-      api = await startNetboxApi(data('4.4.1'), pki);
+      const api = (t.api = await startNetboxApi(data('4.4.1'), pki));
       const config = agent(extra);
       await ingest('n1.csv', night1);
       breakIt(api);
-      const failed = await lab.report(config);
+      const failed = await t.lab.report(config);
       expect(failed.code).toBe(2);
       expect(failed.stdout.replace(/\n/g, ' ')).toMatch(said);
       expect(api.data.services).toHaveLength(2);
       api.recover();
       api.data.token = TOKEN;
-      expect((await lab.report(config)).stdout).toMatch(/^nb \(netbox\): \d+ changes delivered\n$/);
-      expect((await lab.report(config)).stdout).toBe('nb (netbox): nothing new\n');
+      expect((await t.lab.report(config)).stdout).toMatch(/^nb \(netbox\): \d+ changes delivered\n$/);
+      expect((await t.lab.report(config)).stdout).toBe('nb (netbox): nothing new\n');
       expect(services(api)).toEqual([[1, 'ssh', [22], [1], []], [2, 'web', [80, 443], [1], []], [3, '80/tcp', [80], [2], []], [4, '5432/tcp', [5432], [3], []]]);
       expect(api.writes()).toHaveLength(1);
     }, 30_000);

@@ -8,11 +8,10 @@
 import { forEachDb } from '../helpers/db';
 import { describeUnless, missingTool } from '../helpers/needs';
 import { phpipamAddress, phpipamSubnet, startPhpipamApi, type PhpipamApi, type PhpipamData } from '../helpers/phpipam-api';
-import { ReportLab } from '../helpers/report';
+import { inventoryLab } from '../helpers/inventory-lab';
 import { makeTestPki, type TestPki } from '../helpers/tls';
 
 const TOKEN = 'app-code-5f2c9a1d7e';
-const SCANNERS = { 'scan-in': { timezone: 'UTC' } };
 const HOSTILE = '<script>alert(1)</script>\r\nx';
 
 function data(extra: Partial<PhpipamData> = {}): PhpipamData {
@@ -51,25 +50,15 @@ describeUnless(skip, 'kind phpipam', () => {
   });
 
   forEachDb('kind phpipam', (db) => {
-    let lab: ReportLab;
-    let api: PhpipamApi | undefined;
-    beforeEach(async () => {
-      lab = new ReportLab(db.fresh());
-      await lab.migrate();
-    });
-    afterEach(async () => {
-      await api?.close();
-      api = undefined;
-      lab.remove();
-    });
-    const agent = (extra: object = {}) => lab.config([{ name: 'ipam', kind: 'phpipam', api_url: api!.url, client_name: 'portdelta', client_token: TOKEN, ca_file: pki.caCert, rate: 1000, ...extra }], SCANNERS);
-    const ingest = (name: string, text: string) => lab.ingest(lab.config([], SCANNERS), lab.scratch.write(name, text));
+    const t = inventoryLab<PhpipamApi>(db);
+    const agent = (extra: object = {}) => t.config({ name: 'ipam', kind: 'phpipam', api_url: t.api!.url, client_name: 'portdelta', client_token: TOKEN, ca_file: pki.caCert, rate: 1000, ...extra });
+    const ingest = t.ingest;
 
     test('each run writes lastSeen and MAC of every host its scans saw up, hostnames, new addresses and discovery times: one request each, checked field by field', async () => {
-      api = await startPhpipamApi(data(), pki);
+      const api = (t.api = await startPhpipamApi(data(), pki));
       const config = agent({ create_addresses: true, update_hostname: true, host_gone: { tag: 1 } });
       await ingest('n1.csv', night1);
-      const first = await lab.report(config);
+      const first = await t.lab.report(config);
       expect(first.stdout).toMatch(/^ipam \(phpipam\): \d+ changes delivered\n$/);
       expect(requests(api)).toEqual([
         ['GET', '/api/portdelta/subnets/', null],
@@ -86,12 +75,12 @@ describeUnless(skip, 'kind phpipam', () => {
         expect([r.headers.token, r.headers.accept, r.status]).toEqual([TOKEN, 'application/json', r.method === 'POST' ? 201 : 200]);
         if (r.method !== 'GET') expect(r.headers['content-type']).toBe('application/json');
       }
-      expect((await lab.report(config)).stdout).toBe('ipam (phpipam): nothing new\n');
+      expect((await t.lab.report(config)).stdout).toBe('ipam (phpipam): nothing new\n');
       expect(api.requests).toHaveLength(9);
 
       // Night 2: a PTR change, a host gone, a host seen again without a change, a hostile name.
       await ingest('n2.csv', night2);
-      const second = await lab.report(config);
+      const second = await t.lab.report(config);
       expect(second.code).toBe(0);
       expect(requests(api).slice(9)).toEqual([
         ['GET', '/api/portdelta/subnets/', null],
@@ -112,10 +101,10 @@ describeUnless(skip, 'kind phpipam', () => {
     });
 
     test('without the opt-ins it only records sightings: no hostname, no new address, no tag', async () => {
-      api = await startPhpipamApi(data(), pki);
+      const api = (t.api = await startPhpipamApi(data(), pki));
       await ingest('n1.csv', night1);
       await ingest('n2.csv', night2);
-      expect((await lab.report(agent())).code).toBe(0);
+      expect((await t.lab.report(agent())).code).toBe(0);
       const writes = api.writes().map((w) => [w.path, w.body]);
       expect(writes).toEqual([
         ['/api/portdelta/addresses/1/', { lastSeen: T2, mac: '00:11:22:AA:BB:CC' }],
@@ -127,14 +116,14 @@ describeUnless(skip, 'kind phpipam', () => {
     });
 
     test('host_gone with a custom field marks a gone host there and clears it when the host is back', async () => {
-      api = await startPhpipamApi(data({ customFields: ['custom_seen_state'] }), pki);
+      const api = (t.api = await startPhpipamApi(data({ customFields: ['custom_seen_state'] }), pki));
       const config = agent({ host_gone: { field: 'custom_seen_state', value: 'gone (portdelta)' } });
       await ingest('n1.csv', night1);
       await ingest('n2.csv', night2);
-      expect((await lab.report(config)).code).toBe(0);
+      expect((await t.lab.report(config)).code).toBe(0);
       expect(api.data.addresses.find((a) => a.ip === '10.9.0.201')!.custom_seen_state).toBe('gone (portdelta)');
       await ingest('n3.csv', scan('2026-01-03T02:00:00Z', ['10.9.0.201,tcp,443,open,,,']));
-      expect((await lab.report(config)).code).toBe(0);
+      expect((await t.lab.report(config)).code).toBe(0);
       expect(api.writes().at(-2)!.body).toEqual({ lastSeen: '2026-01-03 02:00:00', custom_seen_state: '' });
     });
 
@@ -144,28 +133,28 @@ describeUnless(skip, 'kind phpipam', () => {
       ['a wrong token', (a: PhpipamApi) => void (a.data.token = 'rotated'), /answered 401: Unauthorized.*check client_name and client_token/s, {}],
       ['a read-only API app', (a: PhpipamApi) => void (a.data.write = false), /answered 401: invalid permissions.*read\/write permission/s, {}],
     ])('%s fails the run with its remedy; once phpIPAM is back each change is written once', async (_what, breakIt, said, extra) => {
-      api = await startPhpipamApi(data(), pki);
+      const api = (t.api = await startPhpipamApi(data(), pki));
       const config = agent({ create_addresses: true, update_hostname: true, ...extra });
       await ingest('n1.csv', night1);
       const good = { token: api.data.token, write: api.data.write };
       breakIt(api);
-      const failed = await lab.report(config);
+      const failed = await t.lab.report(config);
       expect(failed.code).toBe(2);
       expect(failed.stdout.replace(/\n/g, ' ')).toMatch(said);
       expect(failed.stdout).toMatch(/FAILED: .*; \d+ changes will be retried on the next run\n/);
       api.recover();
       Object.assign(api.data, good);
-      expect((await lab.report(config)).stdout).toMatch(/^ipam \(phpipam\): \d+ changes delivered\n$/);
-      expect((await lab.report(config)).stdout).toBe('ipam (phpipam): nothing new\n');
+      expect((await t.lab.report(config)).stdout).toMatch(/^ipam \(phpipam\): \d+ changes delivered\n$/);
+      expect((await t.lab.report(config)).stdout).toBe('ipam (phpipam): nothing new\n');
       // Each address once (the new host created by exactly one POST), each with the night's sighting.
       expect(api.data.addresses.map((a) => [a.ip, a.lastSeen])).toEqual([['10.9.0.10', T1], ['10.9.0.200', T1], ['10.9.0.201', T1], ['10.9.0.50', T1]]);
       expect(api.writes().filter((w) => w.method === 'POST')).toHaveLength(1);
     }, 30_000);
 
     test('a certificate from another CA is refused: nothing is written and the remedy names ca_file', async () => {
-      api = await startPhpipamApi(data(), pki);
+      const api = (t.api = await startPhpipamApi(data(), pki));
       await ingest('n1.csv', night1);
-      const r = await lab.report(agent({ ca_file: pki.otherCaCert }));
+      const r = await t.lab.report(agent({ ca_file: pki.otherCaCert }));
       expect(r.code).toBe(2);
       expect(r.stdout).toMatch(/TLS certificate not accepted.*\n {2}remedy: give the CA that signed the server's certificate as ca_file/);
       expect(api.requests).toEqual([]);
