@@ -47,7 +47,7 @@ interface Facts {
 }
 
 /** phpIPAM's DATETIME, in UTC. */
-export const phpTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+const phpTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 const MAC = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i;
 const UP = ~(ChangeType.host_down | ChangeType.dns_changed);
 

@@ -6,7 +6,7 @@
 // 4.3 on a service's parent is parent_object_type/_id; before, device or virtual_machine.
 import { startApiStandin, type Answer, type ApiStandin, type Recorded } from './api-standin';
 
-export interface NbIpRow {
+interface NbIpRow {
   id: number;
   address: string;
   /** The device (or VM) its interface belongs to; null: unassigned. */
@@ -17,7 +17,7 @@ export interface NbIpRow {
   status?: string;
 }
 
-export interface NbServiceRow {
+interface NbServiceRow {
   id: number;
   name: string;
   protocol: string;
