@@ -87,11 +87,14 @@ export class ApiClient {
     return a.body;
   }
 
-  /** The peer's own message, short, with its control characters shown escaped. */
+  /** The peer's own message, short, control characters shown escaped, and without our token should it echo it. */
   private said(body: unknown): string {
     const b = body as { message?: unknown; detail?: unknown } | null;
-    const text = b && typeof b === 'object' ? (b.message ?? b.detail ?? JSON.stringify(b)) : null;
-    return text ? `: ${safeText(String(text)).slice(0, 200)}` : '';
+    let text = b && typeof b === 'object' ? String(b.message ?? b.detail ?? JSON.stringify(b)) : '';
+    for (const value of Object.values(this.s.auth)) {
+      for (const secret of [value, value.replace(/^\S+ /, '')].filter((v) => v.length >= 6)) text = text.split(secret).join('…');
+    }
+    return text ? `: ${safeText(text).slice(0, 200)}` : '';
   }
 
   private async pace(): Promise<void> {

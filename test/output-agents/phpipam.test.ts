@@ -151,6 +151,18 @@ describeUnless(skip, 'kind phpipam', () => {
       expect(api.writes().filter((w) => w.method === 'POST')).toHaveLength(1);
     }, 30_000);
 
+    test('a peer that echoes the token in its error does not get it into the output; a ca_file that cannot be read is named', async () => {
+      const api = (t.api = await startPhpipamApi(data(), pki));
+      await ingest('n1.csv', night1);
+      api.failWith(500, { code: 500, success: false, message: `SQLSTATE: token=${TOKEN} rejected` });
+      const r = await t.lab.report(agent());
+      expect(r.stdout).toContain('answered 500: SQLSTATE: token=… rejected');
+      expect(r.stdout + r.stderr).not.toContain(TOKEN);
+      api.recover();
+      const missing = await t.lab.report(agent({ ca_file: `${pki.dir}/no-such-ca.pem` }));
+      expect(missing.stdout).toMatch(/FAILED: cannot read the ca_file .*no-such-ca\.pem for phpIPAM: ENOENT/);
+    });
+
     test('a certificate from another CA is refused: nothing is written and the remedy names ca_file', async () => {
       const api = (t.api = await startPhpipamApi(data(), pki));
       await ingest('n1.csv', night1);
