@@ -116,6 +116,24 @@ describeUnless(skip, 'kind netbox', () => {
       expect(api.data.ips.slice(4).map((i) => [i.address, i.dns_name])).toEqual([['10.9.0.98/32', undefined], ['10.9.0.99/32', 'db.example']]);
     });
 
+    test('a failure after some writes went through: the next run does the rest and repeats none', async () => {
+      const api = (t.api = await startNetboxApi(data('4.4.1'), pki));
+      const config = agent();
+      await ingest('n1.csv', night1);
+      await ingest('n2.csv', night2);
+      // status, addresses, services and the POST are served; the PATCH fails.
+      api.failAfter(4, 500, { detail: 'Internal Server Error' });
+      expect((await t.lab.report(config)).code).toBe(2);
+      expect(api.writes().map((w) => w.method)).toEqual(['POST']);
+      api.recover();
+      expect((await t.lab.report(config)).code).toBe(0);
+      expect(api.writes().map((w) => [w.method, w.body])).toEqual([
+        ['POST', [{ parent_object_type: 'virtualization.virtualmachine', parent_object_id: 2, name: '5432/tcp', protocol: 'tcp', ports: [5432], ipaddresses: [3], description: OWN }]],
+        ['PATCH', [{ id: 2, ports: [80] }]],
+      ]);
+      expect(services(api)).toEqual([[1, 'ssh', [22], [1], []], [2, 'web', [80], [1], []], [3, '5432/tcp', [5432], [3], []]]);
+    });
+
     test.each([
       ['a 5xx on the write', (a: NetboxApi) => a.failAfter(3, 503, { detail: 'Service Unavailable' }), /answered 503: Service Unavailable.*NetBox failed: check its state and logs/s, {}],
       ['no answer within the timeout', (a: NetboxApi) => a.hang(), /no answer within 1s.*raise the agent's timeout/s, { timeout: '1s' }],
