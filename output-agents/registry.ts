@@ -14,9 +14,9 @@ const KINDS: readonly OutputAgent<any>[] = Object.freeze([
   email,
   fileAgent,
   hookAgent,
-  netboxAgent,
-  phpipamAgent,
   webhookAgent,
+  phpipamAgent,
+  netboxAgent,
 ]);
 
 export function byKind(kind: string): OutputAgent<unknown> | undefined {
