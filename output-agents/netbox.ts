@@ -107,6 +107,7 @@ async function deliver(batch: ChangeBatch, o: NetboxOptions, deps: DeliveryDeps)
 
 export const netboxAgent: OutputAgent<NetboxOptions> = {
   kind: 'netbox',
+  baselineChanges: true,
   parseOptions(raw, ctx) {
     const r = parseWith(schema, raw, ctx);
     return r.errors ? r : { value: { ...r.value, caPath: resolveCa(r.value.ca_file, ctx) } };

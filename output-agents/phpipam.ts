@@ -87,6 +87,7 @@ function withCa(o: Raw, ctx?: OptionsContext): PhpipamOptions {
 
 export const phpipamAgent: OutputAgent<PhpipamOptions> = {
   kind: 'phpipam',
+  baselineChanges: true,
   parseOptions(raw, ctx) {
     const r = parseWith(schema, raw, ctx);
     return r.errors ? r : { value: withCa(r.value, ctx) };

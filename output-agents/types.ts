@@ -112,6 +112,11 @@ export const CWD_CONTEXT: OptionsContext = Object.freeze({ baseDir: '.' });
  */
 export interface OutputAgent<O> {
   readonly kind: string;
+  /**
+   * true: without `include_baseline` in its entry the kind gets a scanner's first scan change by
+   * change, not as a summary: an inventory kept in step needs every host and port it found.
+   */
+  readonly baselineChanges?: boolean;
   /** Validates this kind's own options (everything of the agent's entry besides the common keys). */
   parseOptions(raw: Record<string, unknown>, ctx?: OptionsContext): ParseResult<O>;
   deliver(batch: ChangeBatch, options: O, deps: DeliveryDeps): Promise<void>;

@@ -27,3 +27,14 @@ test('ca_file given relative counts from the configuration file\'s folder', () =
   const text = 'output_agents:\n  - { name: nb, kind: netbox, api_url: "https://nb.example.org", token: t, ca_file: certs/ca.pem }\n';
   expect(parseConfig(text, '/etc/portdelta/portdelta.yaml').output_agents[0].options).toMatchObject({ caPath: '/etc/portdelta/certs/ca.pem' });
 });
+
+test('the inventory kinds take a first scan change by change unless include_baseline says otherwise; the others take its summary', () => {
+  const entries = [
+    '{ name: ipam, kind: phpipam, api_url: "https://ipam.example.org", client_name: pd, client_token: t }',
+    '{ name: nb, kind: netbox, api_url: "https://nb.example.org", token: t }',
+    '{ name: nb2, kind: netbox, api_url: "https://nb.example.org", token: t, include_baseline: false }',
+    '{ name: hook, kind: file, path: changes.jsonl }',
+  ];
+  const config = parseConfig(`output_agents:\n${entries.map((e) => `  - ${e}\n`).join('')}`, '/etc/portdelta/portdelta.yaml');
+  expect(config.output_agents.map((a) => [a.name, a.includeBaseline])).toEqual([['ipam', true], ['nb', true], ['nb2', false], ['hook', false]]);
+});
