@@ -94,9 +94,11 @@ export const phpipamAgent: OutputAgent<PhpipamOptions> = {
   },
   async deliver(batch, options, deps: DeliveryDeps) {
     const changes = batch.changes.filter((c) => c.ip !== null);
-    if (!changes.length) return;
+    // A first scan taken as a summary (include_baseline: false) still refreshes its hosts' sightings.
+    const scans = [...new Set([...changes.map((c) => c.scan_id), ...(batch.baselines ?? []).map((b) => b.scan_id)])];
+    if (!scans.length) return;
     const api = client(options);
-    const seen = deps.hostsSeen ? await deps.hostsSeen([...new Set(changes.map((c) => c.scan_id))]) : [];
+    const seen = deps.hostsSeen ? await deps.hostsSeen(scans) : [];
     const subnets = located(await list<PhpSubnet>(api, '/subnets/'));
     const addresses: PhpAddress[] = [];
     for (const s of subnetsFor(changes, seen, subnets)) addresses.push(...(await list<PhpAddress>(api, `/subnets/${encodeURIComponent(String(s.id))}/addresses/`)));

@@ -115,6 +115,19 @@ describeUnless(skip, 'kind phpipam', () => {
       ]);
     });
 
+    test('with include_baseline: false a first scan still refreshes the sightings of its hosts, but creates nothing', async () => {
+      const api = (t.api = await startPhpipamApi(data(), pki));
+      await ingest('n1.csv', night1);
+      expect((await t.lab.report(agent({ include_baseline: false, create_addresses: true }))).code).toBe(0);
+      expect(api.writes().map((w) => [w.method, w.path, w.body])).toEqual([
+        ['PATCH', '/api/portdelta/addresses/1/', { lastSeen: T1, mac: '00:11:22:AA:BB:CC' }],
+        ['PATCH', '/api/portdelta/addresses/2/', { lastSeen: T1 }],
+        ['PATCH', '/api/portdelta/addresses/3/', { lastSeen: T1 }],
+        ['PATCH', '/api/portdelta/subnets/4/', { lastDiscovery: T1 }],
+        ['PATCH', '/api/portdelta/subnets/3/', { lastDiscovery: T1 }],
+      ]);
+    });
+
     test('host_gone with a custom field marks a gone host there and clears it when the host is back', async () => {
       const api = (t.api = await startPhpipamApi(data({ customFields: ['custom_seen_state'] }), pki));
       const config = agent({ host_gone: { field: 'custom_seen_state', value: 'gone (portdelta)' } });
