@@ -164,7 +164,7 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   let failure: unknown;
   try {
     const batch = await buildBatch(agent, env, token, changes, baselines);
-    await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress, hostsSeen: (ids) => hostsSeenInScans(env.db.knex, ids) });
+    await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress, hostsSeen: (ids) => hostsSeenInScans(env.db.knex, ids, agent.filter.networks) });
   } catch (e) {
     failure = e;
     sent = e instanceof DeliveryError ? e.deliveredIds : [];

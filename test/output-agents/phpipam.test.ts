@@ -128,6 +128,17 @@ describeUnless(skip, 'kind phpipam', () => {
       ]);
     });
 
+    test('an agent\'s networks limit the sightings it writes, as they limit its changes', async () => {
+      const api = (t.api = await startPhpipamApi(data(), pki));
+      await ingest('n1.csv', night1);
+      expect((await t.lab.report(agent({ networks: ['10.9.0.192/26'] }))).code).toBe(0);
+      expect(api.writes().map((w) => [w.path, w.body])).toEqual([
+        ['/api/portdelta/addresses/2/', { lastSeen: T1 }],
+        ['/api/portdelta/addresses/3/', { lastSeen: T1 }],
+        ['/api/portdelta/subnets/3/', { lastDiscovery: T1 }],
+      ]);
+    });
+
     test('host_gone with a custom field marks a gone host there and clears it when the host is back', async () => {
       const api = (t.api = await startPhpipamApi(data({ customFields: ['custom_seen_state'] }), pki));
       const config = agent({ host_gone: { field: 'custom_seen_state', value: 'gone (portdelta)' } });
