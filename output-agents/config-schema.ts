@@ -29,7 +29,8 @@ const commonKeys = z.object({
   only_unexpected: z.boolean().default(false),
   include_disagreements: z.boolean().default(false),
   max_changes: z.number().int().min(1).default(10_000),
-  include_baseline: z.boolean().default(false),
+  // Absent: the kind's own default (OutputAgent.baselineChanges).
+  include_baseline: z.boolean().optional(),
   max_listed: z.number().int().min(0).default(500),
   // YAML 1.1 readers turn an unquoted 2025-03-01 into a date; take that as well as the text.
   since: z.union([z.string(), z.date()]).transform(parsed(parseSince)).optional(),
@@ -109,7 +110,7 @@ function parseEntry(entry: unknown, index: number, ctx: z.RefinementCtx, options
     onlyUnexpected: c.only_unexpected,
     includeDisagreements: c.include_disagreements,
     maxChanges: c.max_changes,
-    includeBaseline: c.include_baseline,
+    includeBaseline: c.include_baseline ?? kind.baselineChanges === true,
     maxListed: c.max_listed,
     since: c.since ?? null,
     options: own.value,

@@ -3,6 +3,8 @@ import type { OutputAgent } from './types';
 import { email } from './email';
 import { fileAgent } from './file';
 import { hookAgent } from './hook';
+import { netboxAgent } from './netbox';
+import { phpipamAgent } from './phpipam';
 import { webhookAgent } from './webhook';
 
 // Each kind has its own options type; the list can only hold them as one type, and a kind's options
@@ -13,6 +15,8 @@ const KINDS: readonly OutputAgent<any>[] = Object.freeze([
   fileAgent,
   hookAgent,
   webhookAgent,
+  phpipamAgent,
+  netboxAgent,
 ]);
 
 export function byKind(kind: string): OutputAgent<unknown> | undefined {

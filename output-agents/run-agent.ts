@@ -12,6 +12,7 @@ import { sinceMs, type AgentConfig } from './config-schema';
 import { decideDuplicates } from './duplicates';
 import { baselineCommand, baselineText, splitListed } from './overview';
 import { baselineCounts, markUnlisted } from '../db/baseline-repo';
+import { hostsSeenInScans } from '../db/host-seen-repo';
 import { byKind } from './registry';
 import type { ChangeBatch, DeliveryDeps, Policy, ReportChange } from './types';
 import { verdictOf } from './change-verdict';
@@ -163,7 +164,7 @@ export async function runAgent(agent: AgentConfig, env: AgentRunEnv): Promise<Ag
   let failure: unknown;
   try {
     const batch = await buildBatch(agent, env, token, changes, baselines);
-    await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress });
+    await kind.deliver(batch, agent.options, { ...env.deps, progress: recorder.progress, hostsSeen: (ids) => hostsSeenInScans(env.db.knex, ids, agent.filter.networks) });
   } catch (e) {
     failure = e;
     sent = e instanceof DeliveryError ? e.deliveredIds : [];

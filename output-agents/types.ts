@@ -2,6 +2,7 @@
 // implemented once per file and listed in output-agents/registry.ts.
 import type { PolicyRegions } from '../db/audit-repo';
 import type { ChangeRow, Disagreement, Proto } from '../common/types';
+import type { SeenHost } from '../db/host-seen-repo';
 
 /** What the target-state policy says about a change (output-agents/policy.ts). */
 export interface PolicyVerdict {
@@ -71,6 +72,11 @@ export interface DeliveryDeps {
    * most the changes after the last group. It never throws. Absent in dry runs and tests.
    */
   progress?(ids: number[]): Promise<void>;
+  /**
+   * The hosts the batch's scans saw up (changed or not), for inventories that record sightings
+   * (kind phpipam). Absent in dry runs and tests that build a batch by hand.
+   */
+  hostsSeen?(scanIds: number[]): Promise<SeenHost[]>;
 }
 
 export interface SmtpSettings {
@@ -107,6 +113,11 @@ export const CWD_CONTEXT: OptionsContext = Object.freeze({ baseDir: '.' });
  */
 export interface OutputAgent<O> {
   readonly kind: string;
+  /**
+   * true: without `include_baseline` in its entry the kind gets a scanner's first scan change by
+   * change, not as a summary: an inventory kept in step needs every host and port it found.
+   */
+  readonly baselineChanges?: boolean;
   /** Validates this kind's own options (everything of the agent's entry besides the common keys). */
   parseOptions(raw: Record<string, unknown>, ctx?: OptionsContext): ParseResult<O>;
   deliver(batch: ChangeBatch, options: O, deps: DeliveryDeps): Promise<void>;
