@@ -3,6 +3,7 @@ import type { OutputAgent } from './types';
 import { email } from './email';
 import { fileAgent } from './file';
 import { hookAgent } from './hook';
+import { syslogAgent } from './syslog';
 import { webhookAgent } from './webhook';
 
 // Each kind has its own options type; the list can only hold them as one type, and a kind's options
@@ -12,6 +13,7 @@ const KINDS: readonly OutputAgent<any>[] = Object.freeze([
   email,
   fileAgent,
   hookAgent,
+  syslogAgent,
   webhookAgent,
 ]);
 
