@@ -9,6 +9,7 @@ import type { ChangeRow } from '../../common/types';
 import { kindNames } from '../../output-agents/registry';
 import { describeOutputAgent, type OutputAgentHarness } from '../helpers/describe-output-agent';
 import { smtpReply, startSmtp } from '../helpers/smtp';
+import { syslogHarness } from '../helpers/syslog-harness';
 
 // Anything but a line feed: C0 (CR and tab too), DEL, C1, the bidi controls, the line separators.
 // eslint-disable-next-line no-control-regex
@@ -192,7 +193,7 @@ const hook: OutputAgentHarness = {
   },
 };
 
-const HARNESSES: Record<string, OutputAgentHarness> = { email, file, hook, webhook };
+const HARNESSES: Record<string, OutputAgentHarness> = { email, file, hook, webhook, syslog: syslogHarness };
 
 test('the registry lists kinds, and every harness here is for one of them', () => {
   expect(kindNames().length).toBeGreaterThan(0);
