@@ -134,7 +134,7 @@ const file: OutputAgentHarness = {
   valid: { path: 'changes.jsonl', format: 'text' },
   invalid: {
     raw: { path: '', format: 'xml', mode: 644 },
-    errors: ['path: String must contain at least 1 character(s)', "format: Invalid enum value. Expected 'jsonl' | 'text', received 'xml'", "Unrecognized key(s) in object: 'mode'"],
+    errors: ['path: String must contain at least 1 character(s)', "format: Invalid enum value. Expected 'jsonl' | 'text' | 'ecs' | 'ocsf' | 'cef', received 'xml'", "Unrecognized key(s) in object: 'mode'"],
   },
 };
 
