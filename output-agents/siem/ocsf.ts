@@ -19,7 +19,7 @@ function evidence(f: SiemFacts): Record<string, unknown> {
   const dst = f.ip ? { ip: f.ip, ...(f.port !== null ? { port: f.port } : {}), ...(f.hostname ? { hostname: f.hostname } : {}) } : undefined;
   return {
     // The scanner looked from here; it is the observer, not a party to traffic.
-    src_endpoint: { name: f.scanner, type: 'Scanner' },
+    src_endpoint: { name: f.scanner, type_id: 99, type: 'Scanner' },
     dst_endpoint: dst,
     connection_info: f.proto ? { protocol_name: f.proto } : undefined,
   };

@@ -156,7 +156,7 @@ forEachDb('syslog output agent', (db) => {
         finding_info: { uid: m.sd[SD_ID].eventId, types: [actionOf(c)] },
         unmapped: { portdelta: { change_id: c.id, scanner: c.scanner, policy: { verdict: verdictOf(c) } } },
       });
-      expect(f.evidences[0].src_endpoint).toEqual({ name: c.scanner, type: 'Scanner' });
+      expect(f.evidences[0].src_endpoint).toEqual({ name: c.scanner, type_id: 99, type: 'Scanner' });
       expect(f.evidences[0].dst_endpoint).toEqual({ ip: c.ip, port: c.port ?? undefined, ...(c.hostname ? { hostname: c.hostname } : {}) });
     }
   });
