@@ -74,6 +74,7 @@ function answerText(raw: string, options: WebhookOptions): string {
 function statusRemedy(status: number): string {
   if (status === 401 || status === 403) return 'check the credentials: the token in the URL or in the agent\'s headers';
   if (status >= 300 && status < 400) return 'give the URL the server redirects to (redirects are not followed)';
+  if (status === 429) return 'the server limits how often it takes messages: the next run sends the rest; run the agent less often, or give it its own URL';
   if (status >= 500) return 'the server failed: check its state and logs';
   return 'check the URL and the headers the server expects';
 }

@@ -11,6 +11,8 @@ const CLASS_UID = 2004;
 const CREATE = 1;
 /** OCSF severity_id: 1 Informational, 2 Low, 3 Medium. */
 const SEVERITY: Record<SiemFacts['severity'], [number, string]> = { low: [1, 'Informational'], medium: [2, 'Low'], high: [3, 'Medium'] };
+/** The policy's verdict as the evidence's verdict_id: 8 Security Risk, 5 Benign, 0 Unknown (no rule speaks about it). */
+const VERDICT: Record<SiemFacts['verdict'], [number, string]> = { unexpected: [8, 'Security Risk'], expected: [5, 'Benign'], none: [0, 'Unknown'] };
 /** OCSF observable type_id: 1 Hostname, 2 IP Address. */
 const HOSTNAME = 1;
 const IP_ADDRESS = 2;
@@ -22,6 +24,8 @@ function evidence(f: SiemFacts): Record<string, unknown> {
     src_endpoint: { name: f.scanner, type_id: 99, type: 'Scanner' },
     dst_endpoint: dst,
     connection_info: f.proto ? { protocol_name: f.proto } : undefined,
+    verdict_id: VERDICT[f.verdict][0],
+    verdict: VERDICT[f.verdict][1],
   };
 }
 
@@ -50,6 +54,7 @@ export function ocsfFinding(f: SiemFacts): Record<string, unknown> {
     status_id: 1,
     status: 'New',
     message: f.text,
+    is_alert: f.verdict === 'unexpected',
     metadata: {
       version: OCSF_VERSION,
       uid: f.id,

@@ -157,6 +157,8 @@ forEachDb('syslog output agent', (db) => {
         unmapped: { portdelta: { change_id: c.id, scanner: c.scanner, policy: { verdict: verdictOf(c) } } },
       });
       expect(f.evidences[0].src_endpoint).toEqual({ name: c.scanner, type_id: 99, type: 'Scanner' });
+      expect(f.is_alert).toBe(verdictOf(c) === 'unexpected');
+      expect(f.evidences[0].verdict_id).toBe({ unexpected: 8, expected: 5, none: 0 }[verdictOf(c)]);
       expect(f.evidences[0].dst_endpoint).toEqual({ ip: c.ip, port: c.port ?? undefined, ...(c.hostname ? { hostname: c.hostname } : {}) });
     }
   });
