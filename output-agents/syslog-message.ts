@@ -21,12 +21,12 @@ const BOM = '\ufeff';
 const NIL = '-';
 
 /** A header field: PRINTUSASCII (33–126) only, at most `max` characters, NILVALUE when empty. */
-export function headerField(s: string, max: number): string {
+function headerField(s: string, max: number): string {
   const v = s.replace(/[^\x21-\x7e]/g, '_').slice(0, max);
   return v || NIL;
 }
 
-export const sdValue = (s: string) => s.replace(/["\\\]]/g, (c) => `\\${c}`);
+const sdValue = (s: string) => s.replace(/["\\\]]/g, (c) => `\\${c}`);
 
 /** The record's own SD element beside the registered `origin` (RFC 5424 §7.2). */
 function structuredData(r: SiemRecord, o: HeaderOptions): string {

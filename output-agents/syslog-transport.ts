@@ -19,7 +19,7 @@ export interface Peer {
   timeoutMs: number;
 }
 
-export const frame = (msg: string): Buffer => {
+const frame = (msg: string): Buffer => {
   const body = Buffer.from(msg, 'utf8');
   return Buffer.concat([Buffer.from(`${body.length} `, 'ascii'), body]);
 };

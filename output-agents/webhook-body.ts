@@ -26,7 +26,7 @@ export interface BodyOptions {
 const allIds = (batch: ChangeBatch) => [...(batch.baselines ?? []).flatMap((b) => b.change_ids), ...batch.changes.map((c) => c.id)];
 const count = (n: number) => `${n} change${n === 1 ? '' : 's'}`;
 
-export function digest(batch: ChangeBatch): Digest {
+function digest(batch: ChangeBatch): Digest {
   return {
     agent: batch.agent,
     count: count(batch.changes.length),

@@ -13,7 +13,7 @@ const PER_POST = 3;
 const RED = '#d0021b';
 const BLUE = '#2389d7';
 
-export function markdownCode(s: string): string {
+function markdownCode(s: string): string {
   const text = safeText(s);
   if (!text) return '';
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));

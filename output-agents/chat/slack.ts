@@ -11,7 +11,7 @@ import type { ChatStyle, Digest, DigestLine } from './types';
 const MAX_BLOCKS = 50;
 const MAX_SECTION = 3000;
 
-export function slackCode(s: string): string {
+function slackCode(s: string): string {
   const text = chatText(s).replace(/`/g, '\u02cb');
   return text ? `\`${text}\`` : '';
 }

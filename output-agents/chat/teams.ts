@@ -12,7 +12,7 @@ const MAX_BLOCK = 4000;
 const PER_CARD = 5;
 const ADAPTIVE = 'application/vnd.microsoft.card.adaptive';
 
-export function teamsText(s: string): string {
+function teamsText(s: string): string {
   return safeText(s).replace(/[\\`*_{}[\]()#!|<>~&]/g, (c) => `\\${c}`);
 }
 

@@ -21,7 +21,7 @@ export interface Digest {
 }
 
 /** One HTTP POST: its JSON body and the change ids it carries. */
-export interface ChatMessage {
+interface ChatMessage {
   body: unknown;
   ids: number[];
 }

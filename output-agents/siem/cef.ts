@@ -17,11 +17,11 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a
 /** The `\xNN` text of a control character, its backslash escaped so a CEF reader keeps it as text. */
 const controlAsText = (c: string) => safeText(c).replace(/\\/g, '\\\\');
 
-export function headerField(s: string): string {
+function headerField(s: string): string {
   return s.replace(/[\\|]/g, (c) => `\\${c}`).replace(CONTROL, controlAsText);
 }
 
-export function extensionValue(s: string): string {
+function extensionValue(s: string): string {
   return s
     .replace(/[\\=]/g, (c) => `\\${c}`)
     .replace(/\r/g, '\\r')

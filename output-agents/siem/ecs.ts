@@ -25,7 +25,7 @@ function destination(f: SiemFacts): Record<string, unknown> | undefined {
   return { ip: f.ip, address: f.ip, ...(f.port !== null ? { port: f.port } : {}), ...(f.hostname ? { domain: f.hostname } : {}) };
 }
 
-export function ecsDocument(f: SiemFacts): Record<string, unknown> {
+function ecsDocument(f: SiemFacts): Record<string, unknown> {
   const [category, type] = CATEGORIZED[f.action] ?? ['host', 'info'];
   return {
     '@timestamp': f.time,

@@ -38,7 +38,7 @@ const HOST_BITS = ChangeType.new_host | ChangeType.host_down;
 const APPEARING = ChangeType.new_host | ChangeType.new_port | ChangeType.port_reopened | ChangeType.all_ports_answer;
 
 /** Formatted as an RFC 9562 version 8 (custom) UUID: a SIEM's uuid field takes it. */
-export function stableId(...parts: Array<string | number>): string {
+function stableId(...parts: Array<string | number>): string {
   const h = createHash('sha256').update(parts.join('\u0000')).digest();
   h[6] = (h[6] & 0x0f) | 0x80;
   h[8] = (h[8] & 0x3f) | 0x80;
@@ -47,7 +47,7 @@ export function stableId(...parts: Array<string | number>): string {
 }
 
 /** A port event's host bit only says why (DESIGN §3): it is filed under its port type. */
-export function primaryType(c: { port: number | null; type: number }): string {
+function primaryType(c: { port: number | null; type: number }): string {
   const bits = c.port === null ? c.type : c.type & ~HOST_BITS || c.type;
   return typeNames(bits)[0] ?? 'unchanged';
 }

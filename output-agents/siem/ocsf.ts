@@ -36,7 +36,7 @@ function observables(f: SiemFacts): Array<Record<string, unknown>> {
   return out;
 }
 
-export function ocsfFinding(f: SiemFacts): Record<string, unknown> {
+function ocsfFinding(f: SiemFacts): Record<string, unknown> {
   const [severityId, severity] = SEVERITY[f.severity];
   const time = Date.parse(f.time);
   return {

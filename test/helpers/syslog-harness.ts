@@ -11,7 +11,6 @@ import { parse5424, parseCef, startSyslog } from './syslog';
 const RAW = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
 
 /** A name as a CEF reader gets it back: exact, but control characters other than CR and LF as \xNN text. */
-// eslint-disable-next-line no-control-regex
 export const cefShown = (s: string | null) => (s === null ? undefined : s.replace(/[^\r\n]/gu, (c) => (RAW.test(c) ? safeText(c) : c)));
 
 export const SD_ID = 'portdelta@32473';

@@ -81,7 +81,10 @@ export function parseCef(line: string): Cef {
   for (; header.length < 7; i++) {
     if (i >= line.length) throw new Error('CEF header ends early');
     if (line[i] === '\\' && ['|', '\\'].includes(line[i + 1])) cur += line[++i];
-    else if (line[i] === '|') (header.push(cur), (cur = ''));
+    else if (line[i] === '|') {
+      header.push(cur);
+      cur = '';
+    }
     else cur += line[i];
   }
   const ext: Record<string, string> = {};
