@@ -86,15 +86,14 @@ export const webhookAgent: OutputAgent<WebhookOptions> = {
     const sent: number[] = [];
     for (const m of webhookMessages(batch, options)) {
       await paceFor(options.url);
-      await post(batch.agent, m, options).catch((e: DeliveryError) => {
-        throw new DeliveryError(e.message, { cause: e.cause, remedy: e.remedy!, deliveredIds: sent });
-      });
+      await post(batch.agent, m, options, sent);
       sent.push(...m.ids);
     }
   },
 };
 
-async function post(agent: string, m: WebhookMessage, options: WebhookOptions): Promise<void> {
+/** `sent`: the changes of the messages already posted this run, which stay delivered should this one fail. */
+async function post(agent: string, m: WebhookMessage, options: WebhookOptions, sent: number[]): Promise<void> {
   const where = `webhook agent ${agent}: POST to ${urlOrigin(options.url)}`;
   let res: Response;
   try {
@@ -112,10 +111,10 @@ async function post(agent: string, m: WebhookMessage, options: WebhookOptions): 
     const remedy = timedOut
       ? 'check that the server answers; raise the agent\'s timeout if it is only slow'
       : 'check the URL (host, port, scheme) and that the server is up and reachable from this machine';
-    throw new DeliveryError(`${where} failed: ${answerText(why, options)}`, { cause: e, remedy });
+    throw new DeliveryError(`${where} failed: ${answerText(why, options)}`, { cause: e, remedy, deliveredIds: [...sent] });
   }
   const answer = answerText(await res.text().catch(() => ''), options);
   if (res.status < 200 || res.status > 299) {
-    throw new DeliveryError(`${where} answered ${res.status} ${res.statusText}${answer ? `: ${answer}` : ''}`, { remedy: statusRemedy(res.status) });
+    throw new DeliveryError(`${where} answered ${res.status} ${res.statusText}${answer ? `: ${answer}` : ''}`, { remedy: statusRemedy(res.status), deliveredIds: [...sent] });
   }
 }
