@@ -1,8 +1,9 @@
 // The webhook kind's chat styles against a real HTTP server on 127.0.0.1, on both databases: each
 // platform's message shape (Slack blocks, a Teams Adaptive Card in its envelope, Mattermost
 // attachments) within its limits; hostile names escaped the platform's way (control characters,
-// `<!channel>`, mrkdwn and Markdown markup, Adaptive Card functions, mentions); one digest per run;
-// a long digest split, and a split digest whose second post fails delivering each change once.
+// `<!channel>`, mrkdwn and Markdown markup, Adaptive Card functions, mentions); one digest per run,
+// sent again whole after the server refused it; a long digest split, and a split digest whose
+// second post fails delivering each change once.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { safeText } from '../../common/safe-text';
@@ -116,10 +117,13 @@ forEachDb('webhook chat styles', (db) => {
   });
   afterAll(() => lab.remove());
 
-  test.each(Object.keys(STYLES) as Array<keyof typeof STYLES>)('style %s: one message in the platform\'s shape, each change once, hostile names escaped its way', async (style) => {
-    const rx = await receiver();
+  test.each(Object.keys(STYLES) as Array<keyof typeof STYLES>)('style %s: refused first, then one message in the platform\'s shape, each change once, hostile names escaped its way', async (style) => {
+    const rx = await receiver([1]);
     try {
       const config = lab.config([{ name: `chat-${style}`, kind: 'webhook', url: rx.url, style }], SCANNERS);
+      const refused = await lab.reportJson(config);
+      expect(refused.results[0]).toMatchObject({ status: 'failed', delivered: 0, retry: all.length, remedy: 'the server failed: check its state and logs' });
+      expect(rx.posts).toEqual([]);
       expect((await lab.report(config)).stdout).toBe(`chat-${style} (webhook): ${all.length} changes delivered\n`);
       expect((await lab.report(config)).stdout).toBe(`chat-${style} (webhook): nothing new\n`);
       expect(rx.posts).toHaveLength(1);
