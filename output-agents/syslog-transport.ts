@@ -35,7 +35,13 @@ function sendUdp(peer: Peer, messages: string[]): Promise<void> {
         socket.send(Buffer.from(m, 'utf8'), (e) => (e ? reject(e) : --left === 0 && resolve()));
       }
     });
-  }).finally(() => socket.close());
+  }).finally(() => {
+    try {
+      socket.close();
+    } catch {
+      // already closed by its error
+    }
+  });
 }
 
 function connect(peer: Peer): net.Socket {
