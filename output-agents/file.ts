@@ -1,5 +1,5 @@
-// Kind `file`: appends the changes to a file — JSON Lines, one change per line (for a SIEM), or the
-// plain text report. The data is on disk (fsync) before the delivery counts as done.
+// Kind `file`: appends the changes to a file — JSON Lines, one change per line, a SIEM's records
+// (ECS or OCSF JSON Lines, CEF lines: siem/), or the plain text report. The data is on disk (fsync) before the delivery counts as done.
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -8,18 +8,21 @@ import { appendAll } from './append-all';
 import { parseWith } from './kind-options';
 import { baselineRecord } from './overview';
 import { renderReport } from './render';
+import { siemRecords } from './siem/records';
+import { siemFormat, SIEM_FORMAT_NAMES } from './siem/registry';
 import { CWD_CONTEXT, type ChangeBatch, type OutputAgent } from './types';
 
 const schema = z
   .object({
     path: z.string().min(1),
-    format: z.enum(['jsonl', 'text']).default('jsonl'),
+    format: z.enum(['jsonl', 'text', ...SIEM_FORMAT_NAMES]).default('jsonl'),
   })
   .strict();
 export type FileOptions = z.output<typeof schema>;
 
 function content(batch: ChangeBatch, format: FileOptions['format']): string {
   if (format === 'text') return renderReport(batch).text;
+  if (format !== 'jsonl') return siemRecords(batch, siemFormat(format)).map((r) => r.text + '\n').join('');
   // A scanner's baseline is one summary record ("baseline": true), ahead of the changes.
   return [...(batch.baselines ?? []).map(baselineRecord), ...batch.changes].map((c) => JSON.stringify(c) + '\n').join('');
 }

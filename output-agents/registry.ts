@@ -5,6 +5,7 @@ import { fileAgent } from './file';
 import { hookAgent } from './hook';
 import { netboxAgent } from './netbox';
 import { phpipamAgent } from './phpipam';
+import { syslogAgent } from './syslog';
 import { webhookAgent } from './webhook';
 
 // Each kind has its own options type; the list can only hold them as one type, and a kind's options
@@ -14,6 +15,7 @@ const KINDS: readonly OutputAgent<any>[] = Object.freeze([
   email,
   fileAgent,
   hookAgent,
+  syslogAgent,
   webhookAgent,
   phpipamAgent,
   netboxAgent,

@@ -10,6 +10,7 @@ import { kindNames } from '../../output-agents/registry';
 import { describeOutputAgent, type OutputAgentHarness } from '../helpers/describe-output-agent';
 import { smtpReply, startSmtp } from '../helpers/smtp';
 import { netbox, phpipam } from '../helpers/inventory-harnesses';
+import { syslogHarness } from '../helpers/syslog-harness';
 
 // Anything but a line feed: C0 (CR and tab too), DEL, C1, the bidi controls, the line separators.
 // eslint-disable-next-line no-control-regex
@@ -134,7 +135,7 @@ const file: OutputAgentHarness = {
   valid: { path: 'changes.jsonl', format: 'text' },
   invalid: {
     raw: { path: '', format: 'xml', mode: 644 },
-    errors: ['path: String must contain at least 1 character(s)', "format: Invalid enum value. Expected 'jsonl' | 'text', received 'xml'", "Unrecognized key(s) in object: 'mode'"],
+    errors: ['path: String must contain at least 1 character(s)', "format: Invalid enum value. Expected 'jsonl' | 'text' | 'ecs' | 'ocsf' | 'cef', received 'xml'", "Unrecognized key(s) in object: 'mode'"],
   },
 };
 
@@ -193,7 +194,7 @@ const hook: OutputAgentHarness = {
   },
 };
 
-const HARNESSES: Record<string, OutputAgentHarness> = { email, file, hook, webhook, phpipam, netbox };
+const HARNESSES: Record<string, OutputAgentHarness> = { email, file, hook, webhook, phpipam, netbox, syslog: syslogHarness };
 
 test('the registry lists kinds, and every harness here is for one of them', () => {
   expect(kindNames().length).toBeGreaterThan(0);

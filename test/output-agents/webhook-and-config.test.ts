@@ -133,7 +133,7 @@ forEachDb('output_agents configuration', (db) => {
       expect(r.stdout).toBe('');
       const problems = r.stderr.split('\n').filter((l) => /^ {2}output_agents\./.test(l)).map((l) => l.trim());
       const expected: Array<[string, RegExp]> = [
-        ['output_agents.0.kind', /unknown kind 'pager'; known kinds: .*file, hook, webhook/],
+        ['output_agents.0.kind', /unknown kind 'pager'; known kinds: .*file, hook, .*syslog, .*webhook/],
         ['output_agents.1.name', /'a' is already the name of output_agents\.0/],
         ['output_agents.1.types', /unknown change type 'new_bug'/],
         ['output_agents.1.networks', /10\.0\.0\.0\/33/],

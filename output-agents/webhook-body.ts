@@ -1,0 +1,59 @@
+// What the webhook kind POSTs in one run: its own JSON (style generic, format json: a
+// Slack-compatible `text` plus the changes with their exact values), a chat platform's messages
+// (chat/), or a SIEM's records (siem/: ECS or OCSF as a JSON array, CEF as lines of text). Each
+// message carries the change ids it delivers, so a send that fails midway keeps what went out.
+import { chatText } from '../common/safe-text';
+import { changeLine } from './change-line';
+import { chatStyle } from './chat/registry';
+import type { ChatStyle, Digest } from './chat/types';
+import { baselineRecord } from './overview';
+import { siemRecords } from './siem/records';
+import { siemFormat } from './siem/registry';
+import type { SiemFormat } from './siem/types';
+import type { ChangeBatch } from './types';
+
+export interface WebhookMessage {
+  body: string;
+  contentType: string;
+  ids: number[];
+}
+
+export interface BodyOptions {
+  style: 'generic' | ChatStyle['name'];
+  format: 'json' | SiemFormat['name'];
+}
+
+const allIds = (batch: ChangeBatch) => [...(batch.baselines ?? []).flatMap((b) => b.change_ids), ...batch.changes.map((c) => c.id)];
+const count = (n: number) => `${n} change${n === 1 ? '' : 's'}`;
+
+function digest(batch: ChangeBatch): Digest {
+  return {
+    agent: batch.agent,
+    count: count(batch.changes.length),
+    unexpected: batch.changes.some((c) => c.policy.expected === false),
+    lines: [
+      ...(batch.baselines ?? []).map((b) => ({ text: `${b.text} (${b.command} lists them)`, ids: b.change_ids, ref: null })),
+      ...batch.changes.map((c) => ({ text: changeLine(c), ids: [c.id], ref: `change ${c.id}` })),
+    ],
+  };
+}
+
+function generic(batch: ChangeBatch): string {
+  // Each line escaped for chat on its own: the line breaks between them are ours, any inside a value are not.
+  const baselines = (batch.baselines ?? []).map(baselineRecord);
+  const lines = [`portdelta ${batch.agent}: ${count(batch.changes.length)}`, ...digest(batch).lines.map((l) => `• ${l.text}`)];
+  const text = lines.map(chatText).join('\n');
+  return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, baselines, disagreements: batch.disagreements });
+}
+
+function siem(batch: ChangeBatch, format: SiemFormat): WebhookMessage {
+  const records = siemRecords(batch, format);
+  const body = format.json ? `[${records.map((r) => r.text).join(',')}]` : records.map((r) => `${r.text}\n`).join('');
+  return { body, contentType: format.json ? 'application/json' : 'text/plain; charset=utf-8', ids: allIds(batch) };
+}
+
+export function webhookMessages(batch: ChangeBatch, o: BodyOptions): WebhookMessage[] {
+  if (o.format !== 'json') return [siem(batch, siemFormat(o.format))];
+  if (o.style === 'generic') return [{ body: generic(batch), contentType: 'application/json', ids: allIds(batch) }];
+  return chatStyle(o.style).messages(digest(batch)).map((m) => ({ body: JSON.stringify(m.body), contentType: 'application/json', ids: m.ids }));
+}
