@@ -32,6 +32,14 @@ const FORMATS = 'nmap-xml, nmap-grepable, masscan-xml, masscan-json (-oJ and -oD
 const scannerNet = (cmd: Command) =>
   cmd.option('--scanner <name>', 'only this scanner').option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect);
 
+/** What `ingest` and `diff` take to read scan files: whose they are, their format and their scope. */
+const scanFiles = (cmd: Command, scanner: string) =>
+  cmd
+    .option('--scanner <name>', scanner)
+    .option('--format <name>', `skip content detection: ${FORMATS}`)
+    .option('--scope <targets>', 'hosts the scan covered: CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
+    .option('--ports <spec>', "ports the scan covered, nmap's -p syntax (1-1024,U:53)");
+
 const settle = (cmd: Command) =>
   cmd.option('--settle <duration>', 'how long a file must stay unchanged before it is taken (default: inbox_settle, 5s)');
 
@@ -72,11 +80,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     summary: 'read scan files (or - for stdin) and record what changed',
     example: 'portdelta ingest --scanner scan-in /var/spool/scans/nmap-tcp.xml',
     options: (cmd) =>
-      cmd
-        .option('--scanner <name>', 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
-        .option('--format <name>', `skip content detection: ${FORMATS}`)
-        .option('--scope <targets>', 'hosts the scan covered: CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
-        .option('--ports <spec>', "ports the scan covered, nmap's -p syntax (1-1024,U:53)")
+      scanFiles(cmd, 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
         .option('--exit-code', 'exit 1 when changes were found'),
     load: () => import('./ingest'),
   },
@@ -93,6 +97,16 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
         .option('--scope <targets>', 'hosts the scan covered, for the header (#scope=): CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
         .option('--ports <spec>', "ports the scan covered, for the header (#ports=), nmap's -p syntax"),
     load: () => import('./convert'),
+  },
+  {
+    name: 'diff',
+    uses: ['scanners'],
+    args: '<fileA> <fileB>',
+    summary: "what changed from scan A to scan B of one scanner, by portdelta's rules, without a database; exit 0 no change, 1 changes, 2 error",
+    example: 'portdelta diff --scanner scan-in night1/nmap-tcp.xml night2/nmap-tcp.xml',
+    options: (cmd) =>
+      scanFiles(cmd, 'the scanner both files are of: its thresholds, scope and open_filtered from the config (default: the file header, else "default")'),
+    load: () => import('./diff'),
   },
   {
     name: 'changes',
