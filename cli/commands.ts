@@ -40,6 +40,9 @@ const scanFiles = (cmd: Command, scanner: string) =>
     .option('--scope <targets>', 'hosts the scan covered: CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
     .option('--ports <spec>', "ports the scan covered, nmap's -p syntax (1-1024,U:53)");
 
+const atTime = (cmd: Command) =>
+  scannerNet(cmd).option('--at <time>', 'as the scanners saw it at this past time (ISO date, or this long ago: 7d), worked back from the recorded changes');
+
 const settle = (cmd: Command) =>
   cmd.option('--settle <duration>', 'how long a file must stay unchanged before it is taken (default: inbox_settle, 5s)');
 
@@ -133,8 +136,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     db: 'read',
     uses: ['database'],
     summary: 'current open ports per scanner',
-    example: 'portdelta state --scanner scan-in --network 10.66.1.0/24',
-    options: scannerNet,
+    example: 'portdelta state --scanner scan-in --network 10.66.1.0/24 --at 2026-11-20T12:00:00Z',
+    options: atTime,
     load: () => import('./state'),
   },
   {
@@ -142,8 +145,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     db: 'read',
     uses: ['database'],
     summary: 'known hosts per scanner, up and down',
-    example: 'portdelta hosts --scanner scan-out',
-    options: scannerNet,
+    example: 'portdelta hosts --scanner scan-out --at 7d',
+    options: atTime,
     load: () => import('./hosts'),
   },
   {
