@@ -21,7 +21,7 @@ export interface CommandSpec {
 }
 
 /** Top-level keys of the configuration file (config/config.ts). */
-type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
+type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server' | 'dual_stack';
 
 // The keys a command that delivers changes reads: agents, their mail server, their policy, the groups.
 const DELIVERS: readonly ConfigKey[] = ['database', 'scanners', 'smtp', 'policy', 'output_agents'];
@@ -174,12 +174,13 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'disagreements',
     db: 'read',
-    uses: ['database', 'scanners'],
-    summary: 'ports some scanners of a group report open and others, having scanned them, do not',
+    uses: ['database', 'scanners', 'dual_stack'],
+    summary: 'ports some scanners of a group report open and others, having scanned them, do not (--family: a host\'s IPv4 and IPv6 addresses)',
     example: 'portdelta disagreements --group inside --network 10.66.1.0/24',
     options: (cmd) =>
       cmd
         .option('--group <name>', 'only this scanner group (scanners.NAME.group in the config)')
+        .option('--family', "instead: ports one scanner sees open on a host's IPv4 address and not on its IPv6 address, or the reverse (hosts linked by one PTR name or by dual_stack in the config)")
         .option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect)
         .option('--exit-code', 'exit 1 when disagreements were found'),
     load: () => import('./disagreements'),
