@@ -132,6 +132,32 @@ describe('diff explains what its rules suppress', () => {
   });
 });
 
+describe('diff explains hosts it did not take down', () => {
+  test('down_after 2: a host missing once stays up, with its streak', async () => {
+    const s = new Scratch();
+    const a = s.write('a.csv', csvText({ started: night(1), rows: [up('10.9.0.1'), port('10.9.0.1', 22), up('10.9.0.2'), port('10.9.0.2', 80)] }));
+    const b = s.write('b.csv', csvText({ started: night(2), rows: [up('10.9.0.1'), port('10.9.0.1', 22)] }));
+    expect((await diff(a, b)).out.changes.map((c) => [c.ip, c.port, c.types])).toEqual([['10.9.0.2', null, ['host_down']], ['10.9.0.2', 80, ['host_down', 'port_closed']]]);
+    const config = s.write('portdelta.yaml', 'scanners:\n  lab:\n    down_after: 2\n');
+    const { code, out } = await diff(a, b, ['--config', config, '--scanner', 'lab']);
+    expect(code).toBe(0);
+    expect(out.not_concluded).toEqual([{ ip: '10.9.0.2', proto: null, port: null, reason: 'down_after', streak: 1, threshold: 2, explanation: expect.stringContaining('host 10.9.0.2: missing in 1 of the 2 scans') }]);
+  });
+
+  test('max_absence: a B that would take down most hosts at once holds them back, says so, and names each', async () => {
+    const s = new Scratch();
+    const hosts = Array.from({ length: 8 }, (_, i) => `10.9.0.${i + 1}`);
+    const a = s.write('a.csv', csvText({ started: night(1), rows: hosts.flatMap((ip) => [up(ip), port(ip, 22)]) }));
+    const b = s.write('b.csv', csvText({ started: night(2), rows: [up(hosts[0]), port(hosts[0], 22)] }));
+    const { code, out } = await diff(a, b);
+    expect(code).toBe(1); // the mass_absence event
+    expect(out.changes.map((c) => c.types)).toEqual([['mass_absence']]);
+    expect(out.not_concluded.filter((n) => n.reason === 'held').map((n) => n.ip)).toEqual(hosts.slice(1));
+    const text = await cli(['diff', a, b]);
+    expect(text.stdout).toContain('held back by max_absence');
+  });
+});
+
 // One pair per input format the registry knows: the test fails when a format is added without one.
 const FORMAT_PAIRS: Record<string, () => [string, string]> = {
   'nmap-xml': () => [lab(1, 'scan-in', 'nmap-tcp.xml'), lab(2, 'scan-in', 'nmap-tcp.xml')],
