@@ -122,7 +122,7 @@ async function portsSeen(ctx: ApplyContext): Promise<void> {
       const prev = portPrev(r);
       const seen: PortSeen = r.open && !r.all_ports ? 'open' : 'noevidence';
       const d = classifyPort(prev, seen, (Number(r.host_change) & ChangeType.new_host) !== 0, ctx.thresholds);
-      if (ctx.notes && !d.change) noteSeenPort(ctx, r, prev, seen, d.next);
+      if (ctx.notes && !d.change) noteSeenPort(ctx, r, prev, seen);
       // A port the scan could not judge is still marked as looked at, so the missing-ports pass skips it.
       const next = d.next ?? prev;
       if (next) {
@@ -141,10 +141,17 @@ async function portsSeen(ctx: ApplyContext): Promise<void> {
   }
 }
 
-/** A listed port that did not become (or stay) reported open: open|filtered, every port answering, or open_after. */
-function noteSeenPort(ctx: ApplyContext, r: { ip: string; proto: string; port: number; all_ports: number }, prev: PortPrev | null, seen: PortSeen, next: PortPrev | null): void {
+/** A reported-open port the scan listed without evidence: open|filtered, or its host answering on every port. */
+function noteSeenPort(ctx: ApplyContext, r: { ip: string; proto: string; port: number; all_ports: number }, prev: PortPrev | null, seen: PortSeen): void {
   if (seen === 'noevidence' && prev?.reported === 'open') notePort(ctx, r, r.all_ports ? 'all_ports' : 'open_filtered');
-  else if (seen === 'open' && prev?.reported !== 'open' && next) notePort(ctx, r, 'open_after', { streak: next.openStreak, threshold: ctx.thresholds.openAfter });
+}
+
+/** Ports this scan saw open that open_after keeps from being reported yet (first sightings included). */
+async function noteOpenAfter(ctx: ApplyContext): Promise<void> {
+  if (!ctx.notes || ctx.thresholds.openAfter <= 1) return;
+  for (const r of await repo.pendingOpen(ctx.trx, ctx.scanId, ctx.scannerId)) {
+    notePort(ctx, r, 'open_after', { streak: Number(r.open_streak), threshold: ctx.thresholds.openAfter });
+  }
 }
 
 /**
@@ -219,6 +226,7 @@ export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>>
     ['new ports', () => repo.applyNewPorts(ctx.trx, newRows)],
     ['ports seen', () => portsSeen(ctx)],
     ['ports missing', () => portsMissing(ctx)],
+    ['notes', () => noteOpenAfter(ctx)],
   ];
   const t = timer('apply');
   for (const [name, step] of steps) {

@@ -132,7 +132,7 @@ describe('diff explains what its rules suppress', () => {
   });
 });
 
-describe('diff explains hosts it did not take down', () => {
+describe('diff explains what thresholds and max_absence hold back', () => {
   test('down_after 2: a host missing once stays up, with its streak', async () => {
     const s = new Scratch();
     const a = s.write('a.csv', csvText({ started: night(1), rows: [up('10.9.0.1'), port('10.9.0.1', 22), up('10.9.0.2'), port('10.9.0.2', 80)] }));
@@ -142,6 +142,17 @@ describe('diff explains hosts it did not take down', () => {
     const { code, out } = await diff(a, b, ['--config', config, '--scanner', 'lab']);
     expect(code).toBe(0);
     expect(out.not_concluded).toEqual([{ ip: '10.9.0.2', proto: null, port: null, reason: 'down_after', streak: 1, threshold: 2, explanation: expect.stringContaining('host 10.9.0.2: missing in 1 of the 2 scans') }]);
+  });
+
+  test('open_after 2: a port first seen open in B is not reported yet, and the output says so', async () => {
+    const s = new Scratch();
+    const a = s.write('a.csv', csvText({ started: night(1), rows: [up('10.9.0.1'), port('10.9.0.1', 22)] }));
+    const b = s.write('b.csv', csvText({ started: night(2), rows: [up('10.9.0.1'), port('10.9.0.1', 22), port('10.9.0.1', 443)] }));
+    const config = s.write('portdelta.yaml', 'scanners:\n  lab:\n    open_after: 2\n');
+    const { code, out } = await diff(a, b, ['--config', config, '--scanner', 'lab']);
+    expect(code).toBe(1); // 22/tcp, seen twice now
+    expect(out.changes.map((c) => [c.port, c.types])).toEqual([[22, ['new_port']]]);
+    expect(out.not_concluded).toEqual([expect.objectContaining({ port: 443, reason: 'open_after', streak: 1, threshold: 2, explanation: expect.stringContaining('not reported open yet') })]);
   });
 
   test('max_absence: a B that would take down most hosts at once holds them back, says so, and names each', async () => {
