@@ -33,7 +33,7 @@ async function ptrLinked(knex: Knex): Promise<Linked[]> {
   const rows = rowsOf<Linked>(await knex.raw(`
     SELECT ${LINK_COLUMNS}, h4.hostname, 'ptr' AS linked_by
       FROM host_state h4
-      JOIN host_state h6 ON h6.scanner_id = h4.scanner_id AND h6.hostname = h4.hostname
+      JOIN host_state h6 ON h6.scanner_id = h4.scanner_id AND LOWER(h6.hostname) = LOWER(h4.hostname)
       JOIN scanners s ON s.id = h4.scanner_id
      WHERE h4.ip_key BETWEEN :lo AND :hi AND NOT (h6.ip_key BETWEEN :lo AND :hi)
        AND h4.hostname IS NOT NULL AND h4.status = 'up' AND h6.status = 'up'
