@@ -21,7 +21,7 @@ export interface CommandSpec {
 }
 
 /** Top-level keys of the configuration file (config/config.ts). */
-type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server';
+type ConfigKey = 'database' | 'scanners' | 'inbox' | 'inbox_settle' | 'smtp' | 'policy' | 'output_agents' | 'server' | 'dual_stack';
 
 // The keys a command that delivers changes reads: agents, their mail server, their policy, the groups.
 const DELIVERS: readonly ConfigKey[] = ['database', 'scanners', 'smtp', 'policy', 'output_agents'];
@@ -31,6 +31,17 @@ const FORMATS = 'nmap-xml, nmap-grepable, masscan-xml, masscan-json (-oJ and -oD
 
 const scannerNet = (cmd: Command) =>
   cmd.option('--scanner <name>', 'only this scanner').option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect);
+
+/** What `ingest` and `diff` take to read scan files: whose they are, their format and their scope. */
+const scanFiles = (cmd: Command, scanner: string) =>
+  cmd
+    .option('--scanner <name>', scanner)
+    .option('--format <name>', `skip content detection: ${FORMATS}`)
+    .option('--scope <targets>', 'hosts the scan covered: CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
+    .option('--ports <spec>', "ports the scan covered, nmap's -p syntax (1-1024,U:53)");
+
+const atTime = (cmd: Command) =>
+  scannerNet(cmd).option('--at <time>', 'as the scanners saw it at this past time (ISO date, or this long ago: 7d), worked back from the recorded changes');
 
 const settle = (cmd: Command) =>
   cmd.option('--settle <duration>', 'how long a file must stay unchanged before it is taken (default: inbox_settle, 5s)');
@@ -72,11 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     summary: 'read scan files (or - for stdin) and record what changed',
     example: 'portdelta ingest --scanner scan-in /var/spool/scans/nmap-tcp.xml',
     options: (cmd) =>
-      cmd
-        .option('--scanner <name>', 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
-        .option('--format <name>', `skip content detection: ${FORMATS}`)
-        .option('--scope <targets>', 'hosts the scan covered: CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
-        .option('--ports <spec>', "ports the scan covered, nmap's -p syntax (1-1024,U:53)")
+      scanFiles(cmd, 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
         .option('--exit-code', 'exit 1 when changes were found'),
     load: () => import('./ingest'),
   },
@@ -93,6 +100,16 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
         .option('--scope <targets>', 'hosts the scan covered, for the header (#scope=): CIDRs, addresses, ranges (repeatable, comma-separated)', collect)
         .option('--ports <spec>', "ports the scan covered, for the header (#ports=), nmap's -p syntax"),
     load: () => import('./convert'),
+  },
+  {
+    name: 'diff',
+    uses: ['scanners'],
+    args: '<fileA> <fileB>',
+    summary: "what changed from scan A to scan B of one scanner, by portdelta's rules, without a database; exit 0 no change, 1 changes, 2 error",
+    example: 'portdelta diff --scanner scan-in night1/nmap-tcp.xml night2/nmap-tcp.xml',
+    options: (cmd) =>
+      scanFiles(cmd, 'the scanner both files are of: its thresholds, scope and open_filtered from the config (default: the file header, else "default")'),
+    load: () => import('./diff'),
   },
   {
     name: 'changes',
@@ -119,8 +136,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     db: 'read',
     uses: ['database'],
     summary: 'current open ports per scanner',
-    example: 'portdelta state --scanner scan-in --network 10.66.1.0/24',
-    options: scannerNet,
+    example: 'portdelta state --scanner scan-in --network 10.66.1.0/24 --at 2026-11-20T12:00:00Z',
+    options: atTime,
     load: () => import('./state'),
   },
   {
@@ -128,8 +145,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     db: 'read',
     uses: ['database'],
     summary: 'known hosts per scanner, up and down',
-    example: 'portdelta hosts --scanner scan-out',
-    options: scannerNet,
+    example: 'portdelta hosts --scanner scan-out --at 7d',
+    options: atTime,
     load: () => import('./hosts'),
   },
   {
@@ -157,12 +174,13 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
   {
     name: 'disagreements',
     db: 'read',
-    uses: ['database', 'scanners'],
-    summary: 'ports some scanners of a group report open and others, having scanned them, do not',
+    uses: ['database', 'scanners', 'dual_stack'],
+    summary: 'ports some scanners of a group report open and others, having scanned them, do not (--family: a host\'s IPv4 and IPv6 addresses)',
     example: 'portdelta disagreements --group inside --network 10.66.1.0/24',
     options: (cmd) =>
       cmd
         .option('--group <name>', 'only this scanner group (scanners.NAME.group in the config)')
+        .option('--family', "instead: ports one scanner sees open on a host's IPv4 address and not on its IPv6 address, or the reverse (hosts linked by one PTR name or by dual_stack in the config)")
         .option('--network <cidr>', 'only addresses in this CIDR or range (repeatable)', collect)
         .option('--exit-code', 'exit 1 when disagreements were found'),
     load: () => import('./disagreements'),

@@ -10,7 +10,9 @@ import { json, table } from './render';
 import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 import { UsageError } from '../common/errors';
-import type { Disagreement, DisagreementView } from '../common/types';
+import type { Disagreement, DisagreementView, FamilyDisagreement, FamilyView } from '../common/types';
+import { listFamilyDisagreements } from '../db/family-disagreement-repo';
+import type { Context } from './context';
 
 const who = (views: DisagreementView[], view: DisagreementView['view']): string =>
   views
@@ -36,9 +38,31 @@ function printGroup(io: Io, group: string, members: GroupMember[], rows: Disagre
   );
 }
 
+const familyView = (v: FamilyView): string => `${v.view} (${shortTime(v.scan_time) || 'no time'})`;
+
+/** `--family`: a host's IPv4 and IPv6 addresses as one scanner sees them. */
+async function family(io: Io, json_: boolean, { db, config }: Context, networks: ReturnType<typeof networksOption>): Promise<number> {
+  const rows: FamilyDisagreement[] = await listFamilyDisagreements(db.knex, { pairs: config.dual_stack, networks });
+  if (json_) json(io, rows);
+  else if (rows.length === 0) io.out('no dual-stack disagreements (hosts linked by one PTR name or by dual_stack in the config)\n');
+  else {
+    table(
+      io,
+      ['SCANNER', 'HOSTNAME', 'PORT', 'IPV4', 'IPV4 VIEW', 'IPV6', 'IPV6 VIEW', 'LINKED BY'],
+      rows.map((d) => [d.scanner, safeText(d.hostname), `${d.port}/${d.proto}`, d.views[0].ip, familyView(d.views[0]), d.views[1].ip, familyView(d.views[1]), d.linked_by]),
+    );
+  }
+  return rows.length;
+}
+
 export const run: Action = async (_args, opts, global, io) => {
   const group = textOpt(opts, 'group');
   const networks = networksOption(listOpt(opts, 'network'), '--network');
+  if (flagOpt(opts, 'family')) {
+    if (group !== undefined) throw new UsageError('--family and --group do not go together', 'a dual-stack disagreement is within one scanner; leave out --group');
+    const found = await withContext(global, (ctx) => family(io, !!global.json, ctx, networks));
+    return flagOpt(opts, 'exitCode') && found > 0 ? EXIT.changesFound : EXIT.ok;
+  }
   return withContext(global, async ({ db, config }) => {
     const listed = listedGroups(config);
     const groups = await scannerGroups(db.knex, listed);

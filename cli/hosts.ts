@@ -2,17 +2,19 @@ import { EXIT, type Action } from './io';
 import { listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { listHosts } from '../db/query-repo';
-import { scannerNetFilter } from '../common/query-options';
+import { listHostsAt } from '../db/past-state-repo';
+import { scannerNetFilter, sinceOption } from '../common/query-options';
 import { json, table } from './render';
 import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
   const filter = scannerNetFilter({ scanner: textOpt(opts, 'scanner'), network: listOpt(opts, 'network') });
+  const at = sinceOption(textOpt(opts, 'at'), Date.now(), '--at');
   return withContext(global, async ({ db }) => {
-    const rows = await listHosts(db.knex, filter);
+    const rows = at === undefined ? await listHosts(db.knex, filter) : await listHostsAt(db.knex, at, filter);
     if (global.json) json(io, rows);
-    else if (rows.length === 0) io.out('no hosts recorded\n');
+    else if (rows.length === 0) io.out(at === undefined ? 'no hosts recorded\n' : `no hosts recorded at ${new Date(at).toISOString()}\n`);
     else {
       table(
         io,

@@ -2,17 +2,19 @@ import { EXIT, type Action } from './io';
 import { listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { listOpenPorts } from '../db/query-repo';
-import { scannerNetFilter } from '../common/query-options';
+import { listOpenPortsAt } from '../db/past-state-repo';
+import { scannerNetFilter, sinceOption } from '../common/query-options';
 import { json, table } from './render';
 import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 
 export const run: Action = async (_args, opts, global, io) => {
   const filter = scannerNetFilter({ scanner: textOpt(opts, 'scanner'), network: listOpt(opts, 'network') });
+  const at = sinceOption(textOpt(opts, 'at'), Date.now(), '--at');
   return withContext(global, async ({ db }) => {
-    const rows = await listOpenPorts(db.knex, filter);
+    const rows = at === undefined ? await listOpenPorts(db.knex, filter) : await listOpenPortsAt(db.knex, at, filter);
     if (global.json) json(io, rows);
-    else if (rows.length === 0) io.out('no open ports recorded\n');
+    else if (rows.length === 0) io.out(at === undefined ? 'no open ports recorded\n' : `no open ports recorded at ${new Date(at).toISOString()}\n`);
     else {
       table(
         io,

@@ -169,6 +169,34 @@ export interface Disagreement {
   views: DisagreementView[];
 }
 
+/** An IPv4 and an IPv6 address of one host (the configuration's `dual_stack:` list). */
+export interface DualStackPair {
+  ipv4: string;
+  ipv6: string;
+}
+
+/** One family's view of a port in a dual-stack disagreement. */
+export interface FamilyView {
+  family: 'ipv4' | 'ipv6';
+  ip: string;
+  /** 'not open': in scope of the scanner's latest complete scan of that address and not open. */
+  view: 'open' | 'not open';
+  scan_id: number;
+  scan_time: string | null;
+}
+
+/** A port one scanner sees open on a host's IPv4 address and not on its IPv6 address, or the reverse. */
+export interface FamilyDisagreement {
+  scanner: string;
+  hostname: string | null;
+  /** How the two addresses were linked: the same PTR name, or the configuration's dual_stack list. */
+  linked_by: 'ptr' | 'config';
+  proto: Proto;
+  port: number;
+  /** The IPv4 view first. */
+  views: FamilyView[];
+}
+
 /** Which stored changes a query asks for (`changes` options, the read API's parameters). */
 export interface ChangeFilter {
   sinceMs?: number;

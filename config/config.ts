@@ -10,6 +10,20 @@ import { outputAgentsSchema, withListedGroups } from '../output-agents/config-sc
 import { scannerSchema } from '../common/scanner-config';
 import { parseYamlWith, readConfigFile, type EnvScope } from '../common/yaml-config';
 import { serverSchema } from './server-config';
+import { canonicalIp } from '../common/ip';
+
+const family = (v6: boolean) =>
+  z.string().transform((text, ctx) => {
+    const ip = canonicalIp(text);
+    if (ip === null || ip.includes(':') !== v6) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `'${text}' is not an ${v6 ? 'IPv6' : 'IPv4'} address` });
+      return z.NEVER;
+    }
+    return ip;
+  });
+
+/** Explicit dual-stack hosts (besides those linked by one PTR name): disagreements --family. */
+const dualStackSchema = z.array(z.object({ ipv4: family(false), ipv6: family(true) }).strict()).default([]);
 
 /**
  * The schema for a configuration file in `baseDir`: relative paths in it (the inbox, output agents'
@@ -27,6 +41,7 @@ const configSchemaIn = (baseDir: string) => z
     policy: z.string().optional(),
     output_agents: outputAgentsSchema({ baseDir }).default([]),
     server: serverSchema.default({}),
+    dual_stack: dualStackSchema,
   })
   .strict()
   .superRefine(checkEmailAgents)

@@ -34,6 +34,18 @@ export async function scannerGroups(knex: Knex, listed: ListedGroups = {}): Prom
 }
 
 /**
+ * The scan that says a port is not open: the scanner's newest applied complete scan whose host
+ * scope holds the address and whose port scope holds the port (the one that would have closed it).
+ * One home for the rule: group and dual-stack disagreements both ask it.
+ */
+export const coveringScan = (scanner: string, ipKey: string, proto: string, port: string): string => `
+  (SELECT s.id FROM scans s
+    WHERE s.scanner_id = ${scanner} AND s.status = 'applied' AND s.started_at IS NOT NULL AND s.complete = 1
+      AND EXISTS (SELECT 1 FROM scan_host_scope hs WHERE hs.scan_id = s.id AND ${ipKey} BETWEEN hs.lo AND hs.hi)
+      AND EXISTS (SELECT 1 FROM scan_port_scope ps WHERE ps.scan_id = s.id AND ps.proto = ${proto} AND ${port} BETWEEN ps.lo AND ps.hi)
+    ORDER BY s.started_at DESC, s.id DESC LIMIT 1)`;
+
+/**
  * "Not open" needs evidence: the member's newest applied complete scan whose host scope holds the
  * address and whose port scope holds the port (the scan that would have closed it), and no
  * "answers on every port" flag on the host. Ports every member reports open drop out in one
@@ -49,11 +61,7 @@ function statement(members: string, net: (col: string) => string): string {
   return `
     WITH judged AS MATERIALIZED (
       SELECT m.id AS scanner_id, c.ip_key, c.proto, c.port,
-             (SELECT s.id FROM scans s
-               WHERE s.scanner_id = m.id AND s.status = 'applied' AND s.started_at IS NOT NULL AND s.complete = 1
-                 AND EXISTS (SELECT 1 FROM scan_host_scope hs WHERE hs.scan_id = s.id AND c.ip_key BETWEEN hs.lo AND hs.hi)
-                 AND EXISTS (SELECT 1 FROM scan_port_scope ps WHERE ps.scan_id = s.id AND ps.proto = c.proto AND c.port BETWEEN ps.lo AND ps.hi)
-               ORDER BY s.started_at DESC, s.id DESC LIMIT 1) AS scan_id
+             ${coveringScan('m.id', 'c.ip_key', 'c.proto', 'c.port')} AS scan_id
         FROM (SELECT p.ip_key, p.proto, p.port FROM port_state p
                WHERE p.scanner_id IN (${members}) AND p.reported = 'open' ${net('p.ip_key')}
                GROUP BY p.ip_key, p.proto, p.port HAVING COUNT(*) < :count) c

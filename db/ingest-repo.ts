@@ -334,6 +334,13 @@ export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
   );
 }
 
+/** Ports this scan saw open that are not reported open yet (open_after), for `diff`'s explanations. */
+export async function pendingOpen(trx: Trx, scanId: number, scannerId: number): Promise<Array<{ ip: string; proto: string; port: number; open_streak: number }>> {
+  return trx('port_state').where({ scanner_id: scannerId, last_scan_id: scanId }).where('open_streak', '>', 0)
+    .andWhere((q) => { q.whereNull('reported').orWhereNot('reported', 'open'); })
+    .select('ip', 'proto', 'port', 'open_streak').orderBy(['ip_key', 'proto', 'port']);
+}
+
 /** Whether the scanner has an applied scan besides `exceptScan`: if not, that scan is its baseline. */
 export async function hasAppliedScan(trx: Trx, scannerId: number, exceptScan: number): Promise<boolean> {
   return (await trx('scans').where({ scanner_id: scannerId, status: 'applied' }).whereNot({ id: exceptScan }).first('id')) !== undefined;

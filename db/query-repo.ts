@@ -87,8 +87,12 @@ export async function listOpenPorts(knex: Knex, f: { scanner?: string; networks?
     .orderBy([{ column: 's.name' }, { column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }]);
   if (f.scanner) q.where('s.name', f.scanner);
   whereNetworks(q, 'p.ip_key', f.networks);
-  const rows = await q;
-  return rows.map((r: Record<string, unknown>) => ({
+  return (await q).map(toStateRow);
+}
+
+/** A port_state row (with its scanner's name and host's name) as `state --json` shows it. */
+export function toStateRow(r: Record<string, unknown>): StateRow {
+  return {
     scanner: r.scanner as string,
     ip: r.ip as string,
     proto: r.proto as Proto,
@@ -97,7 +101,7 @@ export async function listOpenPorts(knex: Knex, f: { scanner?: string; networks?
     first_seen: iso(r.first_seen as number)!,
     last_seen: iso(r.last_seen as number)!,
     last_change: Number(r.last_change),
-  }));
+  };
 }
 
 export interface HostRow {

@@ -47,6 +47,7 @@ export async function applyGuarded(ctx: ApplyContext, maxAbsence: number): Promi
   }
   await health.savepoint.rollback(ctx.trx);
   await health.savepoint.release(ctx.trx);
+  ctx.notes?.clear();
   await applyScan({ ...ctx, hold: true, firsts: new FirstConclusions() });
   await health.insertScannerEvent(ctx.trx, {
     scannerId: ctx.scannerId, scanId: ctx.scanId, type: ChangeType.mass_absence, at: ctx.at, details: { ...mass },

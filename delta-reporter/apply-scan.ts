@@ -5,6 +5,8 @@ import * as repo from '../db/ingest-repo';
 import { classifyHostMissing, classifyHostUp, classifyPort, isFirstConclusion, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
 import { ChangeType } from '../common/types';
 import { timer } from '../common/timing';
+import type { Proto } from '../common/types';
+import type { Suppressions, SuppressionReason } from './suppression';
 
 export interface ApplyContext {
   trx: repo.Trx;
@@ -22,6 +24,8 @@ export interface ApplyContext {
   hold?: boolean;
   /** Counts what this apply concluded (or held) for the first time; delta-reporter/absence.ts reads it. */
   firsts?: FirstConclusions;
+  /** Collects why a missing host or port was not concluded gone (`diff` explains with it). */
+  notes?: Suppressions;
 }
 
 /** host_down / port_closed conclusions reached for the first time (or, with hold, held back). */
@@ -75,6 +79,7 @@ async function hostsMissing(ctx: ApplyContext): Promise<void> {
     for (const r of page) {
       const prev = hostPrev({ ...r, status: 'up' })!;
       const d = classifyHostMissing(prev, !!r.in_scope && !r.timed_out, ctx.thresholds, ctx.hold);
+      if (ctx.notes && !d.change) noteHost(ctx, r, d);
       if (!d.next) continue;
       if (d.held || (d.change & ChangeType.host_down && isFirstConclusion(prev.missStreak, ctx.thresholds.downAfter))) {
         ctx.firsts?.downKeys.add(r.ip_key);
@@ -94,6 +99,18 @@ async function hostsMissing(ctx: ApplyContext): Promise<void> {
   }
 }
 
+/** Why a missing host stays up (hostsMissing decided no host_down). */
+function noteHost(ctx: ApplyContext, r: { ip: string; in_scope: number; timed_out: number }, d: { held?: boolean; next: { missStreak: number } | null }): void {
+  const reason: SuppressionReason = !r.in_scope ? 'host_out_of_scope' : r.timed_out ? 'host_timed_out' : d.held ? 'held' : 'down_after';
+  const streak = reason === 'down_after' ? { streak: d.next!.missStreak, threshold: ctx.thresholds.downAfter } : {};
+  ctx.notes!.add({ ip: r.ip, proto: null, port: null, reason, ...streak });
+}
+
+/** Why a reported-open port stays open though this scan did not show it open. */
+function notePort(ctx: ApplyContext, r: { ip: string; proto: string; port: number }, reason: SuppressionReason, streak?: { streak: number; threshold: number }): void {
+  ctx.notes!.add({ ip: r.ip, proto: r.proto as Proto, port: Number(r.port), reason, ...streak });
+}
+
 const portPrev = (r: { reported: string | null; open_streak: number | null; miss_streak: number | null }): PortPrev | null =>
   r.open_streak === null ? null : { reported: r.reported as PortPrev['reported'], openStreak: Number(r.open_streak), missStreak: Number(r.miss_streak) };
 
@@ -105,6 +122,7 @@ async function portsSeen(ctx: ApplyContext): Promise<void> {
       const prev = portPrev(r);
       const seen: PortSeen = r.open && !r.all_ports ? 'open' : 'noevidence';
       const d = classifyPort(prev, seen, (Number(r.host_change) & ChangeType.new_host) !== 0, ctx.thresholds);
+      if (ctx.notes && !d.change) noteSeenPort(ctx, r, prev, seen);
       // A port the scan could not judge is still marked as looked at, so the missing-ports pass skips it.
       const next = d.next ?? prev;
       if (next) {
@@ -123,10 +141,35 @@ async function portsSeen(ctx: ApplyContext): Promise<void> {
   }
 }
 
-function missingPortSeen(ctx: ApplyContext, r: repo.MissingPortRow): PortSeen {
-  if (Number(r.host_change) & ChangeType.host_down) return 'hostDown';
-  const evidence = ctx.complete && r.host_seen && !r.all_ports && r.in_host_scope && r.in_port_scope && !r.unknown && !r.timed_out;
-  return evidence ? 'missing' : 'unknown';
+/** A reported-open port the scan listed without evidence: open|filtered, or its host answering on every port. */
+function noteSeenPort(ctx: ApplyContext, r: { ip: string; proto: string; port: number; all_ports: number }, prev: PortPrev | null, seen: PortSeen): void {
+  if (seen === 'noevidence' && prev?.reported === 'open') notePort(ctx, r, r.all_ports ? 'all_ports' : 'open_filtered');
+}
+
+/** Ports this scan saw open that open_after keeps from being reported yet (first sightings included). */
+async function noteOpenAfter(ctx: ApplyContext): Promise<void> {
+  if (!ctx.notes || ctx.thresholds.openAfter <= 1) return;
+  for (const r of await repo.pendingOpen(ctx.trx, ctx.scanId, ctx.scannerId)) {
+    notePort(ctx, r, 'open_after', { streak: Number(r.open_streak), threshold: ctx.thresholds.openAfter });
+  }
+}
+
+/**
+ * What the scan says of a reported port it does not list, and, when it can say nothing, why (in
+ * the order a person would check). A port whose host is missing but not yet down says nothing
+ * either; its host's note explains it.
+ */
+function missingPortSeen(ctx: ApplyContext, r: repo.MissingPortRow): { seen: PortSeen; why: SuppressionReason | null } {
+  if (Number(r.host_change) & ChangeType.host_down) return { seen: 'hostDown', why: null };
+  const why: SuppressionReason | null | undefined = !ctx.complete ? 'incomplete'
+    : !r.host_seen ? null
+    : r.all_ports ? 'all_ports'
+    : !r.in_host_scope ? 'host_out_of_scope'
+    : !r.in_port_scope ? 'port_out_of_scope'
+    : r.unknown ? 'port_unknown'
+    : r.timed_out ? 'host_timed_out'
+    : undefined;
+  return why === undefined ? { seen: 'missing', why: null } : { seen: 'unknown', why };
 }
 
 /** A port closed (or held back) for the first time: by its own first miss past close_after, or with a host taken down for the first time. */
@@ -136,14 +179,22 @@ function firstClose(ctx: ApplyContext, ipKey: string, seen: PortSeen, prev: Port
   return seen === 'hostDown' ? ctx.firsts!.downKeys.has(ipKey) : isFirstConclusion(prev!.missStreak, ctx.thresholds.closeAfter);
 }
 
+function noteMissingPort(ctx: ApplyContext, r: repo.MissingPortRow, seen: PortSeen, why: SuppressionReason | null, d: { held?: boolean; next: PortPrev | null }): void {
+  if (seen === 'unknown') {
+    if (why) notePort(ctx, r, why);
+  } else if (d.held) notePort(ctx, r, 'held');
+  else if (seen === 'missing' && d.next) notePort(ctx, r, 'close_after', { streak: d.next.missStreak, threshold: ctx.thresholds.closeAfter });
+}
+
 async function portsMissing(ctx: ApplyContext): Promise<void> {
   for await (const page of ctx.dialect.pages(ctx.trx, repo.portsMissing(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
     const changes: ChangeRow[] = [];
     for (const r of page) {
       const prev = portPrev(r);
-      const seen = missingPortSeen(ctx, r);
+      const { seen, why } = missingPortSeen(ctx, r);
       const d = classifyPort(prev, seen, false, ctx.thresholds, ctx.hold);
+      if (ctx.notes && !d.change && prev?.reported === 'open') noteMissingPort(ctx, r, seen, why, d);
       if (!d.next) continue;
       if (ctx.firsts && firstClose(ctx, r.ip_key, seen, prev, d)) ctx.firsts.ports++;
       states.push({
@@ -175,6 +226,7 @@ export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>>
     ['new ports', () => repo.applyNewPorts(ctx.trx, newRows)],
     ['ports seen', () => portsSeen(ctx)],
     ['ports missing', () => portsMissing(ctx)],
+    ['notes', () => noteOpenAfter(ctx)],
   ];
   const t = timer('apply');
   for (const [name, step] of steps) {

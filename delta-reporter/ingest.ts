@@ -17,6 +17,7 @@ import { applyGuarded, type MassAbsence } from './absence';
 import { scannerBack } from './scanner-health';
 import { describeChange } from '../common/describe';
 import { guardedParse } from './parse-guard';
+import type { Suppressions } from './suppression';
 import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
 import { recordScanCounts } from '../db/state-counts-repo';
@@ -35,6 +36,8 @@ export interface IngestOptions {
   ports?: PortScope;
   /** Each scanner's settings (thresholds, scope, time zone) as configured. */
   scanners: ScannersConfig;
+  /** When given, collects why absent hosts and ports were not concluded gone (`diff`). */
+  notes?: Suppressions;
 }
 
 export interface IngestSummary {
@@ -333,7 +336,7 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
   const { counts, mass } = await applyGuarded({
     trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at: f.at,
-    thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports,
+    thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports, notes: run.opts.notes,
   }, sc.max_absence);
   if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
   if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);

@@ -71,6 +71,17 @@ describe('exit codes', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).not.toBe('');
   });
+
+  test('diff, like ndiff: 0 the same scan, 1 changes, 2 a file that does not exist; no database file made', async () => {
+    const cwd = fs.mkdtempSync(path.join(dir, 'diff-'));
+    expect((await spawnCli(['diff', NIGHT1, NIGHT1], { cwd })).code).toBe(0);
+    const changed = await spawnCli(['diff', NIGHT1, NIGHT2], { cwd });
+    expect([changed.code, changed.stderr]).toEqual([1, '']);
+    const missing = await spawnCli(['diff', NIGHT1, path.join(dir, 'no-such.xml')], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/B \(.*no-such\.xml\)/);
+    expect(fs.readdirSync(cwd)).toEqual([]);
+  });
 });
 
 test("stdin: `ingest -` reads the process's own stdin", async () => {
