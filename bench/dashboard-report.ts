@@ -17,7 +17,7 @@ export function dashboardTable(runs: readonly DashboardRun[]): Table {
 
 /** serve's peak RSS per run, one line each. */
 export function dashboardRss(runs: readonly DashboardRun[]): string[] {
-  return runs.map((r) => `/${r.size} ${dbLabel(r.db)}: serve peak RSS ${fmt(r.rssMb, 0)} MB${r.error ? ` (step failed: ${r.error})` : ''}`);
+  return runs.map((r) => `/${r.size} ${dbLabel(r.db)}: serve peak RSS ${fmt(r.rssMb, 0)} MB${r.error ? ` (step failed: ${r.error})` : ''}${r.note ? `; ${r.note}` : ''}`);
 }
 
 function p95Targets(runs: readonly DashboardRun[]): TargetRow[] {

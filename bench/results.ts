@@ -78,6 +78,8 @@ export interface DashboardRun {
   /** serve's peak RSS over the whole step. */
   rssMb: number | null;
   error: string | null;
+  /** What the step did to the database before serve started (bench/dashboard.ts morningAfter), or null. */
+  note: string | null;
 }
 
 /** Everything a run collects; the steps append to it. */
