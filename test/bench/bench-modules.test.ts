@@ -8,7 +8,7 @@ import { resultsTable, textTable } from '../../bench/report-table';
 import { writeDoc } from '../../bench/doc';
 import type { DashboardPage, DashboardRun, StepResult } from '../../bench/results';
 import { pagesFor, quantile } from '../../bench/dashboard';
-import { dashboardTable, dashboardTargets } from '../../bench/dashboard-report';
+import { dashboardRss, dashboardTable, dashboardTargets } from '../../bench/dashboard-report';
 
 describe('bench options', () => {
   test('defaults, aliases and --profile without a size', () => {
@@ -63,13 +63,19 @@ describe('bench report', () => {
 
 describe('bench dashboard step', () => {
   const page = (name: string, p95: number): DashboardPage => ({ name, path: `/${name}`, status: 200, bytes: 2048, n: 20, warmMs: p95, p50: p95 / 2, p95, max: p95 });
-  const run = (over: Partial<DashboardRun>): DashboardRun => ({ size: 12, db: 'sqlite', pages: [page('overview', 120), page('audit', 900)], rssMb: 180, error: null, ...over });
+  const run = (over: Partial<DashboardRun>): DashboardRun => ({ size: 12, db: 'sqlite', pages: [page('overview', 120), page('audit', 900)], rssMb: 180, error: null, note: null, ...over });
 
   test('--dashboard-reps and --no-dashboard; 20 timed requests by default', () => {
     expect(parseArgs([])).toMatchObject({ dashboardReps: 20 });
     expect(parseArgs(['--dashboard-reps', '5'])).toMatchObject({ dashboardReps: 5 });
     expect(parseArgs(['--no-dashboard'])).toMatchObject({ dashboardReps: 0 });
     expect(() => parseArgs(['--dashboard-reps', 'many'])).toThrow('--dashboard-reps: give a whole number of requests');
+  });
+
+  test("serve's RSS line says what the step did to the database before serve started", () => {
+    const lines = dashboardRss([run({}), run({ db: 'pg', note: 'autovacuum is off on this server: VACUUM (ANALYZE) …' })]);
+    expect(lines[0]).toBe('/12 SQLite: serve peak RSS 180 MB');
+    expect(lines[1]).toBe('/12 PostgreSQL: serve peak RSS 180 MB; autovacuum is off on this server: VACUUM (ANALYZE) …');
   });
 
   test('quantiles are nearest-rank', () => {
@@ -85,7 +91,7 @@ describe('bench dashboard step', () => {
       [true, 'worst overview 300 ms'],
       [false, '310 MB (/12 PostgreSQL)'],
     ]);
-    expect(dashboardTable([run({})]).rows[1]).toEqual(['/12', 'SQLite', 'audit', '/audit', '200', '20', '450', '900', '900', '2']);
+    expect(dashboardTable([run({})]).rows[1]).toEqual(['/12', 'SQLite', 'audit', '/audit', '200', '900', '20', '450', '900', '900', '2']);
   });
 
   test('every page is asked for, the wide map only below a /16', () => {
