@@ -30,7 +30,12 @@ const schema = z
       .optional(),
     up_tag: z.number().int().min(1).default(2),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.host_gone && 'tag' in o.host_gone && o.host_gone.tag === o.up_tag) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['host_gone', 'tag'], message: `the tag of a gone host must differ from up_tag (${o.up_tag}), the one an address gets when its host is up` });
+    }
+  });
 type Raw = z.output<typeof schema>;
 export type PhpipamOptions = Raw & { caPath?: string };
 

@@ -3,6 +3,7 @@
 import { ChangeType, typeNames } from '../../common/types';
 import { netboxPlan, portStates, type NbIp, type NbService, type NetboxPlanOptions } from '../../output-agents/netbox-plan';
 import { located, plan, type PhpAddress, type PlanOptions } from '../../output-agents/phpipam-plan';
+import { phpipamAgent } from '../../output-agents/phpipam';
 import type { ReportChange } from '../../output-agents/types';
 import type { SeenHost } from '../../db/host-seen-repo';
 
@@ -80,4 +81,13 @@ describe('phpipam plan', () => {
     const p = plan(changes, hosts, SUBNETS, ADDR, options);
     expect({ creates: p.creates, patches: p.patches, subnets: p.subnets, refused: p.refusedNames }).toEqual({ creates: [], patches: [], subnets: [], refused: [], ...want });
   });
+});
+
+test('phpipam: a host_gone tag that is the up_tag is refused, since a gone host would look up', () => {
+  const base = { api_url: 'https://ipam.example.org', client_name: 'portdelta', client_token: 'x' };
+  expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 2 } }).errors).toEqual([
+    'host_gone.tag: the tag of a gone host must differ from up_tag (2), the one an address gets when its host is up',
+  ]);
+  expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 4 }, up_tag: 4 }).errors).toHaveLength(1);
+  expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 1 } }).errors).toBeUndefined();
 });
