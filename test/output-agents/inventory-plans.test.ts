@@ -4,6 +4,7 @@ import { ChangeType, typeNames } from '../../common/types';
 import { netboxPlan, portStates, type NbIp, type NbService, type NetboxPlanOptions } from '../../output-agents/netbox-plan';
 import { located, plan, type PhpAddress, type PlanOptions } from '../../output-agents/phpipam-plan';
 import { phpipamAgent } from '../../output-agents/phpipam';
+import { netboxAgent } from '../../output-agents/netbox';
 import type { ReportChange } from '../../output-agents/types';
 import type { SeenHost } from '../../db/host-seen-repo';
 
@@ -90,4 +91,17 @@ test('phpipam: a host_gone tag that is the up_tag is refused, since a gone host 
   ]);
   expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 4 }, up_tag: 4 }).errors).toHaveLength(1);
   expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 1 } }).errors).toBeUndefined();
+});
+
+test.each([
+  ['a zero-width space pasted with it', 'abc\u200bdef'],
+  ['a control character', 'abc\u0001def'],
+  ['a space', 'abc def'],
+])('inventory kinds: a token with %s is refused when the configuration is read, not at every run by the HTTP client', (_what, token) => {
+  const php = phpipamAgent.parseOptions({ api_url: 'https://ipam.example.org', client_name: 'portdelta', client_token: token });
+  const nb = netboxAgent.parseOptions({ api_url: 'https://netbox.example.org', token });
+  expect([php.errors, nb.errors]).toEqual([
+    ['client_token: a token is printable ASCII: no spaces, line breaks or other control characters'],
+    ['token: a token is printable ASCII: no spaces, line breaks or other control characters'],
+  ]);
 });
