@@ -17,6 +17,7 @@ import { parse5424, parseCef, startSyslog, type SyslogReceiver, type Syslog5424 
 import { cefShown, SD_ID } from '../helpers/syslog-harness';
 import { makeTestPki, type TestPki } from '../helpers/tls';
 import { sendSyslog } from '../../output-agents/syslog-transport';
+import { syslogAgent } from '../../output-agents/syslog';
 
 const noOpenssl = missingTool('openssl', 'version');
 const HOSTILE = ['night1.csv', 'night2.csv'].map((f) => `${FIXTURES}/hostile/${f}`);
@@ -197,4 +198,12 @@ test('TCP: a receiver that reads everything and closes its side has taken the me
   } finally {
     await new Promise((resolve) => srv.close(resolve));
   }
+});
+
+test.each(['siem.example.org:6514', '[::1]', 'siem example', ''])('the host %j is refused when the configuration is read, with where the port goes', (host) => {
+  expect(syslogAgent.parseOptions({ host }).errors).toEqual(['host: a host name or an IP address (without brackets; the port goes in port:)']);
+});
+
+test.each(['siem.example.org', '127.0.0.1', '::1', 'localhost'])('the host %j is taken', (host) => {
+  expect(syslogAgent.parseOptions({ host }).errors).toBeUndefined();
 });
