@@ -44,11 +44,11 @@ interface Answer {
   data?: unknown;
 }
 
-/** phpIPAM's list answer: its rows, or none for its 404 "not found". */
+/** phpIPAM's list answer: its rows, or none for its own 404 "not found" (a web server's 404 means api_url is wrong). */
 async function list<T>(api: ApiClient, path: string): Promise<T[]> {
   const a = await api.send('GET', path);
-  if (a.status === 404) return [];
   const body = a.body as Answer | null;
+  if (a.status === 404 && body?.success === false) return [];
   if (a.status !== 200 || body?.success !== true) {
     throw new DeliveryError(`phpIPAM GET ${path} answered ${a.status}`, { remedy: 'check api_url (the phpIPAM base URL) and client_name (the API app id)' });
   }
