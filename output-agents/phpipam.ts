@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { DeliveryError } from '../common/errors';
 import { safeText } from '../common/safe-text';
+import { timezone } from '../common/scanner-config';
 import { ApiClient } from './api-client';
 import { apiUrl, connectionKeys, resolveCa, secret } from './inventory-options';
 import { parseWith } from './kind-options';
@@ -29,6 +30,7 @@ const schema = z
       ], { errorMap: () => ({ message: 'give { tag: <ipTags id> } or { field: custom_<name>, value: <text> }' }) })
       .optional(),
     up_tag: z.number().int().min(1).default(2),
+    timezone: timezone.default('UTC'),
   })
   .strict()
   .superRefine((o, ctx) => {
