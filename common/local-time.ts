@@ -25,7 +25,7 @@ export function checkZone(zone: string): string {
 }
 
 /** The wall-clock time an instant shows in a zone, as if that wall clock were UTC (ms). */
-function wallClock(ms: number, zone: string): number {
+export function wallClock(ms: number, zone: string): number {
   const p: Record<string, number> = {};
   for (const part of formatter(zone).formatToParts(new Date(ms))) if (part.type !== 'literal') p[part.type] = Number(part.value);
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);

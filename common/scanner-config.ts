@@ -5,7 +5,7 @@ import { duration, portSpec, share, targetList } from './config-fields';
 
 const threshold = z.number().int().min(1).max(1000);
 
-const timezone = z.string().refine((tz) => {
+export const timezone = z.string().refine((tz) => {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

@@ -24,8 +24,15 @@ export const apiUrl = z.string().superRefine((u, ctx) => {
   }
 });
 
-/** A secret: no line break (it goes into a header), not empty. */
-export const secret = z.string().min(1, 'give the token (e.g. "${TOKEN_VARIABLE}")').regex(/^[^\r\n\0]*$/, 'a token must not contain line breaks');
+/**
+ * A secret: not empty, and printable ASCII, as the peers' tokens are. It goes into a header, where
+ * Node refuses control characters (and a zero-width space pasted with it) only when it sends:
+ * refused here, the problem is named once instead of failing every run with a misleading remedy.
+ */
+export const secret = z
+  .string()
+  .min(1, 'give the token (e.g. "${TOKEN_VARIABLE}")')
+  .regex(/^[\x21-\x7e]*$/, 'a token is printable ASCII: no spaces, line breaks or other control characters');
 
 export const connectionKeys = {
   ca_file: z.string().min(1).optional(),

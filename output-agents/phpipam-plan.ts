@@ -3,6 +3,7 @@
 // POST per new host when creating is on, one PATCH per subnet for its discovery time. Only what
 // differs from phpIPAM's values is written, so a repeated run writes nothing.
 import { ipKey, parseTarget, canonicalIp, rangesContain } from '../common/ip';
+import { wallClock } from '../common/local-time';
 import { ChangeType, type IpRange } from '../common/types';
 import type { SeenHost } from '../db/host-seen-repo';
 import { isDnsName } from './inventory-options';
@@ -25,6 +26,8 @@ export interface PlanOptions {
   host_gone?: { tag: number } | { field: string; value: string };
   /** The tag an address gets back when its host is up again. */
   up_tag: number;
+  /** The IANA zone of phpIPAM's DATETIMEs (its server's local time); UTC when absent. */
+  timezone?: string;
 }
 
 export interface Plan {
@@ -46,8 +49,8 @@ interface Facts {
   isNew: boolean;
 }
 
-/** phpIPAM's DATETIME, in UTC. */
-const phpTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+/** phpIPAM's DATETIME: the wall-clock time in its zone (PHP's date(), as its own scan agent writes it). */
+const phpTime = (ms: number, zone = 'UTC') => new Date(wallClock(ms, zone)).toISOString().slice(0, 19).replace('T', ' ');
 const MAC = /^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i;
 const UP = ~(ChangeType.host_down | ChangeType.dns_changed);
 
@@ -108,7 +111,7 @@ export function subnetsFor(changes: ReportChange[], seen: SeenHost[], subnets: L
 
 function addressBody(f: Facts, have: PhpAddress | undefined, o: PlanOptions, refused: string[]): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  const seen = f.lastSeenMs === undefined ? undefined : phpTime(f.lastSeenMs);
+  const seen = f.lastSeenMs === undefined ? undefined : phpTime(f.lastSeenMs, o.timezone);
   if (seen && (!have || String(have.lastSeen ?? '') < seen)) body.lastSeen = seen;
   if (f.mac && String(have?.mac ?? '').toUpperCase() !== f.mac) body.mac = f.mac;
   if (f.hostname && (o.update_hostname || !have)) {
@@ -147,7 +150,8 @@ export function plan(changes: ReportChange[], seen: SeenHost[], subnets: Located
     }
   }
   for (const { subnet, ms } of discovered.values()) {
-    if (String(subnet.lastDiscovery ?? '') < phpTime(ms)) out.subnets.push({ id: String(subnet.id), body: { lastDiscovery: phpTime(ms) } });
+    const at = phpTime(ms, o.timezone);
+    if (String(subnet.lastDiscovery ?? '') < at) out.subnets.push({ id: String(subnet.id), body: { lastDiscovery: at } });
   }
   return out;
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { DeliveryError } from '../common/errors';
 import { safeText } from '../common/safe-text';
+import { timezone } from '../common/scanner-config';
 import { ApiClient } from './api-client';
 import { apiUrl, connectionKeys, resolveCa, secret } from './inventory-options';
 import { parseWith } from './kind-options';
@@ -29,8 +30,14 @@ const schema = z
       ], { errorMap: () => ({ message: 'give { tag: <ipTags id> } or { field: custom_<name>, value: <text> }' }) })
       .optional(),
     up_tag: z.number().int().min(1).default(2),
+    timezone: timezone.default('UTC'),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.host_gone && 'tag' in o.host_gone && o.host_gone.tag === o.up_tag) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['host_gone', 'tag'], message: `the tag of a gone host must differ from up_tag (${o.up_tag}), the one an address gets when its host is up` });
+    }
+  });
 type Raw = z.output<typeof schema>;
 export type PhpipamOptions = Raw & { caPath?: string };
 
@@ -39,11 +46,11 @@ interface Answer {
   data?: unknown;
 }
 
-/** phpIPAM's list answer: its rows, or none for its 404 "not found". */
+/** phpIPAM's list answer: its rows, or none for its own 404 "not found" (a web server's 404 means api_url is wrong). */
 async function list<T>(api: ApiClient, path: string): Promise<T[]> {
   const a = await api.send('GET', path);
-  if (a.status === 404) return [];
   const body = a.body as Answer | null;
+  if (a.status === 404 && body?.success === false) return [];
   if (a.status !== 200 || body?.success !== true) {
     throw new DeliveryError(`phpIPAM GET ${path} answered ${a.status}`, { remedy: 'check api_url (the phpIPAM base URL) and client_name (the API app id)' });
   }

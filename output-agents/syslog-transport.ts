@@ -1,8 +1,11 @@
 // Syslog's three transports: UDP (RFC 5426: one message a datagram, no acknowledgement), TCP with
 // octet-counting framing (RFC 6587 §3.4.1: "LEN SP MSG", so a line break inside a message cannot
 // split it) and TLS (RFC 5425: the same framing, the server's certificate always verified). A
-// stream transport counts as delivered when every byte is handed to the connection and it closed
-// without error.
+// stream transport counts as delivered when every byte is handed to the connection and the
+// receiver, having read up to our end, closes its side: bytes in our kernel's buffer are not yet
+// the receiver's, and a receiver that resets the connection instead has not taken them. One that
+// keeps its side open past the timeout after reading is taken to have them (RFC 6587 has no
+// acknowledgement to wait for).
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import net from 'node:net';
@@ -61,12 +64,18 @@ function sendStream(peer: Peer, messages: string[]): Promise<void> {
   const socket = connect(peer);
   socket.setTimeout(peer.timeoutMs);
   return new Promise<void>((resolve, reject) => {
+    let flushed = false;
+    let peerDone = false;
+    const settle = () => flushed && peerDone && resolve();
     socket.once('error', reject);
-    socket.once('timeout', () => reject(Object.assign(new Error(`no answer within ${peer.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+    socket.once('timeout', () => (flushed ? resolve() : reject(Object.assign(new Error(`no answer within ${peer.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' }))));
     socket.once(peer.transport === 'tls' ? 'secureConnect' : 'connect', () => {
       for (const m of messages) socket.write(frame(m));
-      socket.end(() => resolve());
+      socket.end(() => void ((flushed = true), settle()));
     });
+    socket.resume();
+    socket.once('end', () => void ((peerDone = true), settle()));
+    socket.once('close', () => reject(Object.assign(new Error('the receiver closed the connection before it took every message'), { code: 'ECONNRESET' })));
   }).finally(() => socket.destroy());
 }
 

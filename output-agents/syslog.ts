@@ -4,11 +4,13 @@
 // every message (eventId, CEF externalId, ECS event.id, OCSF metadata.uid) lets the SIEM drop a
 // repeat. UDP has no acknowledgement: use TCP or TLS where each change must arrive.
 import fs from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { duration } from '../common/config-fields';
 import { DeliveryError } from '../common/errors';
+import { isDnsName } from './inventory-options';
 import { parseWith } from './kind-options';
 import { siemRecords } from './siem/records';
 import { siemFormat, SIEM_FORMAT_NAMES } from './siem/registry';
@@ -21,7 +23,8 @@ const PRINTABLE = /^[\x21-\x7e]+$/;
 
 const schema = z
   .object({
-    host: z.string().min(1).max(255),
+    // 'siem:6514' or '[::1]' would fail only when sending, on every run.
+    host: z.string().refine((h) => isIP(h) !== 0 || isDnsName(h), 'a host name or an IP address (without brackets; the port goes in port:)'),
     port: z.number().int().min(1).max(65535).optional(),
     transport: z.enum(['udp', 'tcp', 'tls']).default('tls'),
     format: z.enum(['cef', 'json', ...SIEM_FORMAT_NAMES.filter((f) => f !== 'cef')]).default('cef'),

@@ -7,7 +7,7 @@ import { changeLine } from './change-line';
 import { chatStyle } from './chat/registry';
 import type { ChatStyle, Digest } from './chat/types';
 import { baselineRecord } from './overview';
-import { siemRecords } from './siem/records';
+import { siemRecords, type SiemRecord } from './siem/records';
 import { siemFormat } from './siem/registry';
 import type { SiemFormat } from './siem/types';
 import type { ChangeBatch } from './types';
@@ -46,14 +46,35 @@ function generic(batch: ChangeBatch): string {
   return JSON.stringify({ text, agent: batch.agent, target_group: batch.targetGroup, generated_at: batch.generatedAt.toISOString(), changes: batch.changes, baselines, disagreements: batch.disagreements });
 }
 
-function siem(batch: ChangeBatch, format: SiemFormat): WebhookMessage {
-  const records = siemRecords(batch, format);
+/**
+ * The most a SIEM POST carries: HTTP collectors refuse larger bodies (Splunk HEC, Datadog and Sumo
+ * Logic take about 1 MB), and a refused batch would be refused again every run.
+ */
+const SIEM_MAX_BYTES = 1_000_000;
+
+function siemMessage(records: SiemRecord[], format: SiemFormat): WebhookMessage {
   const body = format.json ? `[${records.map((r) => r.text).join(',')}]` : records.map((r) => `${r.text}\n`).join('');
-  return { body, contentType: format.json ? 'application/json' : 'text/plain; charset=utf-8', ids: allIds(batch) };
+  return { body, contentType: format.json ? 'application/json' : 'text/plain; charset=utf-8', ids: records.flatMap((r) => r.ids) };
+}
+
+/** The batch's records in order, as few POSTs as SIEM_MAX_BYTES allows. */
+function siem(batch: ChangeBatch, format: SiemFormat): WebhookMessage[] {
+  const groups: SiemRecord[][] = [[]];
+  let bytes = 2;
+  for (const r of siemRecords(batch, format)) {
+    const size = Buffer.byteLength(r.text) + 1;
+    if (groups[groups.length - 1].length && bytes + size > SIEM_MAX_BYTES) {
+      groups.push([]);
+      bytes = 2;
+    }
+    groups[groups.length - 1].push(r);
+    bytes += size;
+  }
+  return groups.map((g) => siemMessage(g, format));
 }
 
 export function webhookMessages(batch: ChangeBatch, o: BodyOptions): WebhookMessage[] {
-  if (o.format !== 'json') return [siem(batch, siemFormat(o.format))];
+  if (o.format !== 'json') return siem(batch, siemFormat(o.format));
   if (o.style === 'generic') return [{ body: generic(batch), contentType: 'application/json', ids: allIds(batch) }];
   return chatStyle(o.style).messages(digest(batch)).map((m) => ({ body: JSON.stringify(m.body), contentType: 'application/json', ids: m.ids }));
 }

@@ -23,12 +23,12 @@ function markdownCode(s: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-const line = (l: DigestLine): DigestLine => ({ ...l, text: `- ${markdownCode(l.text)}${l.ref ? ` (${l.ref})` : ''}` });
+const line = (l: DigestLine): string => `- ${markdownCode(l.text)}${l.ref ? ` (${l.ref})` : ''}`;
 
 export const mattermost: ChatStyle = {
   name: 'mattermost',
   messages(d: Digest) {
-    const groups = messagesOf(blocks(d.lines.map(line), MAX_ATTACHMENT), PER_POST);
+    const groups = messagesOf(blocks(d.lines, MAX_ATTACHMENT, line), PER_POST);
     return groups.map((group, i) => {
       const headline = `portdelta ${markdownCode(d.agent)}: ${partOf(d.count, i, groups.length)}`;
       return {

@@ -17,12 +17,12 @@ function slackCode(s: string): string {
 }
 
 const mrkdwn = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } });
-const line = (l: DigestLine): DigestLine => ({ ...l, text: `• ${slackCode(l.text)}${l.ref ? ` (${l.ref})` : ''}` });
+const line = (l: DigestLine): string => `• ${slackCode(l.text)}${l.ref ? ` (${l.ref})` : ''}`;
 
 export const slack: ChatStyle = {
   name: 'slack',
   messages(d: Digest) {
-    const groups = messagesOf(blocks(d.lines.map(line), MAX_SECTION), MAX_BLOCKS - 1);
+    const groups = messagesOf(blocks(d.lines, MAX_SECTION, line), MAX_BLOCKS - 1);
     return groups.map((group, i) => {
       const count = partOf(d.count, i, groups.length);
       return {

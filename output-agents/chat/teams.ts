@@ -16,13 +16,13 @@ function teamsText(s: string): string {
   return safeText(s).replace(/[\\`*_{}[\]()#!|<>~&]/g, (c) => `\\${c}`);
 }
 
-const line = (l: DigestLine): DigestLine => ({ ...l, text: `- ${teamsText(l.text)}${l.ref ? ` (${l.ref})` : ''}` });
+const line = (l: DigestLine): string => `- ${teamsText(l.text)}${l.ref ? ` (${l.ref})` : ''}`;
 const textBlock = (text: string, extra: object = {}) => ({ type: 'TextBlock', text, wrap: true, ...extra });
 
 export const teams: ChatStyle = {
   name: 'teams',
   messages(d: Digest) {
-    const groups = messagesOf(blocks(d.lines.map(line), MAX_BLOCK), PER_CARD);
+    const groups = messagesOf(blocks(d.lines, MAX_BLOCK, line), PER_CARD);
     return groups.map((group, i) => {
       const headline = textBlock(`portdelta ${teamsText(d.agent)}: ${partOf(d.count, i, groups.length)}`, { weight: 'Bolder', size: 'Medium', ...(d.unexpected ? { color: 'Attention' } : {}) });
       const card = { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body: [headline, ...group.map((b) => textBlock(b.text))] };

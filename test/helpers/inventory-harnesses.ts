@@ -118,7 +118,7 @@ export const netbox: OutputAgentHarness = {
     raw: { api_url: 'netbox', token: 'a\nb', on_close: 'shred', colour: 'red' },
     errors: [
       'api_url: give an https:// URL',
-      'token: a token must not contain line breaks',
+      'token: a token is printable ASCII: no spaces, line breaks or other control characters',
       "on_close: Invalid enum value. Expected 'delete' | 'tag', received 'shred'",
       "Unrecognized key(s) in object: 'colour'",
     ],

@@ -46,7 +46,7 @@ export const syslogHarness: OutputAgentHarness = {
   invalid: {
     raw: { host: '', transport: 'sctp', format: 'xml', app_name: 'port delta', colour: 'red' },
     errors: [
-      'host: String must contain at least 1 character(s)',
+      'host: a host name or an IP address (without brackets; the port goes in port:)',
       "transport: Invalid enum value. Expected 'udp' | 'tcp' | 'tls', received 'sctp'",
       "format: Invalid enum value. Expected 'cef' | 'json' | 'ecs' | 'ocsf', received 'xml'",
       'app_name: printable ASCII without spaces (RFC 5424 APP-NAME)',

@@ -49,3 +49,29 @@ test('a digest that fits one message is one message; one beyond Slack\'s 49 sect
   // ~37 lines of 80 characters fill a 3,000-character section.
   expect(chatStyle('slack').messages(digest(49 * 37 + 200, 78)).length).toBeGreaterThan(1);
 });
+
+// A hostile PTR name of 255 bidi characters is ~2,000 characters once escaped, three times in a DNS
+// change's line: the line is cut in its plain text, so the code span around it still closes and
+// nothing after the cut is read as markup or a mention.
+const BIDI_NAME = `@channel [x](https://evil.example) *b* ${'\u202e'.repeat(200)}`;
+const CLOSED: Record<string, RegExp> = {
+  slack: /^• `[^`]*` \(change 1\)$/,
+  mattermost: /^- (`+) [^`]*\1 \(change 1\)$|^- (`+)[^` ][^`]*[^` ]\2 \(change 1\)$/,
+  teams: /^- (?:[^\\`*_{}[\]()#!|<>~&]|\\.)*… \(change 1\)$/,
+};
+const lineTexts: Record<string, (body: any) => string[]> = { // eslint-disable-line @typescript-eslint/no-explicit-any
+  slack: (body) => body.blocks.slice(1).map((b: { text: { text: string } }) => b.text.text),
+  mattermost: (body) => body.attachments.map((a: { text: string }) => a.text),
+  teams: (body) => body.attachments[0].content.body.slice(1).map((b: { text: string }) => b.text),
+};
+
+test.each(CHAT_STYLE_NAMES)('%s: a line too long once escaped is cut before escaping, so its escaping stays whole', (style) => {
+  const text = `10.0.0.1 (${BIDI_NAME}): DNS name changed from ${BIDI_NAME} to ${BIDI_NAME} [scan-in]`;
+  const messages = chatStyle(style).messages({ agent: 'chat', count: '1 change', lines: [{ text, ids: [1], ref: 'change 1' }], unexpected: false });
+  expect(messages.flatMap((m) => m.ids)).toEqual([1]);
+  for (const m of messages) WITHIN[style](m.body);
+  const lines = messages.flatMap((m) => lineTexts[style](m.body));
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain('…');
+  expect(lines[0]).toMatch(CLOSED[style]);
+});

@@ -3,6 +3,8 @@
 import { ChangeType, typeNames } from '../../common/types';
 import { netboxPlan, portStates, type NbIp, type NbService, type NetboxPlanOptions } from '../../output-agents/netbox-plan';
 import { located, plan, type PhpAddress, type PlanOptions } from '../../output-agents/phpipam-plan';
+import { phpipamAgent } from '../../output-agents/phpipam';
+import { netboxAgent } from '../../output-agents/netbox';
 import type { ReportChange } from '../../output-agents/types';
 import type { SeenHost } from '../../db/host-seen-repo';
 
@@ -76,8 +78,43 @@ describe('phpipam plan', () => {
       { patches: [{ id: '11', ip: '10.0.2.5', body: { tag: 1 } }], refused: ['x;rm'] }],
     ['down and up again in one run: tagged as used', [change('2001:db8::5', DOWN), change('2001:db8::5', NEW)], [], PHP,
       { patches: [{ id: '12', ip: '2001:db8::5', body: { lastSeen: '2026-01-01 02:00:00', tag: 2 } }], subnets: [{ id: '4', body: { lastDiscovery: '2026-01-01 02:00:00' } }] }],
+    // phpIPAM keeps DATETIMEs in its server's local time: 02:00 UTC is 03:00 in Berlin in winter, 04:00 in summer.
+    ['timezone: the times in phpIPAM\'s zone, daylight saving time included', [], [seen('2001:db8::5', null), seen('10.0.2.5', null, '2026-07-01T02:00:00Z')], { ...PHP, timezone: 'Europe/Berlin' },
+      {
+        patches: [{ id: '12', ip: '2001:db8::5', body: { lastSeen: '2026-01-01 03:00:00' } }, { id: '11', ip: '10.0.2.5', body: { lastSeen: '2026-07-01 04:00:00' } }],
+        subnets: [{ id: '4', body: { lastDiscovery: '2026-01-01 03:00:00' } }, { id: '1', body: { lastDiscovery: '2026-07-01 04:00:00' } }],
+      }],
   ])('%s', (_title, changes, hosts, options, want) => {
     const p = plan(changes, hosts, SUBNETS, ADDR, options);
     expect({ creates: p.creates, patches: p.patches, subnets: p.subnets, refused: p.refusedNames }).toEqual({ creates: [], patches: [], subnets: [], refused: [], ...want });
   });
+});
+
+test('phpipam: a host_gone tag that is the up_tag is refused, since a gone host would look up', () => {
+  const base = { api_url: 'https://ipam.example.org', client_name: 'portdelta', client_token: 'x' };
+  expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 2 } }).errors).toEqual([
+    'host_gone.tag: the tag of a gone host must differ from up_tag (2), the one an address gets when its host is up',
+  ]);
+  expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 4 }, up_tag: 4 }).errors).toHaveLength(1);
+  expect(phpipamAgent.parseOptions({ ...base, host_gone: { tag: 1 } }).errors).toBeUndefined();
+});
+
+test('phpipam: timezone is an IANA zone name, UTC unless given', () => {
+  const base = { api_url: 'https://ipam.example.org', client_name: 'portdelta', client_token: 'x' };
+  expect(phpipamAgent.parseOptions(base).value!.timezone).toBe('UTC');
+  expect(phpipamAgent.parseOptions({ ...base, timezone: 'Europe/Berlin' }).value!.timezone).toBe('Europe/Berlin');
+  expect(phpipamAgent.parseOptions({ ...base, timezone: 'CEST+2' }).errors).toEqual(['timezone: not a time zone name (e.g. UTC, Europe/Berlin)']);
+});
+
+test.each([
+  ['a zero-width space pasted with it', 'abc\u200bdef'],
+  ['a control character', 'abc\u0001def'],
+  ['a space', 'abc def'],
+])('inventory kinds: a token with %s is refused when the configuration is read, not at every run by the HTTP client', (_what, token) => {
+  const php = phpipamAgent.parseOptions({ api_url: 'https://ipam.example.org', client_name: 'portdelta', client_token: token });
+  const nb = netboxAgent.parseOptions({ api_url: 'https://netbox.example.org', token });
+  expect([php.errors, nb.errors]).toEqual([
+    ['client_token: a token is printable ASCII: no spaces, line breaks or other control characters'],
+    ['token: a token is printable ASCII: no spaces, line breaks or other control characters'],
+  ]);
 });

@@ -10,6 +10,9 @@ import { describeUnless, missingTool } from '../helpers/needs';
 import { phpipamAddress, phpipamSubnet, startPhpipamApi, type PhpipamApi, type PhpipamData } from '../helpers/phpipam-api';
 import { inventoryLab } from '../helpers/inventory-lab';
 import { makeTestPki, type TestPki } from '../helpers/tls';
+import { startApiStandin } from '../helpers/api-standin';
+import { batchOf, hostileChanges } from '../helpers/report-batch';
+import { phpipamAgent } from '../../output-agents/phpipam';
 
 const TOKEN = 'app-code-5f2c9a1d7e';
 const HOSTILE = '<script>alert(1)</script>\r\nx';
@@ -196,4 +199,20 @@ describeUnless(skip, 'kind phpipam', () => {
       expect(api.requests).toEqual([]);
     });
   });
+});
+
+test('a 404 that is not phpIPAM\'s own "none" (api_url pointing at a web page) fails the delivery instead of finding nothing to write', async () => {
+  // A web server's 404 with no phpIPAM answer in it: before, it read as "no subnets", and the changes counted as delivered.
+  const web = await startApiStandin(() => ({ status: 404 }));
+  try {
+    const options = phpipamAgent.parseOptions({ api_url: `${web.url}/ipam`, client_name: 'portdelta', client_token: TOKEN, rate: 1000 });
+    const deps = { log: () => undefined, now: () => new Date() };
+    await expect(phpipamAgent.deliver(batchOf(hostileChanges()), options.value!, deps)).rejects.toMatchObject({
+      message: 'phpIPAM GET /subnets/ answered 404',
+      remedy: expect.stringContaining('check api_url'),
+    });
+    expect(web.requests.map((r) => [r.method, r.path])).toEqual([['GET', '/ipam/api/portdelta/subnets/']]);
+  } finally {
+    await web.close();
+  }
 });

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { forEachDb } from '../helpers/db';
 import { ids, sharedLab } from '../helpers/report';
 import { parseCef } from '../helpers/syslog';
+import { batchOf, hostileChanges } from '../helpers/report-batch';
+import { webhookMessages } from '../../output-agents/webhook-body';
 
 const lines = (file: string) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -89,4 +91,18 @@ forEachDb('SIEM formats of the file and webhook kinds', (db) => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('output_agents.0.format: a chat style (slack) posts chat messages, format cef posts SIEM records: give one of them');
   });
+});
+
+test.each(['ecs', 'ocsf', 'cef'] as const)('webhook %s: a batch too big for a collector\'s 1 MB body goes as several POSTs, each change once and in order', (format) => {
+  // 3,000 changes with 250-character names: several MB of records, as one night of a /16 can bring.
+  const [proto] = hostileChanges();
+  const changes = Array.from({ length: 3000 }, (_, i) => ({ ...proto, id: i + 1, ip: `10.${i >> 8}.${i & 255}.1`, hostname: `h${i}.${'x'.repeat(240)}.example` }));
+  const messages = webhookMessages(batchOf(changes), { style: 'generic', format });
+  expect(messages.length).toBeGreaterThan(1);
+  for (const m of messages) expect(Buffer.byteLength(m.body)).toBeLessThanOrEqual(1_000_000);
+  expect(messages.flatMap((m) => m.ids)).toEqual(changes.map((c) => c.id));
+  const recordIds = messages.flatMap((m) => (format === 'cef'
+    ? m.body.split('\n').filter(Boolean).map((l) => Number(parseCef(l).ext.cn1))
+    : (JSON.parse(m.body) as Array<{ portdelta?: { change_id: number }; unmapped?: { portdelta: { change_id: number } } }>).map((d) => (d.portdelta ?? d.unmapped!.portdelta).change_id)));
+  expect(recordIds).toEqual(messages.flatMap((m) => m.ids));
 });

@@ -4,6 +4,7 @@
 // separators | = \, STRUCTURED-DATA's ] and ", line breaks); a policy's verdict; a receiver with
 // a certificate of the wrong CA refused, then the right CA delivering each change once.
 import fs from 'node:fs';
+import net, { type AddressInfo } from 'node:net';
 import { describeChange } from '../../common/describe';
 import { safeText } from '../../common/safe-text';
 import type { ChangeRow } from '../../common/types';
@@ -15,6 +16,8 @@ import { ReportLab } from '../helpers/report';
 import { parse5424, parseCef, startSyslog, type SyslogReceiver, type Syslog5424 } from '../helpers/syslog';
 import { cefShown, SD_ID } from '../helpers/syslog-harness';
 import { makeTestPki, type TestPki } from '../helpers/tls';
+import { sendSyslog } from '../../output-agents/syslog-transport';
+import { syslogAgent } from '../../output-agents/syslog';
 
 const noOpenssl = missingTool('openssl', 'version');
 const HOSTILE = ['night1.csv', 'night2.csv'].map((f) => `${FIXTURES}/hostile/${f}`);
@@ -170,4 +173,37 @@ forEachDb('syslog output agent', (db) => {
     const got = byChange(await received(rx, all.length));
     for (const c of all) expect(JSON.parse(got.get(c.id)!.msg)).toMatchObject(c);
   });
+});
+
+test('TCP: a receiver that resets the connection once the messages arrive has not taken them: the send fails', async () => {
+  // A receiver that crashed or refused the session: it reads the first bytes, then answers with a reset.
+  const srv = net.createServer((s) => s.once('data', () => s.resetAndDestroy()));
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const peer = { host: '127.0.0.1', port: (srv.address() as AddressInfo).port, transport: 'tcp' as const, timeoutMs: 5000 };
+    await expect(sendSyslog(peer, ['<134>1 - - - - - - a', '<134>1 - - - - - - b'])).rejects.toMatchObject({ code: 'ECONNRESET' });
+  } finally {
+    await new Promise((resolve) => srv.close(resolve));
+  }
+});
+
+test('TCP: a receiver that reads everything and closes its side has taken the messages: the send succeeds', async () => {
+  const got: Buffer[] = [];
+  const srv = net.createServer((s) => s.on('data', (d) => got.push(d)));
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const peer = { host: '127.0.0.1', port: (srv.address() as AddressInfo).port, transport: 'tcp' as const, timeoutMs: 5000 };
+    await sendSyslog(peer, ['<134>1 - - - - - - a']);
+    expect(Buffer.concat(got).toString()).toBe('20 <134>1 - - - - - - a');
+  } finally {
+    await new Promise((resolve) => srv.close(resolve));
+  }
+});
+
+test.each(['siem.example.org:6514', '[::1]', 'siem example', ''])('the host %j is refused when the configuration is read, with where the port goes', (host) => {
+  expect(syslogAgent.parseOptions({ host }).errors).toEqual(['host: a host name or an IP address (without brackets; the port goes in port:)']);
+});
+
+test.each(['siem.example.org', '127.0.0.1', '::1', 'localhost'])('the host %j is taken', (host) => {
+  expect(syslogAgent.parseOptions({ host }).errors).toBeUndefined();
 });
