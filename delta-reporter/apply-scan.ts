@@ -5,6 +5,7 @@ import * as repo from '../db/ingest-repo';
 import { classifyHostMissing, classifyHostUp, classifyPort, isFirstConclusion, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
 import { ChangeType } from '../common/types';
 import { timer } from '../common/timing';
+import { applyFacts } from './apply-facts';
 
 export interface ApplyContext {
   trx: repo.Trx;
@@ -22,6 +23,8 @@ export interface ApplyContext {
   hold?: boolean;
   /** Counts what this apply concluded (or held) for the first time; delta-reporter/absence.ts reads it. */
   firsts?: FirstConclusions;
+  /** The scan staged service fingerprints or certificates (nmap -sV, ssl-cert); without, that step is skipped. */
+  facts?: boolean;
 }
 
 /** host_down / port_closed conclusions reached for the first time (or, with hold, held back). */
@@ -175,6 +178,7 @@ export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>>
     ['new ports', () => repo.applyNewPorts(ctx.trx, newRows)],
     ['ports seen', () => portsSeen(ctx)],
     ['ports missing', () => portsMissing(ctx)],
+    ['services and certificates', () => (ctx.facts ? applyFacts(ctx) : Promise.resolve())],
   ];
   const t = timer('apply');
   for (const [name, step] of steps) {

@@ -8,6 +8,7 @@ import * as m004 from './004_scanner_health';
 import * as m005 from './005_baseline';
 import * as m006 from './006_metrics_indexes';
 import * as m007 from './007_dashboard_counts';
+import * as m008 from './008_service_cert';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['005_baseline', m005],
   ['006_metrics_indexes', m006],
   ['007_dashboard_counts', m007],
+  ['008_service_cert', m008],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
