@@ -34,8 +34,8 @@ const STAGED = `SELECT s.ip_key, s.proto, s.port, MAX(s.service) AS service, MAX
 export async function applyNewFacts(trx: Trx, p: { scanId: number; scannerId: number; at: number }): Promise<void> {
   await trx.raw(
     `INSERT INTO port_facts (scanner_id, ip_key, ip, proto, port, service, service_seen, cert, cert_not_after, cert_seen)
-     SELECT :scanner, a.ip_key, h.ip, a.proto, a.port, a.service, CASE WHEN a.service IS NULL THEN NULL ELSE :at END,
-            a.cert, a.cert_not_after, CASE WHEN a.cert IS NULL THEN NULL ELSE :at END
+     SELECT :scanner, a.ip_key, h.ip, a.proto, a.port, a.service, CASE WHEN a.service IS NULL THEN NULL ELSE CAST(:at AS bigint) END,
+            a.cert, a.cert_not_after, CASE WHEN a.cert IS NULL THEN NULL ELSE CAST(:at AS bigint) END
        FROM (${STAGED} GROUP BY s.ip_key, s.proto, s.port) a
        JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = a.ip_key
       WHERE NOT EXISTS (SELECT 1 FROM port_facts f WHERE f.scanner_id = :scanner AND f.ip_key = a.ip_key AND f.proto = a.proto AND f.port = a.port)`,
