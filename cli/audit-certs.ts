@@ -8,6 +8,7 @@ import type { IpRange } from '../common/types';
 import { DURATION_HINT, parseDuration } from '../common/duration';
 import { UsageError } from '../common/errors';
 import { safeText } from '../common/safe-text';
+import { healthNow } from '../delta-reporter/scanner-health';
 
 const DAY = 86_400_000;
 
@@ -19,7 +20,7 @@ export function certExpiryWindow(text: string): number {
 }
 
 export async function auditCerts(db: Db, io: Io, f: { windowMs: number; scanner?: string; networks?: IpRange[]; json: boolean }): Promise<{ found: number }> {
-  const now = Date.now();
+  const now = healthNow(); // PORTDELTA_NOW, as for scanner health
   const rows = await listExpiringCerts(db.knex, { beforeMs: now + f.windowMs, scanner: f.scanner, networks: f.networks });
   const days = (notAfter: string | null) => (notAfter === null ? null : Math.floor((Date.parse(notAfter) - now) / DAY));
   const out = rows.map((r) => ({ ...r, days_left: days(r.cert.not_after), expired: Date.parse(r.cert.not_after ?? '') <= now }));
