@@ -9,7 +9,7 @@ import { html, type Html } from './html';
 export const serviceCell = (r: { service: string | null; fingerprint: ServiceFingerprint | null }): string =>
   r.fingerprint ? serviceWords(r.fingerprint) : (r.service ?? '');
 
-export function certCell(c: CertFacts | null, now = Date.now()): Html {
+function certCell(c: CertFacts | null, now = Date.now()): Html {
   if (!c) return html``;
   const expired = c.not_after !== null && Date.parse(c.not_after) <= now;
   const expiry = c.not_after ? c.not_after.slice(0, 10) : 'unknown';

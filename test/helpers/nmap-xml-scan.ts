@@ -3,7 +3,7 @@
 // the classifier's facts cases through a real ingest. Real output is what the fixture tests read.
 import type { CertFacts, ServiceFingerprint } from '../../common/types';
 
-export interface XmlPort {
+interface XmlPort {
   port: number;
   state?: string;
   service?: ServiceFingerprint | null;
