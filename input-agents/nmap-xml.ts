@@ -341,11 +341,12 @@ function setService(p: PortFact, a: Attrs): void {
   if (a.product !== undefined) p.product = a.product;
   if (a.version !== undefined) p.version = a.version;
   if (a.banner !== undefined) p.banner = a.banner;
-  // nmap -sV says how it knows: 'probed' (the service answered) or 'table' (a guess from the port
-  // number); masscan's banners carry no method and are no fingerprint.
-  if (a.method === 'probed' || a.method === 'table') {
+  // nmap says how it knows: 'probed' (-sV, the service answered) or 'table' (a guess from the port
+  // number, which every plain scan writes and which says nothing: no fingerprint, no cost);
+  // masscan's banners carry no method and are no fingerprint either.
+  if (a.method === 'probed') {
     const v = (x: string | undefined): string | null => (x === undefined || x === '' ? null : x);
-    p.fingerprint = { name: v(a.name), product: v(a.product), version: v(a.version), extrainfo: v(a.extrainfo), tunnel: v(a.tunnel), method: a.method };
+    p.fingerprint = { name: v(a.name), product: v(a.product), version: v(a.version), extrainfo: v(a.extrainfo), tunnel: v(a.tunnel), method: 'probed' };
   }
 }
 
