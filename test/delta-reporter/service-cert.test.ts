@@ -156,3 +156,14 @@ forEachDb('audit --cert-expiry', (db) => {
     expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining("--cert-expiry 'soon' is not a duration")]);
   });
 });
+
+forEachDb('cleanup takes a port\'s fingerprint and certificate with it', (db) => {
+  test('--ip counts and deletes that address\'s facts; the other address keeps its own', async () => {
+    const url = db.fresh();
+    await ingestNights(url, [1]);
+    const out = await cliJson<{ deleted: Record<string, number> }>(['--db', url, 'cleanup', '--ip', '::1']);
+    expect(out.deleted).toMatchObject({ port_state: 4, port_facts: 4 });
+    const left = await cliJson<StateRow[]>(['--db', url, 'state']);
+    expect(left.map((r) => [r.ip, r.port, !!(r.service ?? r.cert)])).toEqual([8008, 42022, 42080, 42443].map((p) => ['127.0.0.1', p, true]));
+  });
+});
