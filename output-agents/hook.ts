@@ -11,7 +11,7 @@ import { baselineRecord } from './overview';
 import { serviceWords } from '../common/service-facts';
 import type { BaselineSummary, ChangeBatch, DeliveryDeps, OutputAgent, ReportChange } from './types';
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Values of one change, by placeholder name; the same values go into PORTDELTA_<NAME>. */
 function changeValues(c: ReportChange): Record<string, string> {
