@@ -8,9 +8,18 @@ import { loadPolicy, policyPath } from '../output-agents/policy';
 import { networksOption } from '../common/query-options';
 import { json, table } from './render';
 import { safeText } from '../common/safe-text';
+import { auditCerts, certExpiryWindow } from './audit-certs';
 
 export const run: Action = async (_args, opts, global, io) => {
   const filter = { scanner: textOpt(opts, 'scanner'), networks: networksOption(listOpt(opts, 'network'), '--network') };
+  const expiry = textOpt(opts, 'certExpiry');
+  if (expiry !== undefined) {
+    const windowMs = certExpiryWindow(expiry);
+    return withContext(global, async ({ db }) => {
+      const { found } = await auditCerts(db, io, { ...filter, windowMs, json: !!global.json });
+      return flagOpt(opts, 'exitCode') && found > 0 ? EXIT.changesFound : EXIT.ok;
+    });
+  }
   // The policy is read and checked before the database is opened: a bad file costs nothing else.
   const { config, file } = loadCommandConfig(global);
   const where = policyPath(config.policy, file, textOpt(opts, 'policy'));

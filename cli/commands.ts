@@ -189,13 +189,12 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     name: 'audit',
     db: 'read',
     uses: ['database', 'scanners', 'policy'],
-    summary: 'open ports now that break the target-state policy (docs/target-state.md)',
-    example: 'portdelta audit --policy /etc/portdelta/policy.yaml --network 10.66.1.0/24',
+    summary: 'open ports now that break the target-state policy (docs/target-state.md), or certificates about to expire',
+    example: 'portdelta audit --policy /etc/portdelta/policy.yaml --network 10.66.1.0/24; portdelta audit --cert-expiry 30d',
     options: (cmd) =>
-      scannerNet(cmd.option('--policy <file>', 'the policy file, YAML or CSV (default: `policy` in the configuration)')).option(
-        '--exit-code',
-        'exit 1 when an open port breaks the policy',
-      ),
+      scannerNet(cmd.option('--policy <file>', 'the policy file, YAML or CSV (default: `policy` in the configuration)'))
+        .option('--cert-expiry <duration>', 'instead: the TLS certificates on open ports that expire within this time (30d), or have expired; needs no policy')
+        .option('--exit-code', 'exit 1 when an open port breaks the policy (with --cert-expiry: when a certificate is listed)'),
     load: () => import('./audit'),
   },
   {

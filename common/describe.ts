@@ -1,6 +1,7 @@
 // Changes in words a person reads at a glance ("port 8443/tcp newly open"); used by the CLI, the
 // demo and the output agents alike.
-import { ChangeType, SCANNER_EVENTS } from './types';
+import { ChangeType, SCANNER_EVENTS, type CertFacts, type ServiceFingerprint } from './types';
+import { certWords, serviceChangeWords } from './service-facts';
 
 export interface DescribableChange {
   proto: string | null;
@@ -10,6 +11,19 @@ export interface DescribableChange {
   previous_hostname: string | null;
   returning: boolean;
   details?: Record<string, unknown> | null;
+  service?: ServiceFingerprint | null;
+  previous_service?: ServiceFingerprint | null;
+  cert?: CertFacts | null;
+  previous_cert?: CertFacts | null;
+}
+
+/** service_changed and cert_changed in words, after whatever else happened to the port. */
+function describeFacts(c: DescribableChange, p: string, parts: string[]): void {
+  const lead = parts.length ? '' : `${p} `;
+  if (c.type & ChangeType.service_changed) parts.push(`${lead}service changed: ${serviceChangeWords(c.previous_service ?? null, c.service ?? null)}`);
+  if (c.type & ChangeType.cert_changed) {
+    parts.push(`${parts.length ? '' : `${p} `}TLS certificate changed: ${certWords(c.previous_cert ?? null)} → ${certWords(c.cert ?? null)}`);
+  }
 }
 
 const pct = (share: unknown): string => `${Math.round(Number(share) * 1000) / 10}%`;
@@ -38,6 +52,7 @@ export function describeChange(c: DescribableChange): string {
       parts.push(t & ChangeType.new_host ? (c.returning ? `${p} newly open (host is back)` : `${p} open on a new host`) : `${p} newly open`);
     }
     else if (t & ChangeType.port_closed) parts.push(t & ChangeType.host_down ? `${p} gone with its host` : `${p} closed`);
+    describeFacts(c, p, parts);
     return parts.join(', ');
   }
   if (t & ChangeType.new_host) parts.push(c.returning ? 'host is back' : 'new host');

@@ -42,6 +42,32 @@ export interface PortFact {
   product?: string;
   version?: string;
   banner?: string;
+  /** The service fingerprint as the scanner determined it (nmap -sV); service_changed compares probed ones. */
+  fingerprint?: ServiceFingerprint;
+  /** The TLS certificate the port presented (nmap's ssl-cert script). */
+  cert?: CertFacts;
+}
+
+/** What a version scan says runs on a port (nmap <service>); absent parts are null. */
+export interface ServiceFingerprint {
+  name: string | null;
+  product: string | null;
+  version: string | null;
+  extrainfo: string | null;
+  tunnel: string | null;
+  /** 'probed': the service answered a probe; 'table': a guess from the port number, which says nothing. */
+  method: 'probed' | 'table';
+}
+
+/** A TLS certificate as portdelta keeps it; `sha256` or `sha1` identifies it (both when the scanner gave them). */
+export interface CertFacts {
+  sha256: string | null;
+  sha1: string | null;
+  subject: string;
+  issuer: string;
+  /** ISO-8601 UTC, or null when the scanner gave no readable time. */
+  not_before: string | null;
+  not_after: string | null;
 }
 
 /** Everything one input record says about one host. The same ip may come in several records (masscan writes one per port). */
@@ -111,6 +137,10 @@ export const ChangeType = Object.freeze({
   port_reopened: 32,
   /** A host answered on more than max_open_ports ports: one flag instead of hundreds of new_port events. */
   all_ports_answer: 64,
+  /** An open port's probed service fingerprint differs from its last probed one (nmap -sV on both scans). */
+  service_changed: 128,
+  /** The TLS certificate on an open port differs from the last one seen. */
+  cert_changed: 256,
   /** Scanner events (no ip): expect_every passed without an applied complete scan; it sent one again. */
   scanner_silent: 512,
   scanner_back: 1024,
@@ -149,6 +179,12 @@ export interface ChangeRow {
   details: Record<string, unknown> | null;
   /** One of the changes of the scanner's first applied scan (DESIGN §3). */
   baseline: boolean;
+  /** service_changed: the fingerprint now and the last probed one before; null otherwise. */
+  service: ServiceFingerprint | null;
+  previous_service: ServiceFingerprint | null;
+  /** cert_changed: the certificate now and the one seen before; null otherwise. */
+  cert: CertFacts | null;
+  previous_cert: CertFacts | null;
 }
 
 /** One member's view in a scanner-group disagreement (DESIGN §3). */

@@ -46,7 +46,7 @@ export async function deleteChanges(trx: Knex.Transaction, f: CleanupFilter): Pr
  * Host and port state rows. With `before`: rows last seen before it, and the port rows of every
  * host row removed (a port never outlives its host's row).
  */
-export async function deleteState(trx: Knex.Transaction, f: CleanupFilter): Promise<{ port_state: number; host_state: number }> {
+export async function deleteState(trx: Knex.Transaction, f: CleanupFilter): Promise<{ port_state: number; host_state: number; port_facts: number }> {
   const host_state = await where(trx('host_state'), f, 'host_state', 'last_seen').del();
   const ports = where(trx('port_state'), { ...f, before: undefined }, 'port_state', 'last_seen');
   if (f.before !== undefined) {
@@ -57,7 +57,11 @@ export async function deleteState(trx: Knex.Transaction, f: CleanupFilter): Prom
     });
   }
   const port_state = await ports.del();
-  return { port_state, host_state };
+  // a port's service fingerprint and certificate go with its state row
+  const port_facts = await where(trx('port_facts'), { ...f, before: undefined }, 'port_facts', '').whereNotExists((s) => {
+    s.select(trx.raw('1')).from('port_state as p').whereRaw('p.scanner_id = port_facts.scanner_id AND p.ip_key = port_facts.ip_key AND p.proto = port_facts.proto AND p.port = port_facts.port');
+  }).del();
+  return { port_state, host_state, port_facts };
 }
 
 export async function scanIdsOf(trx: Knex.Transaction, id: number): Promise<number[]> {

@@ -2,8 +2,9 @@
 // not already answer: counts of the state now, top open ports, per-scan totals, one port's hosts,
 // recent scans and failed files. Every filter is parameterised; networks are BETWEENs on ip_key.
 import type { Knex } from 'knex';
-import type { IpRange, Proto } from '../common/types';
+import type { CertFacts, IpRange, Proto, ServiceFingerprint } from '../common/types';
 import { iso, whereNetworks } from './query-repo';
+import { parseCert, parseService } from '../common/service-facts';
 
 const num = (v: unknown): number => Number(v ?? 0);
 
@@ -129,6 +130,9 @@ export interface OpenPortRow {
   hostname: string | null;
   first_seen: string;
   last_seen: string;
+  /** The last probed fingerprint and the last certificate (port_facts), where a scan gave them. */
+  fingerprint: ServiceFingerprint | null;
+  cert: CertFacts | null;
 }
 
 /**
@@ -160,8 +164,9 @@ async function keptHostsOnPort(knex: Knex, f: Scope & { proto: Proto; port: numb
 export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Proto; port?: number; keys?: string[] }): Promise<OpenPortRow[]> {
   const q = scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id')
     .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
+    .leftJoin('port_facts as f', (j) => j.on('f.scanner_id', 'p.scanner_id').andOn('f.ip_key', 'p.ip_key').andOn('f.proto', 'p.proto').andOn('f.port', 'p.port'))
     .where('p.reported', 'open'), 'p', f)
-    .select('s.name as scanner', 'p.ip', 'p.proto', 'p.port', 'p.service', 'h.hostname', 'p.first_seen', 'p.last_seen')
+    .select('s.name as scanner', 'p.ip', 'p.proto', 'p.port', 'p.service', 'h.hostname', 'p.first_seen', 'p.last_seen', 'f.service as fingerprint', 'f.cert')
     .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }, { column: 's.name' }]);
   if (f.proto) q.where('p.proto', f.proto);
   if (f.port !== undefined) q.where('p.port', f.port);
@@ -169,6 +174,7 @@ export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Prot
   return (await q).map((r: Record<string, unknown>) => ({
     scanner: r.scanner as string, ip: r.ip as string, proto: r.proto as Proto, port: num(r.port), service: (r.service as string) ?? null,
     hostname: (r.hostname as string) ?? null, first_seen: iso(r.first_seen as number)!, last_seen: iso(r.last_seen as number)!,
+    fingerprint: parseService(r.fingerprint), cert: parseCert(r.cert),
   }));
 }
 

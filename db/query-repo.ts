@@ -1,7 +1,8 @@
 // Read queries behind `changes`, `state` and `hosts`. A CIDR filter is one BETWEEN on the sortable key.
 import type { Knex } from 'knex';
-import type { ChangeFilter, ChangeRow, IpRange, Proto } from '../common/types';
+import type { CertFacts, ChangeFilter, ChangeRow, IpRange, Proto, ServiceFingerprint } from '../common/types';
 import { typeNames } from '../common/types';
+import { parseCert, parseService } from '../common/service-facts';
 
 export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: IpRange[]): void {
   if (!networks?.length) return;
@@ -13,7 +14,8 @@ export function whereNetworks(q: Knex.QueryBuilder, column: string, networks?: I
 export const iso = (ms: number | null): string | null => (ms == null ? null : new Date(Number(ms)).toISOString());
 
 /** The columns of a change as `changes --json` shows it; `c` = changes, `s` = scanners. */
-export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id', 'c.details', 'c.baseline'];
+export const CHANGE_COLUMNS = ['c.id', 's.name as scanner', 's.group_name as group', 'c.ip', 'c.proto', 'c.port', 'c.type', 'c.hostname', 'c.previous_hostname', 'c.returning', 'c.detected_at', 'c.scan_id', 'c.details', 'c.baseline',
+  'c.service', 'c.previous_service', 'c.cert', 'c.previous_cert'];
 
 function parseDetails(v: unknown): Record<string, unknown> | null {
   if (typeof v !== 'string' || v === '') return null;
@@ -37,6 +39,10 @@ export function toChangeRow(r: Record<string, unknown>): ChangeRow {
     scan_id: Number(r.scan_id),
     details: parseDetails(r.details),
     baseline: !!Number(r.baseline),
+    service: parseService(r.service),
+    previous_service: parseService(r.previous_service),
+    cert: parseCert(r.cert),
+    previous_cert: parseCert(r.previous_cert),
   };
 }
 
@@ -76,14 +82,18 @@ export interface StateRow {
   first_seen: string;
   last_seen: string;
   last_change: number;
+  /** The last probed service fingerprint and the last certificate seen (nmap -sV, ssl-cert); null when none. */
+  service: ServiceFingerprint | null;
+  cert: CertFacts | null;
 }
 
 export async function listOpenPorts(knex: Knex, f: { scanner?: string; networks?: IpRange[] }): Promise<StateRow[]> {
   const q = knex('port_state as p')
     .join('scanners as s', 's.id', 'p.scanner_id')
     .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
+    .leftJoin('port_facts as f', (j) => j.on('f.scanner_id', 'p.scanner_id').andOn('f.ip_key', 'p.ip_key').andOn('f.proto', 'p.proto').andOn('f.port', 'p.port'))
     .where('p.reported', 'open')
-    .select('s.name as scanner', 'p.ip', 'p.proto', 'p.port', 'h.hostname', 'p.first_seen', 'p.last_seen', 'p.last_change')
+    .select('s.name as scanner', 'p.ip', 'p.proto', 'p.port', 'h.hostname', 'p.first_seen', 'p.last_seen', 'p.last_change', 'f.service', 'f.cert')
     .orderBy([{ column: 's.name' }, { column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }]);
   if (f.scanner) q.where('s.name', f.scanner);
   whereNetworks(q, 'p.ip_key', f.networks);
@@ -101,6 +111,8 @@ export function toStateRow(r: Record<string, unknown>): StateRow {
     first_seen: iso(r.first_seen as number)!,
     last_seen: iso(r.last_seen as number)!,
     last_change: Number(r.last_change),
+    service: parseService(r.service),
+    cert: parseCert(r.cert),
   };
 }
 

@@ -7,6 +7,7 @@ import { ChangeType } from '../common/types';
 import { timer } from '../common/timing';
 import type { Proto } from '../common/types';
 import type { Suppressions, SuppressionReason } from './suppression';
+import { applyFacts } from './apply-facts';
 
 export interface ApplyContext {
   trx: repo.Trx;
@@ -26,6 +27,8 @@ export interface ApplyContext {
   firsts?: FirstConclusions;
   /** Collects why a missing host or port was not concluded gone (`diff` explains with it). */
   notes?: Suppressions;
+  /** The scan staged service fingerprints or certificates (nmap -sV, ssl-cert); without, that step is skipped. */
+  facts?: boolean;
 }
 
 /** host_down / port_closed conclusions reached for the first time (or, with hold, held back). */
@@ -226,6 +229,7 @@ export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>>
     ['new ports', () => repo.applyNewPorts(ctx.trx, newRows)],
     ['ports seen', () => portsSeen(ctx)],
     ['ports missing', () => portsMissing(ctx)],
+    ['services and certificates', () => (ctx.facts ? applyFacts(ctx) : Promise.resolve())],
     ['notes', () => noteOpenAfter(ctx)],
   ];
   const t = timer('apply');

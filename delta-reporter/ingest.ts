@@ -337,6 +337,7 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   const { counts, mass } = await applyGuarded({
     trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at: f.at,
     thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports, notes: run.opts.notes,
+    facts: st.stager.factCount > 0,
   }, sc.max_absence);
   if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
   if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);

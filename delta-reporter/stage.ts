@@ -1,10 +1,11 @@
 // Turns host records into staging rows and loads them in bulk while the file streams in. A full
 // batch is written while the parser fills the next one, so parsing and loading overlap.
-import type { HostRecord } from '../common/types';
+import type { HostRecord, PortFact } from '../common/types';
 import { PROTOS } from '../common/types';
 import { ipKey } from '../common/ip';
 import type { Cell, StageWriter } from '../db/stage-writer';
-import { COLUMN_LIMITS, fitColumn } from '../db/column-limits';
+import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
+import { certText, serviceText } from '../common/service-facts';
 
 const BATCH = 20000;
 
@@ -13,7 +14,10 @@ export class Stager {
   private hosts: Cell[] = [];
   private ports: Cell[] = [];
   private unknown: Cell[] = [];
+  private facts: Cell[] = [];
   private rows = 0;
+  /** Ports staged with a probed fingerprint or a certificate: none, and the ingest asks nothing about them. */
+  factCount = 0;
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -35,6 +39,7 @@ export class Stager {
       if (open) openCount++;
       this.ports.push(key, p.proto, p.port, open ? 1 : 0, p.service === undefined ? null : fitColumn(p.service, COLUMN_LIMITS.service));
       this.rows++;
+      if (open && (p.fingerprint?.method === 'probed' || p.cert)) this.addFacts(key, p);
     }
     if (h.unknownPorts) {
       for (const proto of PROTOS) for (const r of h.unknownPorts[proto] ?? []) this.unknown.push(key, proto, r.lo, r.hi);
@@ -50,16 +55,26 @@ export class Stager {
     }
   }
 
+  /** A table guess (method="table") is not staged: it says nothing, and must not replace the last probed fingerprint. */
+  private addFacts(key: string, p: PortFact): void {
+    const service = p.fingerprint?.method === 'probed' ? withoutNul(serviceText(p.fingerprint)) : null;
+    const notAfter = p.cert?.not_after ? Date.parse(p.cert.not_after) : null;
+    this.facts.push(key, p.proto, p.port, service, p.cert ? withoutNul(certText(p.cert)) : null, notAfter);
+    this.factCount++;
+  }
+
   private write(): Promise<void> {
-    const [hosts, ports, unknown] = [this.hosts, this.ports, this.unknown];
+    const [hosts, ports, unknown, facts] = [this.hosts, this.ports, this.unknown, this.facts];
     this.hosts = [];
     this.ports = [];
     this.unknown = [];
+    this.facts = [];
     this.rows = 0;
     return (async () => {
       await this.writer.write('stage_hosts', hosts);
       await this.writer.write('stage_ports', ports);
       await this.writer.write('stage_unknown_ports', unknown);
+      await this.writer.write('stage_port_facts', facts);
     })();
   }
 

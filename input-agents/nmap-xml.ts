@@ -12,11 +12,12 @@ import { nmapResolvesNames } from '../common/nmap-options';
 import type { InputAgent, ParseContext } from './types';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { skipped, withSkippedRecords, zoneDropped } from './damaged-records';
+import { SslCertReader } from './nmap-ssl-cert';
 
 type Attrs = Record<string, string | undefined>;
 
 /** The elements whose attributes this reader uses; the tokenizer skips the attributes of all others. */
-const WANTED: ReadonlySet<string> = new Set(['nmaprun', 'scaninfo', 'host', 'status', 'address', 'hostname', 'port', 'state', 'service', 'extraports', 'extrareasons', 'finished']);
+const WANTED: ReadonlySet<string> = new Set(['nmaprun', 'scaninfo', 'host', 'status', 'address', 'hostname', 'port', 'state', 'service', 'extraports', 'extrareasons', 'finished', 'script', 'table', 'elem']);
 
 const STATES = new Set<string>(['open', 'closed', 'filtered', 'unfiltered', 'open|filtered', 'closed|filtered']);
 // nmap writes well under 1 KiB (plus the command line) before <nmaprun>; a long prolog is not a
@@ -56,6 +57,7 @@ class NmapXmlReader {
     doctype: (text) => this.doctype(text),
     open: (name, attrs) => this.open(name, attrs),
     close: (name) => this.close(name),
+    text: (value) => this.cert?.addText(value),
   }, WANTED);
   private readonly meta: ScanMetaEvent = { kind: 'meta' };
   private metaSent = false;
@@ -71,6 +73,8 @@ class NmapXmlReader {
   /** An ICMP echo or ARP reply of masscan was listed for the current host. */
   private hostAnswered = false;
   private port: PortFact | null = null;
+  /** Inside a port's <script id="ssl-cert">; null elsewhere, so other scripts cost nothing more. */
+  private cert: SslCertReader | null = null;
   private inOpenFilteredExtra = false;
   private hosts = 0;
   private lastHost = '';
@@ -165,13 +169,34 @@ class NmapXmlReader {
       case 'extraports': this.inOpenFilteredExtra = h !== null && a.state === 'open|filtered'; return;
       case 'extrareasons': if (this.inOpenFilteredExtra) this.addUnknown(h!, a); return;
       case 'finished': this.finished = { at: this.time(a.time, '<finished time') }; return;
+      case 'script': if (this.port && a.id === 'ssl-cert') this.cert = new SslCertReader(); return;
+      case 'table': this.cert?.openTable(a.key); return;
+      case 'elem': if (this.cert) this.elem(a.key); return;
     }
+  }
+
+  private elem(key: string | undefined): void {
+    this.cert!.openElem(key);
+    this.xml.captureText = true;
+  }
+
+  private endScript(): void {
+    if (!this.cert) return;
+    const cert = this.cert.result();
+    if (cert && this.port) this.port.cert = cert;
+    this.cert = null;
   }
 
   private close(name: string): void {
     switch (name) {
       case 'port': return this.endPort();
       case 'host': return this.endHost();
+      case 'script': return this.endScript();
+      case 'table': this.cert?.closeTable(); return;
+      case 'elem':
+        this.cert?.closeElem();
+        this.xml.captureText = false;
+        return;
       case 'extraports': this.inOpenFilteredExtra = false; return;
       case 'nmaprun': this.closedRoot = true; return;
     }
@@ -316,6 +341,13 @@ function setService(p: PortFact, a: Attrs): void {
   if (a.product !== undefined) p.product = a.product;
   if (a.version !== undefined) p.version = a.version;
   if (a.banner !== undefined) p.banner = a.banner;
+  // nmap says how it knows: 'probed' (-sV, the service answered) or 'table' (a guess from the port
+  // number, which every plain scan writes and which says nothing: no fingerprint, no cost);
+  // masscan's banners carry no method and are no fingerprint either.
+  if (a.method === 'probed') {
+    const v = (x: string | undefined): string | null => (x === undefined || x === '' ? null : x);
+    p.fingerprint = { name: v(a.name), product: v(a.product), version: v(a.version), extrainfo: v(a.extrainfo), tunnel: v(a.tunnel), method: 'probed' };
+  }
 }
 
 /** nmap/masscan XML: '<nmaprun' after the prolog, or nmap's DOCTYPE when a long prolog cut the head short. */

@@ -11,6 +11,8 @@ export interface XmlHandler {
   doctype(text: string): void;
   open(name: string, attrs: Attrs): void;
   close(name: string): void;
+  /** Text between tags, decoded; called only while the tokenizer's `captureText` is on. */
+  text?(value: string): void;
 }
 
 export class XmlSyntaxError extends Error {
@@ -52,6 +54,8 @@ export class XmlTokenizer {
   private nextAmp = -1;
 
   private readonly names = new Set<string>();
+  /** The caller wants the text of the elements it is inside now (an ssl-cert <elem>); off for the bulk of a file. */
+  captureText = false;
 
   /**
    * `wanted`: the elements whose attributes the caller reads. Others are only checked for shape and
@@ -154,6 +158,9 @@ export class XmlTokenizer {
       }
     } else if (partial) {
       return; // checked once the next '<' arrives, so no reference is cut in two
+    } else if (this.captureText && this.handler.text) {
+      const raw = b.slice(from, to);
+      this.handler.text(raw.indexOf('&') === -1 ? raw : this.decode(raw, from));
     } else {
       // Searching afresh for each short text between two tags would scan the rest of the buffer every time.
       if (this.ampAfter(from) < to) this.decode(b.slice(from, to), from);

@@ -8,9 +8,10 @@ import { DeliveryError } from '../common/errors';
 import { parseWith } from './kind-options';
 import { runCommand } from './run-command';
 import { baselineRecord } from './overview';
+import { serviceWords } from '../common/service-facts';
 import type { BaselineSummary, ChangeBatch, DeliveryDeps, OutputAgent, ReportChange } from './types';
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Values of one change, by placeholder name; the same values go into PORTDELTA_<NAME>. */
 function changeValues(c: ReportChange): Record<string, string> {
@@ -27,6 +28,11 @@ function changeValues(c: ReportChange): Record<string, string> {
     detected_at: c.detected_at,
     confirms: c.confirms === null ? '' : String(c.confirms),
     baseline: c.baseline ? '1' : '',
+    service: c.service ? serviceWords(c.service) : '',
+    previous_service: c.previous_service ? serviceWords(c.previous_service) : '',
+    cert_sha256: c.cert?.sha256 ?? '',
+    previous_cert_sha256: c.previous_cert?.sha256 ?? '',
+    cert_not_after: c.cert?.not_after ?? '',
   };
 }
 

@@ -13,6 +13,8 @@ const WORDS: Partial<Record<ChangeTypeName, [string, string]>> = {
   port_closed: ['closed port', 'closed ports'],
   port_reopened: ['port open again', 'ports open again'],
   all_ports_answer: ['host answering on every port', 'hosts answering on every port'],
+  service_changed: ['service version change', 'service version changes'],
+  cert_changed: ['TLS certificate change', 'TLS certificate changes'],
   scanner_silent: ['scanner gone silent', 'scanners gone silent'],
   scanner_back: ['scanner back', 'scanners back'],
   mass_absence: ['mass absence held back', 'mass absences held back'],
@@ -26,7 +28,7 @@ function countInWords(type: ChangeTypeName, n: number): string {
   return `${thousands(n)} ${w ? w[n === 1 ? 0 : 1] : type}`;
 }
 
-const PORT_BITS = ChangeType.new_port | ChangeType.port_closed | ChangeType.port_reopened;
+const PORT_BITS = ChangeType.new_port | ChangeType.port_closed | ChangeType.port_reopened | ChangeType.service_changed | ChangeType.cert_changed;
 
 /** A port event counts under its port type (its host bit only says why); a host event under its own. */
 function countedTypes(c: { port: number | null; type: number }): ChangeTypeName[] {

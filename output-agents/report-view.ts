@@ -4,7 +4,8 @@
 import { shortTime } from '../common/short-time';
 import { safeText } from '../common/safe-text';
 import { ipKey } from '../common/ip';
-import { ChangeType, type ChangeTypeName } from '../common/types';
+import { ChangeType, type CertFacts, type ChangeTypeName } from '../common/types';
+import { certWords, serviceWords } from '../common/service-facts';
 import { baselineText, countBy, inWords, isUnexpected, networkOf, splitListed, thousands, typeCounts, unlistedCommand } from './overview';
 import type { ChangeBatch, ReportChange } from './types';
 import type { Disagreement } from '../common/types';
@@ -30,6 +31,14 @@ interface ChangeView {
   owner: string | null;
   note: string | null;
   confirms: number | null;
+  /** service_changed: the fingerprints in words ('OpenSSH 9.6p1 (Ubuntu Linux; protocol 2.0)'); null otherwise. */
+  service: string | null;
+  previous_service: string | null;
+  /** cert_changed: the certificates in words and their fingerprints; null otherwise. */
+  cert: string | null;
+  previous_cert: string | null;
+  cert_fingerprint: string | null;
+  previous_cert_fingerprint: string | null;
 }
 
 interface HostView {
@@ -126,6 +135,20 @@ function changeView(c: ReportChange): ChangeView {
     owner: cleanOrNull(c.policy.owner),
     note: cleanOrNull(c.policy.note),
     confirms: c.confirms,
+    ...factsView(c),
+  };
+}
+
+const fingerprint = (c: CertFacts | null): string | null => (c ? (c.sha256 ? `sha256 ${c.sha256}` : c.sha1 ? `sha1 ${c.sha1}` : null) : null);
+
+function factsView(c: ReportChange): Pick<ChangeView, 'service' | 'previous_service' | 'cert' | 'previous_cert' | 'cert_fingerprint' | 'previous_cert_fingerprint'> {
+  return {
+    service: c.service ? clean(serviceWords(c.service)) : null,
+    previous_service: c.previous_service ? clean(serviceWords(c.previous_service)) : null,
+    cert: c.cert ? clean(certWords(c.cert)) : null,
+    previous_cert: c.previous_cert ? clean(certWords(c.previous_cert)) : null,
+    cert_fingerprint: fingerprint(c.cert),
+    previous_cert_fingerprint: fingerprint(c.previous_cert),
   };
 }
 

@@ -24,7 +24,7 @@ export interface CleanupSelection {
   before?: number;
 }
 
-export const TABLES = ['deliveries', 'changes', 'port_state', 'host_state', 'scan_host_scope', 'scan_port_scope', 'scans', 'scanners'] as const;
+export const TABLES = ['deliveries', 'changes', 'port_state', 'port_facts', 'host_state', 'scan_host_scope', 'scan_port_scope', 'scans', 'scanners'] as const;
 export type CleanupCounts = Record<(typeof TABLES)[number], number>;
 
 const deleting = (db: Db) => `could not delete from the database ${db.where}`;

@@ -9,6 +9,7 @@ import * as m005 from './005_baseline';
 import * as m006 from './006_metrics_indexes';
 import * as m007 from './007_dashboard_counts';
 import * as m008 from './008_open_port_index';
+import * as m009 from './009_service_cert';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['006_metrics_indexes', m006],
   ['007_dashboard_counts', m007],
   ['008_open_port_index', m008],
+  ['009_service_cert', m009],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

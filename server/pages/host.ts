@@ -11,6 +11,7 @@ import { readScope } from '../read-scope';
 import { redirect } from '../web-redirect';
 import { hostHref, href, html, pager, portHref, when, type Html } from './html';
 import { changeRows } from './changes';
+import { certColumn, serviceCell } from './port-facts';
 import { who } from './disagreements';
 import { networkHref, parseNetwork } from './network';
 import { networkV6Href, parseNetworkV6 } from './network-v6';
@@ -39,6 +40,7 @@ export async function hostPage(pc: PageCtx, raw: string): Promise<PageOut> {
   const hosts = await listHosts(pc.db.knex, scope);
   if (hosts.length === 0) throw new HttpError(404, `no scanner knows host ${ip}`, 'check the address; the Changes page lists the hosts that changed');
   const ports = await openPortsWithService(pc.db.knex, scope);
+  const cert = certColumn(ports);
   const page = pageNumber(pc.url);
   const changes = await listChanges(pc.db.knex, { ...scope, newestFirst: true, limit: PAGE_SIZE + 1, offset: (page - 1) * PAGE_SIZE });
   const names = (await listChanges(pc.db.knex, { ...scope, typeMask: ChangeType.dns_changed | ChangeType.new_host }))
@@ -50,8 +52,8 @@ export async function hostPage(pc: PageCtx, raw: string): Promise<PageOut> {
 ${hosts.map((h) => html`<tr><td>${h.scanner}</td><td>${h.status}</td><td>${h.hostname ?? ''}</td><td>${h.mac ?? ''}</td><td class="num">${h.open_ports}</td><td>${when(h.first_seen)}</td><td>${when(h.last_seen)}</td></tr>
 `)}</tbody></table>
 <h2>Open ports now</h2>
-${ports.length === 0 ? html`<p class="note">no open ports</p>` : html`<table><thead><tr><th>Scanner</th><th>Port</th><th>Service</th><th>First seen</th><th>Last seen</th></tr></thead><tbody>
-${ports.map((p) => html`<tr><td>${p.scanner}</td><td><a href="${portHref(p.proto, p.port)}">${p.port}/${p.proto}</a></td><td>${p.service ?? ''}</td><td>${when(p.first_seen)}</td><td>${when(p.last_seen)}</td></tr>
+${ports.length === 0 ? html`<p class="note">no open ports</p>` : html`<table><thead><tr><th>Scanner</th><th>Port</th><th>Service</th>${cert.th}<th>First seen</th><th>Last seen</th></tr></thead><tbody>
+${ports.map((p) => html`<tr><td>${p.scanner}</td><td><a href="${portHref(p.proto, p.port)}">${p.port}/${p.proto}</a></td><td>${serviceCell(p)}</td>${cert.td(p)}<td>${when(p.first_seen)}</td><td>${when(p.last_seen)}</td></tr>
 `)}</tbody></table>`}
 <h2>Where the scanners of a group disagree</h2>
 ${disagreements.length === 0 ? html`<p class="note">nowhere</p>` : html`<table class="disagreements"><thead><tr><th>Group</th><th>Port</th><th>Open (last seen)</th><th>Not open (complete scan)</th></tr></thead><tbody>

@@ -1,6 +1,7 @@
 // The Port page: the hosts with a port open now, since when, and seen by which scanners.
 import { portHostsPage, type OpenPortRow } from '../../db/dashboard-repo';
-import { PROTOS, type Proto } from '../../common/types';
+import { PROTOS, type CertFacts, type Proto } from '../../common/types';
+import { certColumn, serviceCell } from './port-facts';
 import { HttpError } from '../http-error';
 import { readScope } from '../read-scope';
 import { redirect } from '../web-redirect';
@@ -30,6 +31,8 @@ interface HostOnPort {
   ip: string;
   hostname: string | null;
   service: string | null;
+  /** The first scanner's certificate (scanners in row order); null when none has one. */
+  cert: CertFacts | null;
   since: string;
   lastSeen: string;
   scanners: string[];
@@ -39,10 +42,12 @@ function byHost(rows: readonly OpenPortRow[]): HostOnPort[] {
   const out = new Map<string, HostOnPort>();
   for (const r of rows) {
     const h = out.get(r.ip);
-    if (!h) out.set(r.ip, { ip: r.ip, hostname: r.hostname, service: r.service, since: r.first_seen, lastSeen: r.last_seen, scanners: [r.scanner] });
+    const service = serviceCell(r) || null;
+    if (!h) out.set(r.ip, { ip: r.ip, hostname: r.hostname, service, cert: r.cert, since: r.first_seen, lastSeen: r.last_seen, scanners: [r.scanner] });
     else {
       h.hostname ??= r.hostname;
-      h.service ??= r.service;
+      h.service ??= service;
+      h.cert ??= r.cert;
       if (r.first_seen < h.since) h.since = r.first_seen;
       if (r.last_seen > h.lastSeen) h.lastSeen = r.last_seen;
       h.scanners.push(r.scanner);
@@ -59,10 +64,11 @@ export async function portPage(pc: PageCtx, spec: string): Promise<PageOut> {
   // the count and one page of hosts in SQL, not every host's rows grouped here
   const { hosts: total, rows } = await portHostsPage(pc.db.knex, { ...scope, proto, port }, (page - 1) * PAGE_SIZE, PAGE_SIZE);
   const shown = byHost(rows);
+  const cert = certColumn(shown);
   const body = html`<p>${total} host${total === 1 ? '' : 's'} with ${port}/${proto} open now${scanner ? html`, seen by ${scanner}` : ''}.
 <a href="${`/changes?port=${port}`}">Changes of this port</a></p>
-${scannerFilter(portHref(proto, port), scanner)}${shown.length === 0 ? html`<p class="note">no host has it open</p>` : html`<table class="port-hosts"><thead><tr><th>Host</th><th>Hostname</th><th>Service</th><th>Open since</th><th>Last seen</th><th>Scanners</th></tr></thead><tbody>
-${shown.map((h) => html`<tr><td>${hostLink(h.ip)}</td><td>${h.hostname ?? ''}</td><td>${h.service ?? ''}</td><td>${when(h.since)}</td><td>${when(h.lastSeen)}</td><td>${h.scanners.join(', ')}</td></tr>
+${scannerFilter(portHref(proto, port), scanner)}${shown.length === 0 ? html`<p class="note">no host has it open</p>` : html`<table class="port-hosts"><thead><tr><th>Host</th><th>Hostname</th><th>Service</th>${cert.th}<th>Open since</th><th>Last seen</th><th>Scanners</th></tr></thead><tbody>
+${shown.map((h) => html`<tr><td>${hostLink(h.ip)}</td><td>${h.hostname ?? ''}</td><td>${h.service ?? ''}</td>${cert.td(h)}<td>${when(h.since)}</td><td>${when(h.lastSeen)}</td><td>${h.scanners.join(', ')}</td></tr>
 `)}</tbody></table>`}
 ${pager(portHref(proto, port), { scanner }, page, total > page * PAGE_SIZE)}`;
   return { title: `Port ${port}/${proto}`, body };

@@ -11,6 +11,8 @@ import { classifyHostMissing, classifyHostUp, classifyPort, type HostPrev, type 
 import { ingestStream } from '../../delta-reporter/ingest';
 import { openDb, type Db } from '../../db/connection';
 import { scannerSchema } from '../../common/scanner-config';
+import { FACTS_CASES } from '../helpers/classify-table';
+import { COMBINED, FACT_EXPECTED, FACT_STEPS, runFactCases, type FactsStored } from '../helpers/facts-through-ingest';
 
 /** What a scan is, apart from its rows: the scanner's thresholds then, and its header. */
 interface Settings {
@@ -176,6 +178,7 @@ test('every case of the classifier\'s table has scans that lead to it, judged wi
   expect(Object.keys(HOST_UP).sort()).toEqual(HOST_UP_CASES.map((c) => c.title).sort());
   expect(Object.keys(HOST_MISSING).sort()).toEqual(HOST_MISSING_CASES.map((c) => c.title).sort());
   expect(Object.keys(PORTS).sort()).toEqual(PORT_CASES.map((c) => c.title).sort());
+  expect(Object.keys(FACT_STEPS).sort()).toEqual(FACTS_CASES.map((c) => c.title).sort());
   for (const c of ALL) if (c.t) expect([c.id, c.steps[c.steps.length - 1][0].t]).toEqual([c.id, c.t]);
 });
 
@@ -190,5 +193,23 @@ forEachDb('the classifier\'s table through a real ingest', (t) => {
 
   test.each(ALL.map((c) => [c.id, c] as const))('%s: the stored change is the classifier\'s', (_id, c) => {
     expect(stored.get(c.id)).toEqual(c.expected);
+  });
+});
+
+forEachDb('service fingerprints and certificates through a real ingest of nmap XML', (t) => {
+  let db: Db;
+  let stored: Map<string, FactsStored>;
+  beforeAll(async () => {
+    db = await openDb(t.fresh());
+    stored = await runFactCases(db, [...Object.entries(FACT_STEPS).map(([title, steps]) => ({ title, steps })), ...COMBINED]);
+  });
+  afterAll(() => db?.close());
+
+  test.each(FACTS_CASES.map((c) => [c.title] as const))('%s: the stored change and facts are the classifier\'s', (title) => {
+    expect(stored.get(title)).toEqual(FACT_EXPECTED.get(title));
+  });
+
+  test.each(COMBINED.map((c) => [c.title, c.change] as const))('%s: one change row with both flags (%i)', (title, change) => {
+    expect(stored.get(title)?.change).toBe(change);
   });
 });

@@ -1,7 +1,8 @@
 // The classifier's matrix: (previous state, what the scan says, thresholds) → change flags and next state.
 // The table itself is shared with classify-through-ingest.test.ts (test/helpers/classify-table.ts).
 import { classifyHostMissing, classifyHostUp, classifyPort, type PortPrev, type PortSeen } from '../../delta-reporter/classify';
-import { HOST_MISSING_CASES, HOST_UP_CASES, MAX_OPEN_PORTS, OPEN_COUNT, PORT_CASES, T1, up } from '../helpers/classify-table';
+import { FACTS_CASES, HOST_MISSING_CASES, HOST_UP_CASES, MAX_OPEN_PORTS, OPEN_COUNT, PORT_CASES, T1, crt, svc, up } from '../helpers/classify-table';
+import { classifyFacts } from '../../delta-reporter/classify-facts';
 
 describe('hosts the scan reports up', () => {
   test.each(HOST_UP_CASES)('$title', ({ prev, ptr, resolves, change, returning, previous }) => {
@@ -56,5 +57,30 @@ describe('ports', () => {
       state = d.next ?? state;
     }
     expect(changes).toEqual([8, 0, 0, 0, 0]);
+  });
+});
+
+describe('service fingerprints and certificates', () => {
+  test.each(FACTS_CASES)('$title', ({ prev, service, cert, reportedOpen, change, next }) => {
+    const d = classifyFacts(prev, { service, cert, reportedOpen });
+    expect(d.change).toBe(change);
+    expect(d.next).toEqual(next);
+  });
+
+  test('a change carries the values before; a part that did not change carries none', () => {
+    const d = classifyFacts({ service: svc('8.9p1'), cert: crt('a') }, { service: svc('9.6p1'), cert: crt('a'), reportedOpen: true });
+    expect(d.previousService).toEqual(svc('8.9p1'));
+    expect(d.previousCert).toBeNull();
+  });
+
+  test('a table guess between two probes does not hide a change, nor invent one', () => {
+    let stored = classifyFacts(null, { service: svc('1.24.0'), cert: null, reportedOpen: true }).next;
+    const changes: number[] = [];
+    for (const seen of [{ ...svc('0'), product: null, version: null, method: 'table' as const }, svc('1.25.3')]) {
+      const d = classifyFacts(stored, { service: seen, cert: null, reportedOpen: true });
+      changes.push(d.change);
+      stored = d.next;
+    }
+    expect(changes).toEqual([0, 128]);
   });
 });

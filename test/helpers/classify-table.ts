@@ -2,6 +2,8 @@
 // state. test/delta-reporter/classify.test.ts runs it against the pure classifier, and
 // classify-through-ingest.test.ts runs every case through a real ingest on each database.
 import type { HostPrev, PortPrev, PortSeen, Thresholds } from '../../delta-reporter/classify';
+import type { FactsPrev } from '../../delta-reporter/classify-facts';
+import type { CertFacts, ServiceFingerprint } from '../../common/types';
 
 export const T1: Thresholds = { openAfter: 1, closeAfter: 1, downAfter: 1 };
 export const T2: Thresholds = { openAfter: 2, closeAfter: 2, downAfter: 2 };
@@ -82,3 +84,45 @@ export const PORT_CASES: readonly PortCase[] = ([
   ['out of scope is no evidence', port('open'), 'unknown', false, T1, 0, 'unchanged'],
   ['already closed stays closed silently', port('closed', 0), 'missing', false, T1, 0, 'closed'],
 ] as const).map(([title, prev, seen, hostIsNew, t, change, reported]) => ({ title, prev, seen, hostIsNew, t, change, reported }));
+
+// service_changed and cert_changed (classifyFacts): what is stored for a port (its last probed
+// fingerprint, its last certificate) + what the scan says → change and what is stored after.
+export const svc = (version: string, o: Partial<ServiceFingerprint> = {}): ServiceFingerprint =>
+  ({ name: 'ssh', product: 'OpenSSH', version, extrainfo: 'protocol 2.0', tunnel: null, method: 'probed', ...o });
+/** nmap without -sV or without an answer: the name from its services table. */
+export const guess = (): ServiceFingerprint => ({ name: 'ssh', product: null, version: null, extrainfo: null, tunnel: null, method: 'table' });
+const hex = (id: string, n: number): string => id.repeat(n).slice(0, n);
+/** Certificate `id` (one hex digit): its fingerprints are made of that digit; `only` leaves out the other fingerprint. */
+export const crt = (id: string, only?: 'sha1' | 'sha256'): CertFacts => ({
+  sha256: only === 'sha1' ? null : hex(id, 64), sha1: only === 'sha256' ? null : hex(id, 40),
+  subject: `CN=${id}.test`, issuer: 'CN=ca.test', not_before: '2026-01-01T00:00:00.000Z', not_after: `2027-0${Number.parseInt(id, 16) % 9 + 1}-01T00:00:00.000Z`,
+});
+
+export interface FactsCase {
+  title: string;
+  prev: FactsPrev | null;
+  service: ServiceFingerprint | null;
+  cert: CertFacts | null;
+  reportedOpen: boolean;
+  change: number;
+  /** What is stored after the scan. */
+  next: FactsPrev;
+}
+
+export const FACTS_CASES: readonly FactsCase[] = ([
+  ['version changed, both probed', { service: svc('8.9p1'), cert: null }, svc('9.6p1'), null, true, 128, { service: svc('9.6p1'), cert: null }],
+  ['same version again', { service: svc('8.9p1'), cert: null }, svc('8.9p1'), null, true, 0, { service: svc('8.9p1'), cert: null }],
+  ['first probe', null, svc('9.6p1'), null, true, 0, { service: svc('9.6p1'), cert: null }],
+  ['extra info changed', { service: svc('8.9p1'), cert: null }, svc('8.9p1', { extrainfo: 'protocol 1.99' }), null, true, 128, { service: svc('8.9p1', { extrainfo: 'protocol 1.99' }), cert: null }],
+  ['now behind TLS', { service: svc('8.9p1'), cert: null }, svc('8.9p1', { tunnel: 'ssl' }), null, true, 128, { service: svc('8.9p1', { tunnel: 'ssl' }), cert: null }],
+  ['a table guess after a probe says nothing', { service: svc('8.9p1'), cert: null }, guess(), null, true, 0, { service: svc('8.9p1'), cert: null }],
+  ['a scan without -sV says nothing', { service: svc('8.9p1'), cert: null }, null, null, true, 0, { service: svc('8.9p1'), cert: null }],
+  ['certificate changed', { service: null, cert: crt('a') }, null, crt('b'), true, 256, { service: null, cert: crt('b') }],
+  ['same certificate again', { service: null, cert: crt('a') }, null, crt('a'), true, 0, { service: null, cert: crt('a') }],
+  ['first certificate', null, null, crt('a'), true, 0, { service: null, cert: crt('a') }],
+  ['a scan without ssl-cert says nothing', { service: null, cert: crt('a') }, null, null, true, 0, { service: null, cert: crt('a') }],
+  ['certificate changed, SHA-1 only on both sides', { service: null, cert: crt('a', 'sha1') }, null, crt('b', 'sha1'), true, 256, { service: null, cert: crt('b', 'sha1') }],
+  ['no fingerprint in common proves nothing', { service: null, cert: crt('a', 'sha256') }, null, crt('b', 'sha1'), true, 0, { service: null, cert: crt('b', 'sha1') }],
+  ['service and certificate changed', { service: svc('8.9p1'), cert: crt('a') }, svc('9.6p1'), crt('b'), true, 384, { service: svc('9.6p1'), cert: crt('b') }],
+  ['port not reported open: stored, not reported', { service: svc('8.9p1'), cert: crt('a') }, svc('9.6p1'), crt('b'), false, 0, { service: svc('9.6p1'), cert: crt('b') }],
+] as const).map(([title, prev, service, cert, reportedOpen, change, next]) => ({ title, prev, service, cert, reportedOpen, change, next }));

@@ -50,7 +50,7 @@ export const HOSTILE = ['$(touch pwned)', 'a;b', '`touch pwned`', '<script>alert
 
 /** Changes as the network could make them: the hostile names as hostnames and as an old DNS name. */
 export function hostileChanges(): ReportChange[] {
-  const base = { scanner: 'hx', group: null, returning: false, details: null, baseline: false, detected_at: '2026-01-01T02:00:00.000Z', scan_id: 1, scan_time: '2026-01-01T02:00:00.000Z', confirms: null, policy: NO_POLICY };
+  const base = { scanner: 'hx', group: null, returning: false, details: null, baseline: false, service: null, previous_service: null, cert: null, previous_cert: null, detected_at: '2026-01-01T02:00:00.000Z', scan_id: 1, scan_time: '2026-01-01T02:00:00.000Z', confirms: null, policy: NO_POLICY };
   return HOSTILE.flatMap((name, i) => [
     { ...base, id: 2 * i + 1, ip: `10.9.0.${i + 1}`, proto: 'tcp' as const, port: 80, type: 9, types: ['new_host' as const, 'new_port' as const], hostname: name, previous_hostname: null, text: 'port 80/tcp open on a new host' },
     { ...base, id: 2 * i + 2, ip: `10.9.1.${i + 1}`, proto: null, port: null, type: 4, types: ['dns_changed' as const], hostname: 'ok.example', previous_hostname: name, text: `DNS name changed from ${name} to ok.example` },

@@ -10,7 +10,7 @@ import { labFiles, LAB } from '../helpers/inbox';
 import type { Knex } from 'knex';
 import { ipKey } from '../../common/ip';
 
-const TABLES = ['deliveries', 'changes', 'port_state', 'host_state', 'scan_host_scope', 'scan_port_scope', 'scans', 'scanners'] as const;
+const TABLES = ['deliveries', 'changes', 'port_state', 'port_facts', 'host_state', 'scan_host_scope', 'scan_port_scope', 'scans', 'scanners'] as const;
 type Counts = Record<(typeof TABLES)[number], number>;
 interface CleanupOut { dry_run: boolean; deleted: Counts }
 
@@ -69,11 +69,12 @@ interface StateKey {
   last_seen: number | string;
 }
 
-async function rowsWhere(url: string, match: (q: Knex.QueryBuilder) => void): Promise<Pick<Counts, 'deliveries' | 'changes' | 'port_state' | 'host_state'>> {
+async function rowsWhere(url: string, match: (q: Knex.QueryBuilder) => void): Promise<Pick<Counts, 'deliveries' | 'changes' | 'port_state' | 'port_facts' | 'host_state'>> {
   return withDb(url, async ({ knex }) => ({
     deliveries: await count(knex('deliveries').whereIn('change_id', knex('changes').select('id').where(match)).count({ n: '*' })),
     changes: await count(knex('changes').where(match).count({ n: '*' })),
     port_state: await count(knex('port_state').where(match).count({ n: '*' })),
+    port_facts: await count(knex('port_facts').where(match).count({ n: '*' })),
     host_state: await count(knex('host_state').where(match).count({ n: '*' })),
   }));
 }
