@@ -12,7 +12,7 @@ let nextId = 1;
 function change(ip: string, type: number, port: number | null = null, hostname: string | null = null, scanTime = '2026-01-01T02:00:00Z'): ReportChange {
   return {
     id: nextId++, scanner: 'scan-in', group: null, ip, proto: port === null ? null : 'tcp', port, type, types: typeNames(type), hostname, previous_hostname: null,
-    returning: false, detected_at: scanTime, scan_id: 1, details: null, baseline: false, confirms: null, scan_time: scanTime, policy: { expected: null, owner: null, note: null }, text: '',
+    returning: false, detected_at: scanTime, scan_id: 1, details: null, service: null, previous_service: null, cert: null, previous_cert: null, baseline: false, confirms: null, scan_time: scanTime, policy: { expected: null, owner: null, note: null }, text: '',
   };
 }
 const { new_port: OPEN, port_closed: CLOSED, port_reopened: REOPENED, new_host: NEW, host_down: DOWN, dns_changed: DNS } = ChangeType;

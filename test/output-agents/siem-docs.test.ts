@@ -21,7 +21,7 @@ test('the CEF example of docs/siem.md is what the cef format writes, and its tab
   const example = /^CEF:0\|.*$/m.exec(doc)![0];
   const c: ReportChange = {
     id: 7, scanner: 'scan-in', group: 'inside', ip: '10.66.1.10', proto: 'tcp', port: 8443, type: 8, types: ['new_port'], hostname: 'web01.lab-a.test',
-    previous_hostname: null, returning: false, detected_at: '2026-11-21T02:13:07.000Z', scan_id: 3, details: null, baseline: false, confirms: null, scan_time: null,
+    previous_hostname: null, returning: false, detected_at: '2026-11-21T02:13:07.000Z', scan_id: 3, details: null, service: null, previous_service: null, cert: null, previous_cert: null, baseline: false, confirms: null, scan_time: null,
     policy: { expected: false, owner: 'web-team', note: null }, text: 'port 8443/tcp newly open',
   };
   expect(cefLine(changeFacts(c, 'soc-syslog', new Date()))).toBe(example);
