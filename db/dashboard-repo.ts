@@ -226,24 +226,41 @@ export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: st
 /** The first 30 hex digits of an IPv4 key: its /24. */
 const BLOCK24 = (col: string): string => `substr(${col}, 1, 30)`;
 
+type Block = { block: string; hosts: number; open: number };
+
+/** Whether every range of the scope is whole /24s of IPv4 (the kept per-/24 counts then answer it). */
+const wholeBlocks = (f: Scope): boolean =>
+  !!f.networks?.length && f.networks.every((r) => r.lo.startsWith(V4_KEY) && r.hi.startsWith(V4_KEY) && r.lo.endsWith('00') && r.hi.endsWith('ff'));
+const V4_KEY = '00000000000000000000ffff';
+
 /**
  * Per /24 in the scope (a map of a /16): its known hosts (up, or with a port open) and its distinct
- * open ports, counted by the database so that a /16's 65,536 addresses never leave it.
+ * open ports. One scanner's, on whole /24s, from the counts kept at ingest (migration 010);
+ * otherwise counted by the database from the state, a port two scanners see once.
  */
-export async function blocksInRange(knex: Knex, f: Scope): Promise<Array<{ block: string; hosts: number; open: number }>> {
+export async function blocksInRange(knex: Knex, f: Scope): Promise<Block[]> {
+  const scanners = f.scanner !== undefined ? 1 : num((await knex('scanners').count({ n: '*' }).first())?.n);
+  if (scanners <= 1 && wholeBlocks(f)) return keptBlocks(knex, f);
   const open = () => scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id').where('p.reported', 'open'), 'p', f);
   const up = scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f).select('h.ip_key');
-  // a port two scanners see counts once; with one scanner every row is distinct already
-  const one = f.scanner !== undefined || num((await knex('scanners').count({ n: '*' }).first())?.n) <= 1;
-  const distinct = one ? open().select('p.ip_key') : open().distinct('p.ip_key', 'p.proto', 'p.port');
+  const distinct = scanners <= 1 ? open().select('p.ip_key') : open().distinct('p.ip_key', 'p.proto', 'p.port');
   const [ports, hosts] = await Promise.all([
     knex.from(distinct.as('d')).groupByRaw(BLOCK24('d.ip_key')).select(knex.raw(`${BLOCK24('d.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
     knex.from(up.union(open().select('p.ip_key')).as('k')).groupByRaw(BLOCK24('k.ip_key')).select(knex.raw(`${BLOCK24('k.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
   ]);
-  const out = new Map<string, { block: string; hosts: number; open: number }>();
+  const out = new Map<string, Block>();
   for (const r of hosts as Array<Record<string, unknown>>) out.set(r.block as string, { block: r.block as string, hosts: num(r.n), open: 0 });
   for (const r of ports as Array<Record<string, unknown>>) out.get(r.block as string)!.open = num(r.n);
   return [...out.values()];
+}
+
+/** A scanner's open ports imply its host is up (they close with it), so its hosts up are its known hosts. */
+async function keptBlocks(knex: Knex, f: Scope): Promise<Block[]> {
+  const q = knex('block_counts as b').join('scanners as s', 's.id', 'b.scanner_id').where('b.hosts', '>', 0)
+    .where((w) => { for (const r of f.networks!) w.orWhereBetween('b.block', [r.lo.slice(0, 30), r.hi.slice(0, 30)]); })
+    .select('b.block', 'b.hosts', 'b.ports');
+  if (f.scanner) q.where('s.name', f.scanner);
+  return (await q).map((r: Record<string, unknown>) => ({ block: r.block as string, hosts: num(r.hosts), open: num(r.ports) }));
 }
 
 /** Changes per UTC day and stored type mask inside the scope (scanner events have no address: a network scope leaves them out). */

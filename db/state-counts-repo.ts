@@ -11,6 +11,8 @@ import { rowsOf } from './rows';
 type Trx = Knex | Knex.Transaction;
 
 const DAY_MS = 86_400_000;
+/** An address key's /24 (IPv4; an IPv6 key's /120): its first 30 hex digits. */
+const BLOCK = 'substr(ip_key, 1, 30)';
 
 const BITS = Object.freeze({
   opens: ChangeType.new_port | ChangeType.port_reopened,
@@ -38,6 +40,18 @@ async function addStateDifference(trx: Trx, scanId: number, scannerId: number): 
     b,
   );
   await trx('open_port_counts').where({ scanner_id: scannerId, hosts: 0 }).del();
+  await trx.raw(
+    `INSERT INTO block_counts (scanner_id, block, hosts, ports)
+     SELECT CAST(:scanner AS integer), ${BLOCK},
+            SUM(CASE WHEN port IS NOT NULL THEN 0 WHEN (type & :up) <> 0 THEN 1 ELSE -1 END),
+            SUM(CASE WHEN port IS NULL THEN 0 WHEN (type & :opens) <> 0 THEN 1 ELSE -1 END)
+       FROM changes WHERE scan_id = :scan
+        AND ((port IS NULL AND (type & :hostMoves) <> 0) OR (port IS NOT NULL AND (type & :portMoves) <> 0))
+      GROUP BY ${BLOCK}
+     ON CONFLICT (scanner_id, block) DO UPDATE SET hosts = block_counts.hosts + excluded.hosts, ports = block_counts.ports + excluded.ports`,
+    b,
+  );
+  await trx('block_counts').where({ scanner_id: scannerId, hosts: 0, ports: 0 }).del();
 }
 
 /**
@@ -68,6 +82,12 @@ export async function countScannerEvent(trx: Trx, e: { scanId: number; scannerId
  * be adding to its own counts meanwhile).
  */
 export async function recountAll(trx: Trx, scannerId?: number): Promise<void> {
+  await recountOverview(trx, scannerId);
+  await recountBlocks(trx, scannerId);
+}
+
+/** The counts of migration 007 (its own tables only: a migration must not need a later one's). */
+export async function recountOverview(trx: Trx, scannerId?: number): Promise<void> {
   const only = scannerId === undefined ? '' : 'WHERE scanner_id = ?';
   const and = scannerId === undefined ? '' : 'AND scanner_id = ?';
   const b = scannerId === undefined ? [] : [scannerId];
@@ -80,12 +100,26 @@ export async function recountAll(trx: Trx, scannerId?: number): Promise<void> {
     SELECT scan_id, MIN(scanner_id), detected_at / ${DAY_MS}, type, COUNT(*) FROM changes ${only} GROUP BY scan_id, detected_at / ${DAY_MS}, type`, b);
 }
 
+/** The per-/24 counts recomputed from the rows: every scanner's, or one scanner's. */
+export async function recountBlocks(trx: Trx, scannerId?: number): Promise<void> {
+  const and = scannerId === undefined ? '' : 'AND scanner_id = ?';
+  const b = scannerId === undefined ? [] : [scannerId];
+  await trx.raw(`DELETE FROM block_counts ${scannerId === undefined ? '' : 'WHERE scanner_id = ?'}`, b);
+  await trx.raw(`INSERT INTO block_counts (scanner_id, block, hosts, ports)
+    SELECT scanner_id, block, SUM(hosts), SUM(ports) FROM (
+      SELECT scanner_id, ${BLOCK} AS block, 1 AS hosts, 0 AS ports FROM host_state WHERE status = 'up' ${and}
+      UNION ALL
+      SELECT scanner_id, ${BLOCK} AS block, 0 AS hosts, 1 AS ports FROM port_state WHERE reported = 'open' ${and}
+    ) x GROUP BY scanner_id, block`, [...b, ...b]);
+}
+
 /** The stored counts, in a fixed order, zero rows left out: what a test compares with a recount. */
-export async function storedCounts(trx: Trx): Promise<{ ports: string[]; hosts: string[]; days: string[] }> {
+export async function storedCounts(trx: Trx): Promise<{ ports: string[]; hosts: string[]; days: string[]; blocks: string[] }> {
   const q = async (sql: string) => rowsOf<Record<string, unknown>>(await trx.raw(sql)).map((r) => Object.values(r).map(String).join(' '));
   return {
     ports: await q('SELECT scanner_id, proto, port, hosts FROM open_port_counts WHERE hosts <> 0 ORDER BY scanner_id, proto, port'),
     hosts: await q('SELECT scanner_id, hosts FROM host_up_counts WHERE hosts <> 0 ORDER BY scanner_id'),
     days: await q('SELECT scan_id, scanner_id, day, type, n FROM change_day_counts WHERE n <> 0 ORDER BY scan_id, day, type'),
+    blocks: await q('SELECT scanner_id, block, hosts, ports FROM block_counts WHERE hosts <> 0 OR ports <> 0 ORDER BY scanner_id, block'),
   };
 }

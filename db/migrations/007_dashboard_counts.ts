@@ -5,7 +5,7 @@
 // (db/state-counts-repo.ts); cleanup, which deletes rows of every kind, counts them afresh.
 // Existing databases are counted here once.
 import type { Knex } from 'knex';
-import { recountAll } from '../state-counts-repo';
+import { recountOverview } from '../state-counts-repo';
 
 export async function up(knex: Knex): Promise<void> {
   // per scanner and port: the hosts on which it reports the port open now
@@ -34,7 +34,7 @@ export async function up(knex: Knex): Promise<void> {
   // the Port page's hosts of one port: proto and port are never updated, so PostgreSQL's updates
   // of the state stay HOT and SQLite's leave this index alone; only new rows add to it
   await knex.schema.alterTable('port_state', (t) => t.index(['proto', 'port'], 'port_state_proto_port_index'));
-  await recountAll(knex);
+  await recountOverview(knex);
 }
 
 export async function down(knex: Knex): Promise<void> {

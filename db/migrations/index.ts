@@ -10,6 +10,7 @@ import * as m006 from './006_metrics_indexes';
 import * as m007 from './007_dashboard_counts';
 import * as m008 from './008_open_port_index';
 import * as m009 from './009_service_cert';
+import * as m010 from './010_block_counts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['007_dashboard_counts', m007],
   ['008_open_port_index', m008],
   ['009_service_cert', m009],
+  ['010_block_counts', m010],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,6 +1,6 @@
-// The map of a /16 (blocksInRange): per /24, the known hosts and the distinct open ports, counted
-// by the database, equal what the state's rows give, with one scanner (every row distinct) and
-// with two that see the same ports.
+// The map of a /16 (blocksInRange): per /24, the known hosts and the distinct open ports equal what
+// the state's rows give: with one scanner from the counts kept at ingest (whole /24s) or from the
+// state (a range that cuts a /24), and with two scanners that see the same ports from the state.
 import path from 'node:path';
 import { forEachDb, withDb } from '../helpers/db';
 import { cli, SCANS } from '../helpers/cli';
@@ -11,12 +11,12 @@ import { ipKey, parseTargets } from '../../common/ip';
 const LAB = path.join(SCANS, 'lab-a');
 
 forEachDb('the /24 blocks of a network', (tdb) => {
-  test('one scanner, then two', async () => {
+  test('one scanner over three nights, then two; whole /24s and a range that cuts one', async () => {
     const url = tdb.fresh();
-    const networks = parseTargets(['10.66.0.0/16']);
-    for (const scanner of ['scan-in', 'scan-out']) {
-      expect((await cli(['--db', url, 'ingest', '--scanner', scanner, path.join(LAB, 'night2', scanner, 'nmap-tcp.xml')])).code).toBe(0);
-      await withDb(url, async (db) => {
+    const steps = [['night2', 'scan-in'], ['night4', 'scan-in'], ['night5', 'scan-in'], ['night5', 'scan-out']];
+    for (const [night, scanner] of steps) {
+      expect((await cli(['--db', url, 'ingest', '--scanner', scanner, path.join(LAB, night, scanner, 'nmap-tcp.xml')])).code).toBe(0);
+      for (const networks of [parseTargets(['10.66.0.0/16']), parseTargets(['10.66.1.8/29'])]) await withDb(url, async (db) => {
         const want = new Map<string, { hosts: Set<string>; open: Set<string> }>();
         const at = (ip: string) => {
           const b = ipKey(ip).slice(0, 30);
@@ -29,7 +29,7 @@ forEachDb('the /24 blocks of a network', (tdb) => {
         }
         const got = (await blocksInRange(db.knex, { networks })).sort((a, b) => a.block.localeCompare(b.block));
         expect(got).toEqual([...want].sort((a, b) => a[0].localeCompare(b[0])).map(([block, w]) => ({ block, hosts: w.hosts.size, open: w.open.size })));
-        expect(got.reduce((n, b) => n + b.open, 0)).toBeGreaterThan(10);
+        expect(got.reduce((n, b) => n + b.open, 0)).toBeGreaterThan(3);
       });
     }
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { cli, cliJson, FIXTURES } from '../helpers/cli';
 import { openDb } from '../../db/connection';
+import { migrationNames } from '../../db/migrations';
 import type { ChangeRow } from '../../common/types';
 import type { StateRow } from '../../db/query-repo';
 
@@ -20,8 +21,10 @@ forEachDb('migration 009_service_cert', (db) => {
 
     const store = await openDb(url, { migrate: false });
     try {
-      await store.knex.migrate.down();
+      // the later migrations first, then 009 itself
+      for (let n = migrationNames().length; n > migrationNames().indexOf('009_service_cert'); n--) await store.knex.migrate.down();
       expect(await store.knex.schema.hasTable('port_facts')).toBe(false);
+      expect(await store.knex.schema.hasTable('open_port_counts')).toBe(true);
       expect(await store.knex.schema.hasColumn('changes', 'previous_service')).toBe(false);
     } finally {
       await store.close();
