@@ -124,7 +124,7 @@ forEachDb('output_agents configuration', (db) => {
         { name: 'h', kind: 'hook', command: [], per: 'always', timeout: 'soon', max_changes: 0, since: 'last week' },
         { name: 'hb', kind: 'hook', per: 'batch', command: ['/bin/true', '{{ip}}'], duplicates: 'maybe', protos: ['icmp'] },
         { name: 'w', kind: 'webhook', url: 'ftp://127.0.0.1/x', colour: 'red' },
-        { name: 'f', kind: 'file', format: 'xml', types: 128, duplicate_window: 'a while' },
+        { name: 'f', kind: 'file', format: 'xml', types: 4096, duplicate_window: 'a while' },
         'just text',
         { name: 'clear', kind: 'webhook', url: 'http://chat.example.org/hooks/x', headers: { Authorization: 'Bearer t' } },
       ]);
@@ -150,7 +150,7 @@ forEachDb('output_agents configuration', (db) => {
         ['output_agents.4', /Unrecognized key\(s\) in object: 'colour'/],
         ['output_agents.5.path', /Required/],
         ['output_agents.5.format', /'jsonl' \| 'text'/],
-        ['output_agents.5.types', /128 is not a mask/],
+        ['output_agents.5.types', /4096 is not a mask/],
         ['output_agents.5.duplicate_window', /'a while' is not a duration/],
         ['output_agents.6', /a mapping with at least name and kind/],
         ['output_agents.7.headers', /^output_agents\.7\.headers: headers \(tokens\) would cross the network in clear to chat\.example\.org: use an https:\/\/ URL; http:\/\/ with headers is allowed only to this machine/],
