@@ -39,6 +39,9 @@ beforeAll(() => (scratch = new Scratch()));
 afterAll(() => scratch.remove());
 
 const withoutIds = <T extends { id: number; scan_id: number }>(rows: T[]) => rows.map(({ id: _i, scan_id: _s, ...rest }) => rest);
+// The uniform CSV has no columns for service fingerprints and certificates (docs/formats.md): the
+// state of a converted -sV scan has none, everything else is the same.
+const withoutFacts = <T extends { service?: unknown; cert?: unknown }>(rows: T[]) => rows.map(({ service: _s, cert: _c, ...rest }) => rest);
 
 forEachDb('convert round trip', (db) => {
   for (const c of CASES) {
@@ -58,7 +61,7 @@ forEachDb('convert round trip', (db) => {
       }
       const [x, y] = [await native.snapshot(), await converted.snapshot()];
       expect(x.changes.length).toBeGreaterThan(0);
-      expect({ changes: withoutIds(y.changes), state: y.state, hosts: y.hosts }).toEqual({ changes: withoutIds(x.changes), state: x.state, hosts: x.hosts });
+      expect({ changes: withoutIds(y.changes), state: withoutFacts(y.state), hosts: y.hosts }).toEqual({ changes: withoutIds(x.changes), state: withoutFacts(x.state), hosts: x.hosts });
     });
   }
 });
