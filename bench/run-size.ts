@@ -1,5 +1,6 @@
 // One size of the bench: generate (or reuse) its three nights, time the parse and every ingest
-// on each database, check each against the model, then the -sV nights, the optional profile and ndiff.
+// on each database (each followed by its -sV copy), check each against the model, then the
+// optional profile and ndiff.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Build } from './build';
@@ -7,14 +8,14 @@ import { dashboardStep } from './dashboard';
 import { ROOT, SCANNER, log, messageOf } from './common';
 import { freshDb } from './databases';
 import { fmt, mb, obsOf } from './format';
-import { generate, reusable, type Manifest } from './generate';
+import { generate, reusable, type Manifest, type NightInfo } from './generate';
 import { ingestNight, type SizeRun } from './ingest-step';
 import { node } from './measure';
 import { runNdiff } from './ndiff';
 import { versionsAt, type Options } from './options';
 import type { ParseCounts } from './parse-only';
 import { profileSize } from './profile';
-import { versionSteps } from './versions-step';
+import { versionLane, writeVersionNights } from './versions-step';
 import type { ParseInfo, RunState, SizeInfo } from './results';
 
 function configFile(dir: string): string {
@@ -63,15 +64,20 @@ async function parseStep(s: SizeRun): Promise<ParseInfo> {
   return { ...p, bytes: n2.bytes, obs: obsOf(n2), parseS };
 }
 
-/** The three nights in order into one fresh database per kind, dropped after. */
-async function ingestSteps(s: SizeRun): Promise<void> {
+/**
+ * The three nights in order into one fresh database per kind, dropped after; with `svNights`, each
+ * night's -sV copy right after it into a second database.
+ */
+async function ingestSteps(s: SizeRun, svNights: readonly NightInfo[] | undefined): Promise<void> {
   for (const kind of s.opts.dbs) {
     const db = freshDb(kind, s.opts, `p${s.size}_${kind}`);
+    const sv = svNights ? versionLane(s, kind, svNights) : null;
     try {
       const last: { id: number | null } = { id: 0 };
       let ok = true;
       for (const n of s.nights) {
         ok = await ingestNight(s, db, n, last);
+        await sv?.ingest(n.night);
         if (!ok) break;
       }
       if (ok && s.opts.dashboardReps > 0) {
@@ -79,6 +85,7 @@ async function ingestSteps(s: SizeRun): Promise<void> {
       }
     } finally {
       await db.drop().catch((e: unknown) => log(`  could not drop the ${kind} database: ${messageOf(e)}`));
+      await sv?.drop();
     }
   }
 }
@@ -90,8 +97,8 @@ export async function runSize(size: number, opts: Options, build: Build, state: 
   const s: SizeRun = { size, dir, config: configFile(dir), nights: manifest.nights, build, opts, state };
   const info: SizeInfo = { size, manifest, genWall, parse: null, ndiff: null };
   info.parse = await parseStep(s);
-  await ingestSteps(s);
-  if (versionsAt(opts, size)) info.svNights = await versionSteps(s, manifest);
+  if (versionsAt(opts, size)) info.svNights = writeVersionNights(s, manifest);
+  await ingestSteps(s, info.svNights);
   if (opts.profile === size) await profileSize({ size, dir, config: s.config, nights: s.nights, bin: build.bin, dist: build.dist }, opts, state.profiles);
   if (opts.ndiff) info.ndiff = await runNdiff(size, dir, s.nights, state.results);
   return info;
