@@ -24,7 +24,7 @@ export interface ServiceChange {
 const dotted = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
 
 /** The service_changed of each night for the first `addresses` addresses of 10.0.0.0/8. */
-export function serviceChanges(seed: number, addresses: number): ServiceChange[][] {
+function serviceChanges(seed: number, addresses: number): ServiceChange[][] {
   const out: ServiceChange[][] = Array.from({ length: NIGHTS }, () => []);
   for (let i = 0; i < addresses; i++) {
     const addr = 10 * 2 ** 24 + i;

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 
 /** The share of open ports whose version changes on a given night. */
-export const P_BUMP = 0.02;
+const P_BUMP = 0.02;
 
 /** Whether the service on address:port announces a newer version from night `night` on (never on night 0). */
 export function bumped(seed: number, addr: number, port: number, night: number): boolean {
