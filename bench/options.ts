@@ -59,7 +59,7 @@ Options:
                       warm-up takes over 5 s gets 3): after night 2 on each database, \`portdelta
                       serve\` runs on it and every page is fetched (bench/dashboard.ts)
   --no-dashboard      skip the dashboard step
-  --no-versions       skip the -sV step (by default it runs for sizes ≤ /16: /16, /20, …);
+  --no-versions       skip the -sV step (by default it runs for sizes ≤ /16: /16, /20, …)
   --versions          run it at every size, the /12 too (its night-0 rows are then checked by counts)
   --step-timeout S    stop a parse or ingest that runs longer than S seconds (default 600): it is
                       reported as timed out (a failure: its answer is unchecked) and that
