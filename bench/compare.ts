@@ -78,7 +78,7 @@ export function countByType(rows: readonly ModelRow[]): Record<string, number> {
   return out;
 }
 
-const NAMES = ['new_host', 'host_down', 'dns_changed', 'new_port', 'port_closed', 'port_reopened', 'all_ports_answer'];
+const NAMES = ['new_host', 'host_down', 'dns_changed', 'new_port', 'port_closed', 'port_reopened', 'all_ports_answer', 'service_changed', 'cert_changed'];
 /** The key the ingest summary uses for a mask: its type names joined with '+'. */
 export const maskName = (mask: number): string => NAMES.filter((_, i) => mask & (1 << i)).join('+');
 

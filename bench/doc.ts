@@ -65,9 +65,9 @@ function machineSection(r: ReportInput): string[] {
 function sizesSection(infos: readonly SizeInfo[]): string[] {
   const L = ['### Sizes', '', '| network | addresses listed | night | hosts up | open ports | file | expected changes |', '|---|---|---|---|---|---|---|'];
   for (const i of infos) {
-    for (const n of i.manifest.nights) {
+    for (const n of [...i.manifest.nights, ...(i.svNights ?? [])]) {
       const counts = Object.entries(n.counts).sort((a, b) => Number(a[0]) - Number(b[0])).map(([k, v]) => `${fmtInt(v)} ${maskName(Number(k))} (${k})`).join(', ');
-      L.push(`| ${i.manifest.network} | ${fmtInt(n.hosts_listed)} | night${n.night} | ${fmtInt(n.hosts_up)} | ${fmtInt(n.ports_open)} | ${fmt(mb(n.bytes), 1)} MB | ${fmtInt(n.change_count)}: ${counts} |`);
+      L.push(`| ${i.manifest.network} | ${fmtInt(n.hosts_listed)} | ${n.file.replace(/\.xml$/, '')} | ${fmtInt(n.hosts_up)} | ${fmtInt(n.ports_open)} | ${fmt(mb(n.bytes), 1)} MB | ${fmtInt(n.change_count)}: ${counts} |`);
     }
   }
   return L;
@@ -81,6 +81,7 @@ function resultsSection(r: ReportInput): string[] {
     '',
     'wall = spawn to exit of the process, start-up included; CPU = user + system time of that process (SQLite runs inside it); server CPU = CPU time the local PostgreSQL server\'s processes used meanwhile (anything else it served too); peak RSS = of that process only (not the PostgreSQL server); obs = addresses listed + open ports listed in the file(s); MB = 10⁶ bytes of XML.',
     '"ingest night0" loads night0.xml into an empty database (the first full load: every host and port is new).',
+    '"-sV" = the same night rewritten as `nmap -sV` output (every open port probed, about 2 % with another version each night), ingested into another fresh database: its rows are the plain night\'s plus the modelled `service_changed` (bench/versions-expected.ts).',
     '"rows exact" = the full set of change rows of that ingest (`changes --json`) equals the model\'s, field by field; "counts" = the per-type counts, hosts up and open ports equal the model\'s (night 0 of sizes above /16, whose 1.2 M rows are not fetched).',
   ];
 }

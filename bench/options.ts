@@ -19,6 +19,8 @@ export interface Options {
   stepTimeout: number;
   /** Timed requests per dashboard page after the warm-up; 0 = no dashboard step. */
   dashboardReps: number;
+  /** The -sV step (versions-step.ts): true every size, false none, null sizes ≤ /16 (versionsAt). */
+  versions: boolean | null;
   /** --dist: measure this build itself instead of a snapshot of dist/. */
   dist?: string;
 }
@@ -31,6 +33,8 @@ For each size (10.0.0.0/16 and /12 by default) it generates three nights of a fu
   ingest 0   night0.xml into an EMPTY database: the first full load, everything new
   ingest 1   night1.xml (changes relative to night 0)
   ingest 2   night2.xml (changes relative to night 1; the headline figure)
+  ingest -sV the three nights again as -sV output (every open port probed, about 2 % with another
+             version each night), into a fresh database: the cost of version data (sizes ≤ /16)
 on SQLite and PostgreSQL, each in its own process run under /usr/bin/time (wall time, peak RSS,
 CPU), checks every ingest's reported changes against the model exactly, times every dashboard
 page served by \`portdelta serve\` on the database built (p50/p95, serve's peak RSS), runs nmap's ndiff on
@@ -55,6 +59,8 @@ Options:
                       warm-up takes over 5 s gets 3): after night 2 on each database, \`portdelta
                       serve\` runs on it and every page is fetched (bench/dashboard.ts)
   --no-dashboard      skip the dashboard step
+  --no-versions       skip the -sV step (by default it runs for sizes ≤ /16: /16, /20, …)
+  --versions          run it at every size, the /12 too (its night-0 rows are then checked by counts)
   --step-timeout S    stop a parse or ingest that runs longer than S seconds (default 600): it is
                       reported as timed out (a failure: its answer is unchecked) and that
                       database's later nights are skipped
@@ -67,6 +73,7 @@ function defaults(): Options {
     pg: process.env.PORTDELTA_BENCH_PG_URL || process.env.PORTDELTA_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test',
     stepTimeout: 600,
     dashboardReps: 20,
+    versions: null,
   };
 }
 
@@ -106,6 +113,8 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     else if (a === '--dist') o.dist = path.resolve(val());
     else if (a === '--dashboard-reps') o.dashboardReps = Number(val());
     else if (a === '--no-dashboard') o.dashboardReps = 0;
+    else if (a === '--versions') o.versions = true;
+    else if (a === '--no-versions') o.versions = false;
     else if (a === '--profile') o.profile = /^\d+$/.test(argv[i + 1] ?? '') ? Number(argv[++i]) : 0;
     else if (a === '--help' || a === '-h') return 'help';
     else throw new Error(`unknown option ${a} (see --help)`);
@@ -113,3 +122,6 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
   o.dbs = dbs.filter((d): d is DbKind => d === 'sqlite' || d === 'pg');
   return validate(o, dbs);
 }
+
+/** Whether size /N gets the -sV step: by default the small ones, where it costs seconds. */
+export const versionsAt = (o: Pick<Options, 'versions'>, size: number): boolean => o.versions ?? size >= 16;

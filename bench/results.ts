@@ -1,6 +1,6 @@
 // What one run collects, step by step, for the tables, the targets and the document.
 import type { ProfileSummary } from './cpuprofile';
-import type { Manifest } from './generate';
+import type { Manifest, NightInfo } from './generate';
 import type { Measured } from './measure';
 import type { DbKind } from './options';
 import type { SqlStat } from './sql-profile';
@@ -13,6 +13,8 @@ export interface StepResult {
   step: string;
   /** The ingest's night (0..2); absent for parse and ndiff. */
   night?: number;
+  /** An ingest of a night's -sV copy (versions-step.ts), not of the plain night. */
+  sv?: boolean;
   wall: number | null;
   cpu: number | null;
   /** CPU seconds of the local PostgreSQL server meanwhile; absent or null when not seen. */
@@ -42,6 +44,8 @@ export interface SizeInfo {
   manifest: Manifest;
   genWall: number | null;
   parse: ParseInfo | null;
+  /** The -sV copies of the nights (versions-step.ts), when that step ran. */
+  svNights?: NightInfo[];
   /** ndiff's run, when it ran and succeeded. */
   ndiff: Measured | null;
 }

@@ -1,35 +1,22 @@
 // One size of the bench: generate (or reuse) its three nights, time the parse and every ingest
-// on each database, check each against the model, then the optional profile and ndiff.
+// on each database (each followed by its -sV copy), check each against the model, then the
+// optional profile and ndiff.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Build } from './build';
-import { checkNight, type IngestSummary } from './check-night';
 import { dashboardStep } from './dashboard';
 import { ROOT, SCANNER, log, messageOf } from './common';
-import { freshDb, isLocalPg, pgServerCpu, type BenchDb } from './databases';
-import { fmt, fmtInt, mb, obsOf } from './format';
-import { generate, reusable, type Expected, type Manifest, type NightInfo } from './generate';
+import { freshDb } from './databases';
+import { fmt, mb, obsOf } from './format';
+import { generate, reusable, type Manifest, type NightInfo } from './generate';
+import { ingestNight, type SizeRun } from './ingest-step';
 import { node } from './measure';
 import { runNdiff } from './ndiff';
-import type { Options } from './options';
+import { versionsAt, type Options } from './options';
 import type { ParseCounts } from './parse-only';
 import { profileSize } from './profile';
+import { versionLane, writeVersionNights } from './versions-step';
 import type { ParseInfo, RunState, SizeInfo } from './results';
-
-/** One size's files and the build they are measured with. */
-interface SizeRun {
-  size: number;
-  dir: string;
-  config: string;
-  nights: NightInfo[];
-  build: Build;
-  opts: Options;
-  state: RunState;
-}
-
-function loadExpected(dir: string, night: NightInfo): Expected {
-  return JSON.parse(fs.readFileSync(path.join(dir, night.expected), 'utf8')) as Expected;
-}
 
 function configFile(dir: string): string {
   const file = path.join(dir, 'portdelta.yaml');
@@ -77,57 +64,20 @@ async function parseStep(s: SizeRun): Promise<ParseInfo> {
   return { ...p, bytes: n2.bytes, obs: obsOf(n2), parseS };
 }
 
-/** The ingest's JSON summary; a crashed ingest without one becomes a 'failed' summary. */
-function summaryOf(code: number | null, stdout: string, stderr: string): IngestSummary | null {
-  let summary: IngestSummary | null = null;
-  try {
-    summary = (JSON.parse(stdout) as IngestSummary[])[0];
-  } catch {
-    /* reported below */
-  }
-  if (code !== 0 && !summary) summary = { status: 'failed', error: `exit ${code}: ${stderr.trim().split('\n').slice(0, 3).join(' ')}` };
-  return summary;
-}
-
-/** One timed, checked ingest. Returns false when the later nights on this database make no sense. */
-async function ingestNight(s: SizeRun, db: BenchDb, n: NightInfo, last: { id: number | null }): Promise<boolean> {
-  const { size, opts, state } = s;
-  const kind = db.kind;
-  const exp = loadExpected(s.dir, n);
-  const step = n.night === 0 ? 'ingest night0 (first load, empty DB)' : `ingest night${n.night}`;
-  log(`/${size} ${kind}: ${step}`);
-  const srv0 = kind === 'pg' && isLocalPg(opts.pg) ? pgServerCpu() : null;
-  const r = await node([s.build.bin, '--db', db.url, '--config', s.config, '--json', 'ingest', '--scanner', SCANNER, path.join(s.dir, n.file)], { timeoutS: opts.stepTimeout });
-  if (r.timedOut) {
-    const why = `timed out after ${opts.stepTimeout} s (--step-timeout): stopped, answer unchecked; later nights on ${kind} skipped`;
-    state.failures.push(`/${size} ${kind} ${step}: ${why}`);
-    state.results.push({ size, db: kind, step, night: n.night, wall: null, cpu: null, rssMb: r.rssMb, bytes: n.bytes, obs: obsOf(n), changes: null, check: `TIMEOUT (> ${opts.stepTimeout} s)`, timedOut: true, limit: opts.stepTimeout });
-    log(`  ${why}`);
-    return false;
-  }
-  const srv1 = srv0 === null ? null : pgServerCpu();
-  const summary = summaryOf(r.code, r.stdout, r.stderr);
-  const c = await checkNight({ bin: s.build.bin, db, config: s.config }, summary, exp, exp.rows ? last.id : null);
-  last.id = c.lastId;
-  const check = c.ok ? (c.rowsCompared ? 'ok (rows exact)' : 'ok (counts)') : 'FAIL';
-  if (!c.ok) state.failures.push(`/${size} ${kind} ${step}:\n  ${c.problems.join('\n  ')}`);
-  state.results.push({
-    size, db: kind, step, night: n.night, wall: r.wall, cpu: r.cpu, srvCpu: srv1 === null || srv0 === null ? null : srv1 - srv0, rssMb: r.rssMb, bytes: n.bytes, obs: obsOf(n),
-    changes: summary?.change_count ?? null, check, checkWall: c.checkWall,
-  });
-  log(`  ${fmt(r.wall)} s, ${fmt(r.rssMb, 0)} MB RSS, ${fmtInt(summary?.change_count)} changes — ${check}${c.ok ? '' : `\n  ${c.problems.join('\n  ')}`}`);
-  return c.ok || summary?.status === 'applied';
-}
-
-/** The three nights in order into one fresh database per kind, dropped after. */
-async function ingestSteps(s: SizeRun): Promise<void> {
+/**
+ * The three nights in order into one fresh database per kind, dropped after; with `svNights`, each
+ * night's -sV copy right after it into a second database.
+ */
+async function ingestSteps(s: SizeRun, svNights: readonly NightInfo[] | undefined): Promise<void> {
   for (const kind of s.opts.dbs) {
     const db = freshDb(kind, s.opts, `p${s.size}_${kind}`);
+    const sv = svNights ? versionLane(s, kind, svNights) : null;
     try {
       const last: { id: number | null } = { id: 0 };
       let ok = true;
       for (const n of s.nights) {
         ok = await ingestNight(s, db, n, last);
+        await sv?.ingest(n.night);
         if (!ok) break;
       }
       if (ok && s.opts.dashboardReps > 0) {
@@ -135,6 +85,7 @@ async function ingestSteps(s: SizeRun): Promise<void> {
       }
     } finally {
       await db.drop().catch((e: unknown) => log(`  could not drop the ${kind} database: ${messageOf(e)}`));
+      await sv?.drop();
     }
   }
 }
@@ -146,7 +97,8 @@ export async function runSize(size: number, opts: Options, build: Build, state: 
   const s: SizeRun = { size, dir, config: configFile(dir), nights: manifest.nights, build, opts, state };
   const info: SizeInfo = { size, manifest, genWall, parse: null, ndiff: null };
   info.parse = await parseStep(s);
-  await ingestSteps(s);
+  if (versionsAt(opts, size)) info.svNights = writeVersionNights(s, manifest);
+  await ingestSteps(s, info.svNights);
   if (opts.profile === size) await profileSize({ size, dir, config: s.config, nights: s.nights, bin: build.bin, dist: build.dist }, opts, state.profiles);
   if (opts.ndiff) info.ndiff = await runNdiff(size, dir, s.nights, state.results);
   return info;

@@ -33,7 +33,7 @@ function ndiffTargets(results: readonly StepResult[], infos: readonly SizeInfo[]
     if (!i.ndiff) continue;
     const ndiffWall = i.ndiff.wall;
     for (const db of DBS) {
-      const r = results.find((x) => x.size === i.size && x.db === db && x.night === 2);
+      const r = results.find((x) => x.size === i.size && x.db === db && x.night === 2 && !x.sv);
       if (!r) continue;
       const limit = db === 'sqlite' ? TARGET.ratioSqlite : TARGET.ratioPg;
       const name = `night-2 ingest ≤ ${limit} × ndiff, ${dbLabel(db)} (/${i.size})`;
@@ -69,7 +69,7 @@ function scaledSteps(): [DbKind | '-', number | string, string][] {
 function scaleTargets(results: readonly StepResult[], sizes: readonly number[]): TargetRow[] {
   const out: TargetRow[] = [];
   const pick = (size: number, db: DbKind | '-', step: number | string): StepResult | undefined =>
-    typeof step === 'number' ? results.find((r) => r.size === size && r.db === db && r.night === step) : results.find((r) => r.size === size && r.step === step);
+    typeof step === 'number' ? results.find((r) => r.size === size && r.db === db && r.night === step && !r.sv) : results.find((r) => r.size === size && r.step === step);
   for (const small of sizes) {
     const big = small - 4;
     if (!sizes.includes(big)) continue;
@@ -90,7 +90,21 @@ function scaleTargets(results: readonly StepResult[], sizes: readonly number[]):
   return out;
 }
 
+/** The cost of version data (issue 15): the -sV night-2 ingest against the plain one of the same run. Informative. */
+export function versionTargets(results: readonly StepResult[]): TargetRow[] {
+  const out: TargetRow[] = [];
+  for (const sv of results.filter((r) => r.sv && r.night === 2)) {
+    const plain = results.find((r) => r.size === sv.size && r.db === sv.db && r.night === 2 && !r.sv);
+    if (!plain || sv.wall === null || plain.wall === null) continue;
+    const ratio = sv.wall / plain.wall;
+    const cpu = sv.cpu === null || plain.cpu === null ? '' : `; CPU ${fmt(sv.cpu)} s vs ${fmt(plain.cpu)} s`;
+    const srv = sv.srvCpu == null || plain.srvCpu == null ? '' : `; server CPU ${fmt(sv.srvCpu)} s vs ${fmt(plain.srvCpu)} s`;
+    out.push({ target: `cost of version data: -sV night-2 ingest vs plain, ${dbLabel(sv.db)} (/${sv.size})`, measured: `${fmt(ratio, 2)} × (${fmt(sv.wall)} s vs ${fmt(plain.wall)} s${cpu}${srv})`, met: null, ratio });
+  }
+  return out;
+}
+
 /** Every target the run's results say something about, in the document's order. */
 export function targets(results: readonly StepResult[], sizes: readonly number[], infos: readonly SizeInfo[]): TargetRow[] {
-  return [...parseTargets(infos), ...ndiffTargets(results, infos), ...rssTargets(results), ...scaleTargets(results, sizes)];
+  return [...parseTargets(infos), ...ndiffTargets(results, infos), ...rssTargets(results), ...scaleTargets(results, sizes), ...versionTargets(results)];
 }

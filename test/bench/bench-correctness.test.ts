@@ -1,13 +1,17 @@
 // The bench's correctness check at a small size (issue 3): three generated nights of a full-port
 // scan of 10.0.0.0/20, ingested one by one, must give exactly the changes the generator's own model
-// expects, on SQLite and on PostgreSQL. No timing here: `npm run bench` measures.
+// expects, on SQLite and on PostgreSQL; so must their -sV copies (issue 15), whose expected
+// service_changed come from the model's rule (bench/versions-expected.ts). No timing here:
+// `npm run bench` measures.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { forEachDb } from '../helpers/db';
 import { cliJson } from '../helpers/cli';
 import type { ChangeRow } from '../../common/types';
-import { generate } from '../../bench/generate';
+import { generate, type Manifest } from '../../bench/generate';
+import { makeVersionNights } from '../../bench/versions-expected';
+import { bumped, ipNum } from '../../bench/versions';
 import { diffRows, describeDiff, summaryCounts } from '../../bench/compare';
 
 type Row = ChangeRow;
@@ -31,7 +35,7 @@ interface Summary {
 }
 
 const PREFIX = 20;
-let fixture: { dir: string; config: string; nights: Expected[] } | undefined;
+let fixture: { dir: string; config: string; manifest: Manifest; nights: Expected[] } | undefined;
 const dirs: string[] = [];
 
 function scans(): NonNullable<typeof fixture> {
@@ -39,11 +43,40 @@ function scans(): NonNullable<typeof fixture> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
   dirs.push(dir);
   const manifest = generate({ prefix: PREFIX, outDir: dir, seed: 1 });
-  const nights: Expected[] = manifest.nights.map((n: { expected: string }) => JSON.parse(fs.readFileSync(path.join(dir, n.expected), 'utf8')));
+  const nights = readExpected(dir, manifest.nights);
   const config = path.join(dir, 'portdelta.yaml');
   fs.writeFileSync(config, 'scanners:\n  bench:\n    open_after: 1\n    close_after: 1\n    down_after: 1\n');
-  fixture = { dir, config, nights };
+  fixture = { dir, config, manifest, nights };
   return fixture;
+}
+
+function readExpected(dir: string, nights: readonly { expected: string }[]): Expected[] {
+  return nights.map((n) => JSON.parse(fs.readFileSync(path.join(dir, n.expected), 'utf8')) as Expected);
+}
+
+let svFixture: Expected[] | undefined;
+/** The -sV copies of the /20 nights and their expectations (written once, beside the plain ones). */
+function svNights(): Expected[] {
+  if (svFixture) return svFixture;
+  const { dir, manifest } = scans();
+  svFixture = readExpected(dir, makeVersionNights(dir, manifest));
+  return svFixture;
+}
+
+/** Ingests the nights one by one into a fresh database and compares every night's rows exactly. */
+async function ingestAndCompare(url: string, nights: readonly Expected[]): Promise<void> {
+  const { dir, config } = scans();
+  let lastId = 0;
+  for (const exp of nights) {
+    const [s] = await cliJson<Summary[]>(['--db', url, '--config', config, 'ingest', '--scanner', 'bench', path.join(dir, exp.file)]);
+    expect({ night: exp.night, status: s.status, complete: s.complete, hosts_up: s.hosts_up, ports_open: s.ports_open, change_count: s.change_count, changes: s.changes })
+      .toEqual({ night: exp.night, status: 'applied', complete: true, hosts_up: exp.hosts_up, ports_open: exp.ports_open, change_count: exp.change_count, changes: summaryCounts(exp.counts) });
+    const rows = await cliJson<Row[]>(['--db', url, 'changes', '--after-id', String(lastId)]);
+    expect(rows.filter((r) => r.scan_id !== s.scan_id || r.scanner !== 'bench')).toEqual([]);
+    const d = diffRows(exp.rows, rows);
+    expect({ night: exp.night, diff: d.ok ? 'none' : describeDiff(d) }).toEqual({ night: exp.night, diff: 'none' });
+    lastId = rows.reduce((m, r) => Math.max(m, r.id), lastId);
+  }
 }
 
 afterAll(() => {
@@ -69,32 +102,59 @@ describe('bench generator', () => {
     }
   });
 
-  test('is deterministic', () => {
+  test('is deterministic, the -sV copies too', () => {
     const a = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
     const b = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
     dirs.push(a, b);
-    generate({ prefix: 24, outDir: a, seed: 7 });
-    generate({ prefix: 24, outDir: b, seed: 7 });
-    for (const f of ['night0.xml', 'night1.xml', 'night2.xml', 'expected-night2.json']) {
+    makeVersionNights(a, generate({ prefix: 24, outDir: a, seed: 7 }));
+    makeVersionNights(b, generate({ prefix: 24, outDir: b, seed: 7 }));
+    for (const f of ['night0.xml', 'night1.xml', 'night2.xml', 'expected-night2.json', 'night2-sv.xml', 'expected-night2-sv.json']) {
       expect(fs.readFileSync(path.join(a, f)).equals(fs.readFileSync(path.join(b, f)))).toBe(true);
+    }
+  });
+});
+
+describe('bench -sV nights', () => {
+  test('a copy differs from its night only in the services: every open port probed, a version each', () => {
+    const { dir, nights } = scans();
+    svNights();
+    const plain = fs.readFileSync(path.join(dir, 'night2.xml'), 'latin1');
+    const sv = fs.readFileSync(path.join(dir, 'night2-sv.xml'), 'latin1');
+    expect([sv.split('method="probed"').length - 1, sv.includes('method="table"')]).toEqual([nights[2].ports_open, false]);
+    const back = sv
+      .replace(/<service name="([^"]*)" product="bench-\1" version="\d\.\d+" method="probed" conf="10"><cpe>[^<]*<\/cpe><\/service>/g, '<service name="$1" method="table" conf="3"/>')
+      .replace(/-sS -sV -p- (-v -T4 -oX night2)-sv\.xml/g, '-sS -p- $1.xml');
+    expect(back === plain).toBe(true);
+  });
+
+  // The cases that tell a wrong expectation rule apart must be in the nights the DB test ingests.
+  test('night 2 holds the cases a wrong rule would get wrong; without service_changed it is the plain night', () => {
+    const plain = scans().nights;
+    const sv = svNights();
+    const seed = scans().manifest.seed;
+    const bump = (r: Row, k: number): boolean => bumped(seed, ipNum(String(r.ip)), Number(r.port), k);
+    expect([...kinds(sv[2].rows)].filter((k) => ['128', '160', '161r'].includes(k)).sort()).toEqual(['128', '160', '161r']);
+    expect(sv[1].rows.some((r) => r.type === 128)).toBe(true);
+    // a re-opened port whose version changed on night 1, while it was closed or its host down: reported on night 2
+    expect(sv[2].rows.some((r) => (r.type & ~1) === 160 && bump(r, 1) && !bump(r, 2))).toBe(true);
+    // a port seen for the first time on a night its version "changed": stored, not reported
+    expect(sv.slice(1).some((n) => n.rows.some((r) => (r.type & 8) !== 0 && bump(r, n.night)))).toBe(true);
+    for (const k of [0, 1, 2]) {
+      const stripped = sv[k].rows.filter((r) => r.type !== 128).map((r) => ({ ...r, type: r.type & ~128 }));
+      expect(diffRows(plain[k].rows, stripped).ok).toBe(true);
     }
   });
 });
 
 forEachDb('bench correctness at /20', (db) => {
   test('three nights ingested one by one give exactly the modelled changes', async () => {
-    const { dir, config, nights } = scans();
-    const url = db.fresh();
-    let lastId = 0;
-    for (const exp of nights) {
-      const [s] = await cliJson<Summary[]>(['--db', url, '--config', config, 'ingest', '--scanner', 'bench', path.join(dir, exp.file)]);
-      expect({ night: exp.night, status: s.status, complete: s.complete, hosts_up: s.hosts_up, ports_open: s.ports_open, change_count: s.change_count, changes: s.changes })
-        .toEqual({ night: exp.night, status: 'applied', complete: true, hosts_up: exp.hosts_up, ports_open: exp.ports_open, change_count: exp.change_count, changes: summaryCounts(exp.counts) });
-      const rows = await cliJson<Row[]>(['--db', url, 'changes', '--after-id', String(lastId)]);
-      expect(rows.filter((r) => r.scan_id !== s.scan_id || r.scanner !== 'bench')).toEqual([]);
-      const d = diffRows(exp.rows, rows);
-      expect({ night: exp.night, diff: d.ok ? 'none' : describeDiff(d) }).toEqual({ night: exp.night, diff: 'none' });
-      lastId = rows.reduce((m, r) => Math.max(m, r.id), lastId);
-    }
+    await ingestAndCompare(db.fresh(), scans().nights);
+  });
+
+  // With the cases 'bench -sV nights' above shows to be present in these nights, this fails for a
+  // rule that reports a first fingerprint, compares with the previous night instead of the last
+  // probe, or writes a re-opened port's service change as a row of its own.
+  test('their -sV copies give the same rows plus exactly the modelled service_changed', async () => {
+    await ingestAndCompare(db.fresh(), svNights());
   });
 });

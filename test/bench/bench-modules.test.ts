@@ -3,7 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from '../../bench/options';
+import { parseArgs, versionsAt } from '../../bench/options';
+import { versionTargets } from '../../bench/targets';
+import { withServiceChanges } from '../../bench/versions-expected';
+import type { Expected } from '../../bench/generate';
+import type { ModelRow } from '../../bench/model';
 import { resultsTable, textTable } from '../../bench/report-table';
 import { writeDoc } from '../../bench/doc';
 import type { DashboardPage, DashboardRun, StepResult } from '../../bench/results';
@@ -99,5 +103,46 @@ describe('bench dashboard step', () => {
     const p12 = pagesFor(12, 'bench-1', '10.0.0.7');
     expect(p12.find(([n]) => n === 'network /12')).toEqual(['network /12', '/networks/10.0.0.0/12', true]);
     expect(p12.map(([, p]) => p)).toEqual(expect.arrayContaining(['/', '/changes', '/hosts/10.0.0.7', '/ports/tcp/80', '/scanners', '/disagreements', '/audit']));
+  });
+});
+
+describe('bench -sV step', () => {
+  test('on by default for sizes up to a /16; --no-versions and --versions', () => {
+    const o = parseArgs([]);
+    if (o === 'help') throw new Error('help');
+    expect([16, 20, 12].map((n) => versionsAt(o, n))).toEqual([true, true, false]);
+    expect([16, 12].map((n) => versionsAt({ versions: false }, n))).toEqual([false, false]);
+    expect(parseArgs(['--no-versions'])).toMatchObject({ versions: false });
+    expect(parseArgs(['--versions'])).toMatchObject({ versions: true });
+  });
+
+  const row = (ip: string, port: number | null, type: number, over: Partial<ModelRow> = {}): ModelRow => ({
+    ip, proto: port === null ? null : 'tcp', port, type, hostname: 'h.example', previous_hostname: null, returning: false, ...over,
+  });
+  const plain = (rows: ModelRow[]): Expected => ({ night: 2, file: 'night2.xml', start: '', hosts_listed: 4, hosts_up: 2, ports_open: 3, change_count: rows.length, counts: {}, rows });
+
+  test('a service change joins a re-opened port\'s row, else is a row of its own with the host\'s name', () => {
+    const e = withServiceChanges(plain([row('10.0.0.1', 22, 32), row('10.0.0.2', null, 1, { returning: true }), row('10.0.0.2', 80, 33, { returning: true }), row('10.0.0.3', 25, 8)]), [
+      { ip: '10.0.0.1', port: 22, hostname: 'h.example' }, { ip: '10.0.0.2', port: 80, hostname: 'h.example' }, { ip: '10.0.0.1', port: 443, hostname: null },
+    ]);
+    expect(e.rows?.map((r) => [r.ip, r.port, r.type, r.hostname, r.returning])).toEqual([
+      ['10.0.0.1', 22, 160, 'h.example', false], ['10.0.0.1', 443, 128, null, false],
+      ['10.0.0.2', null, 1, 'h.example', true], ['10.0.0.2', 80, 161, 'h.example', true], ['10.0.0.3', 25, 8, 'h.example', false],
+    ]);
+    expect([e.file, e.change_count, e.counts]).toEqual(['night2-sv.xml', 5, { 1: 1, 8: 1, 128: 1, 160: 1, 161: 1 }]);
+  });
+
+  test('a service change on a port the model closes or sees first is a bug in the model', () => {
+    expect(() => withServiceChanges(plain([row('10.0.0.1', 22, 16)]), [{ ip: '10.0.0.1', port: 22, hostname: null }])).toThrow('joins a row of type 16');
+    expect(() => withServiceChanges(plain([row('10.0.0.1', 22, 9)]), [{ ip: '10.0.0.1', port: 22, hostname: null }])).toThrow('joins a row of type 9');
+  });
+
+  test('the cost line compares the -sV night-2 ingest with the plain one of the same size and database', () => {
+    const r = (over: Partial<StepResult>): StepResult => ({ size: 16, db: 'sqlite', step: 'ingest night2', night: 2, wall: 2, cpu: 1.5, rssMb: 80, bytes: 1, obs: 1, changes: 1, check: 'ok', ...over });
+    const t = versionTargets([r({}), r({ db: 'pg', wall: 4, srvCpu: 1 }), r({ step: 'ingest night2 -sV', sv: true, wall: 2.5, cpu: 2 }), r({ db: 'pg', step: 'ingest night2 -sV', sv: true, wall: 5, srvCpu: 1.25 })]);
+    expect(t.map((x) => [x.target, x.measured, x.met])).toEqual([
+      ['cost of version data: -sV night-2 ingest vs plain, SQLite (/16)', '1.25 × (2.50 s vs 2.00 s; CPU 2.00 s vs 1.50 s)', null],
+      ['cost of version data: -sV night-2 ingest vs plain, PostgreSQL (/16)', '1.25 × (5.00 s vs 4.00 s; CPU 1.50 s vs 1.50 s; server CPU 1.25 s vs 1.00 s)', null],
+    ]);
   });
 });
