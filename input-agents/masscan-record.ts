@@ -9,6 +9,7 @@ import { canonicalIp } from '../common/ip';
 import { isProto } from '../common/ports';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { skipped, zoneDropped } from './damaged-records';
+import { certFromBanner } from './x509-banner';
 export { TimeSpan } from './unmarked-lines';
 
 export const MASSCAN_META: ScanMetaEvent = Object.freeze({ kind: 'meta', tool: 'masscan', resolvesNames: false });
@@ -55,6 +56,10 @@ function masscanHost(f: MasscanFields, position: string): HostRecord | RecordPro
   const fact: HostRecord['ports'][number] = { proto: proto as Proto, port, state: status as PortState };
   if (f.service) fact.service = f.service;
   if (f.banner) fact.banner = f.banner;
+  if (f.service === 'X509' && f.banner) {
+    const cert = certFromBanner(f.banner);
+    if (cert) fact.cert = cert;
+  }
   rec.ports.push(fact);
   return rec;
 }
