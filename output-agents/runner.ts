@@ -9,7 +9,8 @@ import type { AgentConfig } from './config-schema';
 import { loadPolicy, policyPath } from './policy';
 import { countDecisions, decider, emptyResult, reportChange, runAgent, runFilter, type AgentResult, type AgentRunEnv, type DryRunItem } from './run-agent';
 import type { DeliveryDeps, Policy, SmtpSettings } from './types';
-import type { Disagreement } from '../common/types';
+import type { Disagreement, DualStackPair } from '../common/types';
+import { familyDisagreements } from './family-in-reports';
 import { listedGroups } from '../common/scanner-groups';
 
 /** The part of the configuration the output agents read; config/config.ts composes the whole. */
@@ -18,6 +19,8 @@ export interface ReportConfig {
   smtp?: SmtpSettings;
   policy?: string;
   scanners: Readonly<Record<string, { group?: string }>>;
+  /** IPv4 and IPv6 addresses of one host, for the dual-stack disagreements (config/config.ts). */
+  dual_stack?: readonly DualStackPair[];
 }
 
 export type { AgentResult } from './run-agent';
@@ -54,7 +57,8 @@ const smtpSettings = (config: ReportConfig): SmtpSettings | undefined => config.
 /**
  * What `report` and `run` both do: the configured policy (its file checked before anything is
  * claimed) and the scanner-group disagreements for agents that include them, within the agent's
- * networks and the groups of its scanner_groups (else of its scanners, else all).
+ * networks and the groups of its scanner_groups (else of its scanners, else all), with the
+ * dual-stack disagreements of the same scanners (family-in-reports.ts).
  */
 export async function runConfiguredAgents(
   ctx: { config: ReportConfig; configFile: string | null; db: Db },
@@ -67,11 +71,13 @@ export async function runConfiguredAgents(
       const listed = listedGroups(ctx.config);
       const base = { networks: agent.filter.networks, listed };
       const { scannerGroups: named, scanners } = agent.filter;
-      if (!named?.length && !scanners?.length) return listDisagreements(ctx.db.knex, base);
+      const family = (only: readonly string[] | null) => familyDisagreements(ctx.db.knex, { pairs: ctx.config.dual_stack, networks: agent.filter.networks, scanners: only });
+      if (!named?.length && !scanners?.length) return [...(await listDisagreements(ctx.db.knex, base)), ...(await family(null))];
       const known = await scannerGroups(ctx.db.knex, listed);
       // The groups the agent's changes come from: those it names, else those of its scanners.
       const groups = [...known].filter(([g, members]) => (named?.length ? named.includes(g) : members.some((m) => scanners!.includes(m.name))));
-      return (await Promise.all(groups.map(([group]) => listDisagreements(ctx.db.knex, { ...base, group })))).flat();
+      const own = named?.length ? groups.flatMap(([, members]) => members.map((m) => m.name)) : scanners!;
+      return [...(await Promise.all(groups.map(([group]) => listDisagreements(ctx.db.knex, { ...base, group })))).flat(), ...(await family(own))];
     } catch (e) {
       throw databaseError('could not read the scanner-group disagreements', e);
     }
