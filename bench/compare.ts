@@ -38,7 +38,8 @@ function comparable(r: RowLike): ModelRow {
 
 const key = (r: ModelRow): string => JSON.stringify(FIELDS.map((f) => r[f]));
 
-function ipNum(ip: string): number {
+/** An IPv4 address as an unsigned number (0 for anything else). */
+export function ipNum(ip: string): number {
   const p = ip.split('.');
   return p.length === 4 ? ((+p[0] << 24) >>> 0) + (+p[1] << 16) + (+p[2] << 8) + +p[3] : 0;
 }

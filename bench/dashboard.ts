@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import type { Knex } from 'knex';
 import http from 'node:http';
 import path from 'node:path';
 import { openDb } from '../db/connection';
@@ -50,27 +51,27 @@ function writeConfig(dir: string, token: string): string {
  * server runs with autovacuum off, so the bench does that itself, untimed, and says so; otherwise
  * every page would read the dead rows of three rewritten nights.
  */
-async function morningAfter(db: BenchDb): Promise<string | null> {
-  if (db.kind !== 'pg') return null;
-  const d = await openDb(db.url, { migrate: false });
-  try {
-    const on = (await d.knex.raw('SHOW autovacuum')).rows[0]?.autovacuum;
-    if (on === 'on') return null;
-    for (const t of ['port_state', 'host_state', 'changes']) await d.knex.raw(`VACUUM (ANALYZE) ${t}`);
-    return 'autovacuum is off on this server: VACUUM (ANALYZE) of port_state, host_state and changes before serve starts (untimed)';
-  } finally {
-    await d.close();
-  }
+async function morningAfter(kind: BenchDb['kind'], knex: Knex): Promise<string | null> {
+  if (kind !== 'pg') return null;
+  const on = (await knex.raw('SHOW autovacuum')).rows[0]?.autovacuum;
+  if (on === 'on') return null;
+  for (const t of ['port_state', 'host_state', 'changes']) await knex.raw(`VACUUM (ANALYZE) ${t}`);
+  return 'autovacuum is off on this server: VACUUM (ANALYZE) of port_state, host_state and changes before serve starts (untimed)';
 }
 
 /** The address with the most open ports (an untimed query, before serve starts). */
-async function busiestHost(url: string): Promise<string> {
-  const db = await openDb(url, { migrate: false });
+async function busiestHost(knex: Knex): Promise<string> {
+  const row = await knex('port_state').where('reported', 'open').groupBy('ip_key', 'ip').select('ip').orderByRaw('COUNT(*) DESC, ip_key').first();
+  return (row?.ip as string | undefined) ?? '10.0.0.1';
+}
+
+/** What is done to the database before serve starts, on one connection: its note, and the busiest host. */
+async function beforeServe(db: BenchDb): Promise<{ note: string | null; host: string }> {
+  const d = await openDb(db.url, { migrate: false });
   try {
-    const row = await db.knex('port_state').where('reported', 'open').groupBy('ip_key', 'ip').select('ip').orderByRaw('COUNT(*) DESC, ip_key').first();
-    return (row?.ip as string | undefined) ?? '10.0.0.1';
+    return { note: await morningAfter(db.kind, d.knex), host: await busiestHost(d.knex) };
   } finally {
-    await db.close();
+    await d.close();
   }
 }
 
@@ -183,10 +184,9 @@ export async function dashboardStep(input: DashboardInput): Promise<void> {
   let served: Awaited<ReturnType<typeof startServe>> | null = null;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
-    const vacuumed = await morningAfter(db);
-    if (vacuumed) log(`  ${vacuumed}`);
-    run.note = vacuumed;
-    const host = await busiestHost(db.url);
+    const { note, host } = await beforeServe(db);
+    if (note) log(`  ${note}`);
+    run.note = note;
     served = await startServe(input, config);
     for (const [name, p, refusable] of pagesFor(size, input.scanner, host)) {
       const r = await timePage(agent, served.url, token, [name, p], input.reps);

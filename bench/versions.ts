@@ -5,6 +5,7 @@
 // made by streaming over the plain file, and the model (versions-expected.ts) knows every
 // service_changed without reading it.
 import fs from 'node:fs';
+import { ipNum } from './compare';
 
 /** The share of open ports whose version changes on a given night. */
 const P_BUMP = 0.02;
@@ -26,11 +27,8 @@ export function versionOf(seed: number, addr: number, port: number, night: numbe
   return `${1 + ((addr ^ port) % 9)}.${minor}`;
 }
 
-/** An IPv4 address as an unsigned number (the generator writes only IPv4). */
-export function ipNum(ip: string): number {
-  const p = ip.split('.');
-  return ((+p[0] << 24) >>> 0) + (+p[1] << 16) + (+p[2] << 8) + +p[3];
-}
+// the generator writes only IPv4: compare.ts's reading of an address is the one needed here too
+export { ipNum } from './compare';
 
 /** The -sV file of a night: `nightK.xml` → `nightK-sv.xml`. */
 export const svFile = (file: string): string => file.replace(/\.xml$/, '-sv.xml');

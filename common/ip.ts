@@ -3,7 +3,7 @@
 import ipaddr from 'ipaddr.js';
 import type { IpRange } from './types';
 
-const V4_PREFIX = '00000000000000000000ffff';
+export const V4_PREFIX = '00000000000000000000ffff';
 const STRICT_V4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 /** The canonical text of an address, or null when it is not one. Zone ids (%eth0) are dropped. */

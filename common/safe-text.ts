@@ -6,7 +6,7 @@
 // C0, DEL and C1 controls; the bidi embeddings, overrides, isolates and marks; the line and
 // paragraph separators (a line break to some viewers).
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+export const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeChar(c: string): string {
   const code = c.charCodeAt(0);

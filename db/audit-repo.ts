@@ -4,6 +4,7 @@
 // sorted streams of all scanners are merged here.
 import type { Knex } from 'knex';
 import type { IpRange, PortScope, Proto } from '../common/types';
+import { whereNetworks } from './query-repo';
 
 /**
  * The target-state policy compiled for the database (output-agents/policy-match.ts): the address
@@ -58,7 +59,7 @@ async function* scannerRows(knex: Knex, scannerId: number, networks: IpRange[] |
       .select('p.ip_key', 'p.ip', 'p.proto', 'p.port')
       .orderBy([{ column: 'p.ip_key' }, { column: 'p.proto' }, { column: 'p.port' }])
       .limit(size);
-    if (networks?.length) q.where((w) => { for (const r of networks) w.orWhereBetween('p.ip_key', [r.lo, r.hi]); });
+    whereNetworks(q, 'p.ip_key', networks);
     if (where) q.whereRaw(where.sql, where.bindings);
     const page: Array<Omit<Row, 'hostname'>> = await q;
     const names = await hostnames(knex, scannerId, [...new Set(page.map((r) => r.ip_key))]);
@@ -169,7 +170,7 @@ export async function auditCounts(knex: Knex, regions: PolicyRegions, f: { scann
   regions.violating.forEach((v, i) => columns.push(`SUM(CASE WHEN ${boxesSql(v.boxes, bindings)} THEN 1 ELSE 0 END) AS o${i}`));
   if (bindings.length > MAX_BINDINGS) return null;
   const inner = knex('port_state as p').whereIn('p.scanner_id', scanners.map((s) => s.id)).where('p.reported', 'open');
-  if (f.networks?.length) inner.where((w) => { for (const r of f.networks!) w.orWhereBetween('p.ip_key', [r.lo, r.hi]); });
+  whereNetworks(inner, 'p.ip_key', f.networks);
   const from = scanners.length === 1 ? inner.select('p.ip_key', 'p.proto', 'p.port') : inner.distinct('p.ip_key', 'p.proto', 'p.port');
   const row = (await knex.select(knex.raw(`COUNT(*) AS checked, ${columns.join(', ')}`, bindings)).from(from.as('p')).first()) as Record<string, unknown>;
   const n = (k: string): number => Number(row[k] ?? 0);

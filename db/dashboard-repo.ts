@@ -4,6 +4,8 @@
 import type { Knex } from 'knex';
 import type { CertFacts, IpRange, Proto, ServiceFingerprint } from '../common/types';
 import { iso, whereNetworks } from './query-repo';
+import { V4_PREFIX } from '../common/ip';
+import { block24 } from './state-counts-repo';
 import { parseCert, parseService } from '../common/service-facts';
 
 const num = (v: unknown): number => Number(v ?? 0);
@@ -223,15 +225,11 @@ export async function hostsInRange(knex: Knex, f: Scope): Promise<Array<{ ip: st
   return [...out].map(([ip, open_ports]) => ({ ip, open_ports }));
 }
 
-/** The first 30 hex digits of an IPv4 key: its /24. */
-const BLOCK24 = (col: string): string => `substr(${col}, 1, 30)`;
-
 type Block = { block: string; hosts: number; open: number };
 
 /** Whether every range of the scope is whole /24s of IPv4 (the kept per-/24 counts then answer it). */
 const wholeBlocks = (f: Scope): boolean =>
-  !!f.networks?.length && f.networks.every((r) => r.lo.startsWith(V4_KEY) && r.hi.startsWith(V4_KEY) && r.lo.endsWith('00') && r.hi.endsWith('ff'));
-const V4_KEY = '00000000000000000000ffff';
+  !!f.networks?.length && f.networks.every((r) => r.lo.startsWith(V4_PREFIX) && r.hi.startsWith(V4_PREFIX) && r.lo.endsWith('00') && r.hi.endsWith('ff'));
 
 /**
  * Per /24 in the scope (a map of a /16): its known hosts (up, or with a port open) and its distinct
@@ -245,8 +243,8 @@ export async function blocksInRange(knex: Knex, f: Scope): Promise<Block[]> {
   const up = scoped(knex('host_state as h').join('scanners as s', 's.id', 'h.scanner_id').where('h.status', 'up'), 'h', f).select('h.ip_key');
   const distinct = scanners <= 1 ? open().select('p.ip_key') : open().distinct('p.ip_key', 'p.proto', 'p.port');
   const [ports, hosts] = await Promise.all([
-    knex.from(distinct.as('d')).groupByRaw(BLOCK24('d.ip_key')).select(knex.raw(`${BLOCK24('d.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
-    knex.from(up.union(open().select('p.ip_key')).as('k')).groupByRaw(BLOCK24('k.ip_key')).select(knex.raw(`${BLOCK24('k.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
+    knex.from(distinct.as('d')).groupByRaw(block24('d.ip_key')).select(knex.raw(`${block24('d.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
+    knex.from(up.union(open().select('p.ip_key')).as('k')).groupByRaw(block24('k.ip_key')).select(knex.raw(`${block24('k.ip_key')} AS block`), knex.raw('COUNT(*) AS n')),
   ]);
   const out = new Map<string, Block>();
   for (const r of hosts as Array<Record<string, unknown>>) out.set(r.block as string, { block: r.block as string, hosts: num(r.n), open: 0 });
@@ -257,8 +255,8 @@ export async function blocksInRange(knex: Knex, f: Scope): Promise<Block[]> {
 /** A scanner's open ports imply its host is up (they close with it), so its hosts up are its known hosts. */
 async function keptBlocks(knex: Knex, f: Scope): Promise<Block[]> {
   const q = knex('block_counts as b').join('scanners as s', 's.id', 'b.scanner_id').where('b.hosts', '>', 0)
-    .where((w) => { for (const r of f.networks!) w.orWhereBetween('b.block', [r.lo.slice(0, 30), r.hi.slice(0, 30)]); })
     .select('b.block', 'b.hosts', 'b.ports');
+  whereNetworks(q, 'b.block', f.networks!.map((r) => ({ lo: r.lo.slice(0, 30), hi: r.hi.slice(0, 30) })));
   if (f.scanner) q.where('s.name', f.scanner);
   return (await q).map((r: Record<string, unknown>) => ({ block: r.block as string, hosts: num(r.hosts), open: num(r.ports) }));
 }

@@ -84,14 +84,20 @@ const view = (family: FamilyView['family'], ip: string, v: FamilyView['view'], p
   family, ip, view: v, scan_id: Number(p.scan_id), scan_time: iso(p.started_at),
 });
 
-/** Every linked pair's disagreements, ordered by scanner, IPv4 address, protocol and port. */
-export async function listFamilyDisagreements(knex: Knex, f: { pairs?: readonly DualStackPair[]; networks?: IpRange[] } = {}): Promise<FamilyDisagreement[]> {
+/**
+ * Every linked pair's disagreements, ordered by scanner, IPv4 address, protocol and port; with
+ * `networks`, the pairs with an address inside (`both`: with both addresses inside); with
+ * `scanners`, those scanners' pairs only.
+ */
+export async function listFamilyDisagreements(knex: Knex, f: { pairs?: readonly DualStackPair[]; networks?: IpRange[]; both?: boolean; scanners?: readonly string[] } = {}): Promise<FamilyDisagreement[]> {
   const seen = new Set<string>();
   const links = [...(await configLinked(knex, f.pairs ?? [])), ...(await ptrLinked(knex))].filter((l) => {
     const key = `${l.scanner_id} ${l.k4} ${l.k6}`;
     if (seen.has(key)) return false;
     seen.add(key);
-    return !f.networks?.length || rangesContain(f.networks, l.k4) || rangesContain(f.networks, l.k6);
+    if (f.scanners && !f.scanners.includes(l.scanner)) return false;
+    if (!f.networks?.length) return true;
+    return f.both ? rangesContain(f.networks, l.k4) && rangesContain(f.networks, l.k6) : rangesContain(f.networks, l.k4) || rangesContain(f.networks, l.k6);
   });
   const out: Array<FamilyDisagreement & { sort: string }> = [];
   for (const l of links) {

@@ -11,8 +11,9 @@ import { rowsOf } from './rows';
 type Trx = Knex | Knex.Transaction;
 
 const DAY_MS = 86_400_000;
-/** An address key's /24 (IPv4; an IPv6 key's /120): its first 30 hex digits. */
-const BLOCK = 'substr(ip_key, 1, 30)';
+/** An address key's /24 (IPv4; an IPv6 key's /120): its first 30 hex digits, as SQL over `column`. */
+export const block24 = (column: string): string => `substr(${column}, 1, 30)`;
+const BLOCK = block24('ip_key');
 
 const BITS = Object.freeze({
   opens: ChangeType.new_port | ChangeType.port_reopened,

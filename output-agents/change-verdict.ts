@@ -36,9 +36,10 @@ const BATCH = 5000;
  */
 export async function listChangesByVerdict(knex: Knex, f: ChangeFilter, policy: Policy | null, verdict: Verdict): Promise<ChangeRow[]> {
   // Said in SQL, the database skips the rows before a deep page itself; without a policy every change has no verdict.
+  const typeMask = f.typeMask ?? (verdict === 'none' ? undefined : JUDGED);
   const where = policy?.regions ? verdictPredicate(policy.regions(), verdict, { opening: OPENING, closing: ChangeType.port_closed }) : null;
-  if (where) return listChanges(knex, { ...f, where, typeMask: f.typeMask ?? (verdict === 'none' ? undefined : JUDGED) });
-  const base: ChangeFilter = { ...f, typeMask: f.typeMask ?? (verdict === 'none' ? undefined : JUDGED), limit: BATCH };
+  if (where) return listChanges(knex, { ...f, where, typeMask });
+  const base: ChangeFilter = { ...f, typeMask, limit: BATCH };
   const out: ChangeRow[] = [];
   let skip = f.offset ?? 0;
   for (let offset = 0; ; offset += BATCH) {

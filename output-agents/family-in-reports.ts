@@ -21,6 +21,6 @@ function asDisagreement(d: FamilyDisagreement): Disagreement {
 
 /** The dual-stack disagreements of `scanners` (all when null) within `networks`. */
 export async function familyDisagreements(knex: Knex, f: { pairs?: readonly DualStackPair[]; networks?: IpRange[]; scanners: readonly string[] | null }): Promise<Disagreement[]> {
-  const rows = await listFamilyDisagreements(knex, { pairs: f.pairs, networks: f.networks });
-  return rows.filter((d) => f.scanners === null || f.scanners.includes(d.scanner)).map(asDisagreement);
+  const rows = await listFamilyDisagreements(knex, { pairs: f.pairs, networks: f.networks, scanners: f.scanners ?? undefined });
+  return rows.map(asDisagreement);
 }

@@ -17,10 +17,12 @@ type Answer = AuditTotals | Awaited<ReturnType<typeof auditRows>>;
 const KEPT = 64;
 const memos = new WeakMap<Knex, WeakMap<TargetPolicy, Map<string, Promise<Answer>>>>();
 
-async function kept<T extends Answer>(knex: Knex, policy: TargetPolicy, what: unknown[], compute: () => Promise<T>): Promise<T> {
+function memoOf(knex: Knex, policy: TargetPolicy): Map<string, Promise<Answer>> {
   const perDb = memos.get(knex) ?? memos.set(knex, new WeakMap()).get(knex)!;
-  const memo = perDb.get(policy) ?? perDb.set(policy, new Map()).get(policy)!;
-  const key = JSON.stringify([await openPortsVersion(knex), ...what]);
+  return perDb.get(policy) ?? perDb.set(policy, new Map()).get(policy)!;
+}
+
+function kept<T extends Answer>(memo: Map<string, Promise<Answer>>, key: string, compute: () => Promise<T>): Promise<T> {
   let answer = memo.get(key) as Promise<T> | undefined;
   if (!answer) {
     answer = compute();
@@ -32,12 +34,12 @@ async function kept<T extends Answer>(knex: Knex, policy: TargetPolicy, what: un
   return answer;
 }
 
-const scopeKey = (f: Filter): unknown[] => [f.scanner ?? null, f.networks ?? null];
-
-export function auditTotalsNow(knex: Knex, policy: TargetPolicy, f: Filter): Promise<AuditTotals> {
-  return kept(knex, policy, ['totals', ...scopeKey(f)], () => auditTotals(knex, policy, f));
-}
-
-export function auditRowsNow(knex: Knex, policy: TargetPolicy, f: Filter, keep: { offset: number; limit: number }): ReturnType<typeof auditRows> {
-  return kept(knex, policy, ['rows', ...scopeKey(f), keep.offset, keep.limit], () => auditRows(knex, policy, f, keep));
+/** The counts and one page of violations, both as of one version of the open ports (read once). */
+export async function auditNow(knex: Knex, policy: TargetPolicy, f: Filter, keep: { offset: number; limit: number }): Promise<{ totals: AuditTotals; rows: Awaited<ReturnType<typeof auditRows>> }> {
+  const memo = memoOf(knex, policy);
+  const scope = JSON.stringify([await openPortsVersion(knex), f.scanner ?? null, f.networks ?? null]);
+  const totals = await kept(memo, `totals ${scope}`, () => auditTotals(knex, policy, f));
+  // no violation at or after the offset: nothing to look for (with few violations the look reads every open port)
+  if (totals.total <= keep.offset) return { totals, rows: [] };
+  return { totals, rows: await kept(memo, `rows ${scope} ${keep.offset} ${keep.limit}`, () => auditRows(knex, policy, f, keep)) };
 }

@@ -3,7 +3,7 @@
 // in extension values `\` and `=`, line breaks as `\n` / `\r`. Other control characters have no
 // escape in CEF: they are written as the text `\xNN` (an escaped backslash, then the code), as
 // every human-facing sink of portdelta shows them. Mapping in docs/siem.md.
-import { safeText } from '../../common/safe-text';
+import { safeText, UNSAFE } from '../../common/safe-text';
 import type { SiemFacts } from './facts';
 import { PRODUCT } from './facts';
 import type { SiemFormat } from './types';
@@ -11,14 +11,12 @@ import type { SiemFormat } from './types';
 /** CEF severity 0–10: 7 high (breaks the policy), 5 medium, 3 low. */
 const SEVERITY: Record<SiemFacts['severity'], number> = { high: 7, medium: 5, low: 3 };
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** The `\xNN` text of a control character, its backslash escaped so a CEF reader keeps it as text. */
 const controlAsText = (c: string) => safeText(c).replace(/\\/g, '\\\\');
 
 function headerField(s: string): string {
-  return s.replace(/[\\|]/g, (c) => `\\${c}`).replace(CONTROL, controlAsText);
+  return s.replace(/[\\|]/g, (c) => `\\${c}`).replace(UNSAFE, controlAsText);
 }
 
 function extensionValue(s: string): string {
@@ -26,7 +24,7 @@ function extensionValue(s: string): string {
     .replace(/[\\=]/g, (c) => `\\${c}`)
     .replace(/\r/g, '\\r')
     .replace(/\n/g, '\\n')
-    .replace(CONTROL, controlAsText);
+    .replace(UNSAFE, controlAsText);
 }
 
 /** Extension keys in a fixed order; absent values are left out. */

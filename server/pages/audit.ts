@@ -1,7 +1,7 @@
 // The Audit page: the open ports now that break the target-state policy, with their owners: the
 // rows of `portdelta audit --json` (the policy named by `policy:` in serve's config), within the
 // reader's networks and filtered by `scanner` and `network`.
-import { auditRowsNow, auditTotalsNow } from '../audit-memo';
+import { auditNow } from '../audit-memo';
 import { networksOption } from '../../common/query-options';
 import { readScope } from '../read-scope';
 import { hostLink, html, pager, portHref } from './html';
@@ -15,8 +15,7 @@ export async function auditPage(pc: PageCtx, policy: { file: string; policy: Tar
   const scope = readScope(pc.access, { scanner, networks: networksOption(network?.split(/[\s,]+/).filter(Boolean), 'network') });
   const page = pageNumber(pc.url);
   // only this page's violations are kept; `total` counts them all
-  const { total, checked, uncovered } = await auditTotalsNow(pc.db.knex, policy.policy, scope);
-  const shown = await auditRowsNow(pc.db.knex, policy.policy, scope, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
+  const { totals: { total, checked, uncovered }, rows: shown } = await auditNow(pc.db.knex, policy.policy, scope, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE });
   const body = html`<form class="filters" method="get" action="/audit">
 <label>Scanner <input name="scanner" value="${scanner ?? ''}" placeholder="scan-in"></label>
 <label>Network <input name="network" value="${network ?? ''}" placeholder="10.66.1.0/24"></label>

@@ -6,7 +6,6 @@ import { listedGroups } from '../../common/scanner-groups';
 import { networksOption } from '../../common/query-options';
 import type { DisagreementView, FamilyDisagreement, IpRange } from '../../common/types';
 import { listFamilyDisagreements } from '../../db/family-disagreement-repo';
-import { ipKey, rangesContain } from '../../common/ip';
 import { readScope } from '../read-scope';
 import { hostLink, html, pager, portHref, when, type Html } from './html';
 import { PAGE_SIZE, pageNumber, param, type PageCtx, type PageOut } from './page';
@@ -20,8 +19,7 @@ export const who = (views: DisagreementView[], view: DisagreementView['view']): 
  * token both addresses must be inside: the other family's address is not the reader's to see otherwise.
  */
 async function familySection(pc: PageCtx, networks: IpRange[] | undefined): Promise<Html> {
-  const inside = (d: FamilyDisagreement) => !networks || d.views.every((v) => rangesContain(networks, ipKey(v.ip)));
-  const rows = (await listFamilyDisagreements(pc.db.knex, { pairs: pc.config.dual_stack, networks })).filter(inside);
+  const rows = await listFamilyDisagreements(pc.db.knex, { pairs: pc.config.dual_stack, networks, both: true });
   const cell = (d: FamilyDisagreement, i: number) => html`<td>${hostLink(d.views[i].ip)}</td><td>${d.views[i].view} ${when(d.views[i].scan_time)}</td>`;
   return html`<h2>IPv4 and IPv6 disagree</h2>
 ${rows.length === 0 ? html`<p class="note">no dual-stack disagreements (hosts linked by one PTR name or by dual_stack in the config)</p>` : html`<table class="family-disagreements"><thead><tr><th>Scanner</th><th>Hostname</th><th>Port</th><th>IPv4</th><th>IPv4 view</th><th>IPv6</th><th>IPv6 view</th><th>Linked by</th></tr></thead><tbody>
