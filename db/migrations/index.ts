@@ -11,6 +11,7 @@ import * as m007 from './007_dashboard_counts';
 import * as m008 from './008_open_port_index';
 import * as m009 from './009_service_cert';
 import * as m010 from './010_block_counts';
+import * as m011 from './011_seen_by_scan';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = Object.freeze([
   ['008_open_port_index', m008],
   ['009_service_cert', m009],
   ['010_block_counts', m010],
+  ['011_seen_by_scan', m011],
 ]);
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {
