@@ -152,6 +152,7 @@ export function hostsMissing(scanId: number, scannerId: number): PagedQuery<Miss
              CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = h.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
         FROM host_state h
        WHERE h.scanner_id = :scanner AND h.status = 'up' AND h.last_scan_id <> :scan ${after.replace('$KEY', 'h.ip_key')}
+         AND h.ip_key IN (SELECT ip_key FROM stage_absent UNION SELECT ip_key FROM stage_hosts)
        ORDER BY h.ip_key ${limit}`,
     bindings: { scan: scanId, scanner: scannerId },
     key: ['ip_key'],
@@ -192,6 +193,7 @@ export function portsMissing(scanId: number, scannerId: number): PagedQuery<Miss
         FROM port_state p
         JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
        WHERE p.scanner_id = :scanner AND (p.reported = 'open' OR p.open_streak > 0) AND p.last_scan_id <> :scan
+         AND p.ip_key IN (SELECT ip_key FROM stage_absent UNION SELECT ip_key FROM stage_hosts)
          AND (h.last_scan_id = :scan OR h.change_scan_id = :scan)
          ${after.replace('$KEY', 'p.ip_key, p.proto, p.port')}
        ORDER BY p.ip_key, p.proto, p.port ${limit}`,

@@ -4,10 +4,12 @@
 export type Cell = string | number | null;
 
 export const STAGE_COLUMNS = Object.freeze({
-  stage_hosts: ['ip_key', 'ip', 'up', 'timed_out', 'ptr', 'mac', 'open_count'],
+  stage_hosts: ['ip_key', 'ip', 'up', 'timed_out', 'ptr', 'mac', 'open_count', 'digest'],
   stage_ports: ['ip_key', 'proto', 'port', 'open', 'service'],
   stage_unknown_ports: ['ip_key', 'proto', 'lo', 'hi'],
   stage_port_facts: ['ip_key', 'proto', 'port', 'service', 'cert', 'cert_not_after'],
+  stage_absent: ['ip_key'],
+  stage_restage: ['ip_key'],
 } as const);
 export type StageTable = keyof typeof STAGE_COLUMNS;
 

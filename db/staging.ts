@@ -6,11 +6,14 @@ import type { Knex } from 'knex';
 import type { Dialect } from './dialects/types';
 
 const TABLES = {
-  stage_hosts: 'ip_key varchar(32) NOT NULL, ip varchar(45) NOT NULL, up integer NOT NULL, timed_out integer NOT NULL, ptr varchar(255), mac varchar(32), open_count integer NOT NULL',
+  stage_hosts: 'ip_key varchar(32) NOT NULL, ip varchar(45) NOT NULL, up integer NOT NULL, timed_out integer NOT NULL, ptr varchar(255), mac varchar(32), open_count integer NOT NULL, digest bigint',
   stage_ports: 'ip_key varchar(32) NOT NULL, proto varchar(8) NOT NULL, port integer NOT NULL, open integer NOT NULL, service varchar(100)',
   stage_unknown_ports: 'ip_key varchar(32) NOT NULL, proto varchar(8) NOT NULL, lo integer NOT NULL, hi integer NOT NULL',
   // Only ports with a probed fingerprint or a certificate get a row: a scan without -sV or ssl-cert leaves it empty.
   stage_port_facts: 'ip_key varchar(32) NOT NULL, proto varchar(8) NOT NULL, port integer NOT NULL, service text, cert text, cert_not_after bigint',
+  // Hosts known as up that the scan did not list, and hosts skipped at a first record and listed again (delta-reporter/seen-hosts.ts).
+  stage_absent: 'ip_key varchar(32) NOT NULL',
+  stage_restage: 'ip_key varchar(32) NOT NULL',
 } as const;
 
 const INDEXES = [
@@ -18,6 +21,8 @@ const INDEXES = [
   'CREATE INDEX stage_ports_key ON stage_ports (ip_key, proto, port)',
   'CREATE INDEX stage_unknown_key ON stage_unknown_ports (ip_key, proto)',
   'CREATE INDEX stage_facts_key ON stage_port_facts (ip_key, proto, port)',
+  'CREATE INDEX stage_absent_key ON stage_absent (ip_key)',
+  'CREATE INDEX stage_restage_key ON stage_restage (ip_key)',
 ];
 
 export async function createStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {

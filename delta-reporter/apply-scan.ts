@@ -8,6 +8,7 @@ import { timer } from '../common/timing';
 import type { Proto } from '../common/types';
 import type { Suppressions, SuppressionReason } from './suppression';
 import { applyFacts } from './apply-facts';
+import * as seen from '../db/seen-repo';
 
 export interface ApplyContext {
   trx: repo.Trx;
@@ -29,6 +30,8 @@ export interface ApplyContext {
   notes?: Suppressions;
   /** The scan staged service fingerprints or certificates (nmap -sV, ssl-cert); without, that step is skipped. */
   facts?: boolean;
+  /** The scanner's newest applied scan before this one: host rows skipped since are brought up to it first (db/seen-repo.ts). */
+  prev: seen.SeenScan;
 }
 
 /** host_down / port_closed conclusions reached for the first time (or, with hold, held back). */
@@ -221,6 +224,7 @@ async function portsMissing(ctx: ApplyContext): Promise<void> {
 export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>> {
   const newRows = { ...ctx, openAfter: ctx.thresholds.openAfter };
   const steps: ReadonlyArray<readonly [string, () => Promise<void>]> = [
+    ['catch up', () => seen.catchUp(ctx.trx, ctx.scannerId, ctx.prev)],
     ['unchanged hosts', () => repo.applyUnchangedHosts(ctx.trx, ctx)],
     ['new hosts', () => repo.applyNewHosts(ctx.trx, newRows)],
     ['hosts up', () => hostsUp(ctx)],
@@ -231,6 +235,7 @@ export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>>
     ['ports missing', () => portsMissing(ctx)],
     ['services and certificates', () => (ctx.facts ? applyFacts(ctx) : Promise.resolve())],
     ['notes', () => noteOpenAfter(ctx)],
+    ['settle', () => seen.settle(ctx.trx, { scannerId: ctx.scannerId, scanId: ctx.scanId, seq: ctx.prev.seq + 1, complete: ctx.complete })],
   ];
   const t = timer('apply');
   for (const [name, step] of steps) {

@@ -13,6 +13,8 @@ import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/ty
 import { ChangeType, typeNames } from '../common/types';
 import { absence, resolveScope, type ResolvedScope } from './scope';
 import { Stager } from './stage';
+import { SeenHosts } from './seen-hosts';
+import * as seenRepo from '../db/seen-repo';
 import { applyGuarded, type MassAbsence } from './absence';
 import { scannerBack } from './scanner-health';
 import { describeChange } from '../common/describe';
@@ -38,6 +40,8 @@ export interface IngestOptions {
   scanners: ScannersConfig;
   /** When given, collects why absent hosts and ports were not concluded gone (`diff`). */
   notes?: Suppressions;
+  /** false: stage and write every host the scan lists, even unchanged ones (comparisons and tests; the answers are the same). */
+  skipUnchanged?: boolean;
 }
 
 export interface IngestSummary {
@@ -122,6 +126,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     await st.stager.flush();
     t.mark('parse and stage');
     await indexStaging(trx, db.dialect);
+    await restageRepeated(trx, st);
     t.mark('index staging');
     opts.onProgress?.(feed.bytes(), tally.hosts, 'comparing with the stored state');
     const sha256 = feed.sha256();
@@ -172,6 +177,10 @@ interface OpenScan {
   scanId: number;
   scope: ResolvedScope;
   stager: Stager;
+  /** The scanner's hosts up, and which of them the scan skipped. */
+  seen: SeenHosts;
+  /** The scanner's newest applied scan before this one. */
+  prev: seenRepo.SeenScan;
 }
 
 type SummaryBase = Pick<IngestSummary, 'source' | 'scanner' | 'format' | 'scan_id' | 'complete' | 'started_at' | 'host_scope' | 'port_scope' | 'absence' | 'skipped_records'>;
@@ -254,7 +263,12 @@ async function openScan(run: Run): Promise<OpenScan> {
   });
   const keepDown = scope.hosts === null || scope.includeListedHosts;
   await createStaging(trx, db.dialect);
-  run.scan = { scannerName, scannerId, scanId, scope, stager: new Stager(db.dialect.stageWriter(run.conn), sc.open_filtered === 'open', keepDown) };
+  const prev = await seenRepo.scannerSeen(trx, scannerId);
+  const seen = await SeenHosts.load(trx, db.dialect, scannerId, opts.skipUnchanged !== false);
+  const openFilteredIsOpen = sc.open_filtered === 'open';
+  const seed = `v1|${scope.resolvesNames ? 1 : 0}|${openFilteredIsOpen ? 1 : 0}|${sc.max_open_ports}`;
+  const stager = new Stager(db.dialect.stageWriter(run.conn), openFilteredIsOpen, keepDown, seen, seed);
+  run.scan = { scannerName, scannerId, scanId, scope, stager, seen, prev };
   return run.scan;
 }
 
@@ -287,6 +301,14 @@ async function parseIntoStaging(run: Run, feed: Feed, encoding: FileEncoding, cl
   return ended && complete;
 }
 
+/** Hosts skipped at their first record and listed again are staged from the state after all. */
+async function restageRepeated(trx: Knex.Transaction, st: OpenScan): Promise<void> {
+  if (st.seen.restage.length === 0) return;
+  const back = await seenRepo.restage(trx, st.scannerId, st.scope.resolvesNames);
+  st.seen.skippedHosts -= back.hosts;
+  st.seen.skippedPorts -= back.ports;
+}
+
 /** A file this scanner already has: nothing is kept. */
 async function recordDuplicate(run: Run, base: SummaryBase, dupId: number): Promise<IngestSummary> {
   await endTransaction(run.db, run.trx, 'rollback', storing(run.db));
@@ -312,7 +334,8 @@ async function finishing(run: Run, st: OpenScan, complete: boolean, sha256: stri
   const at = fileTime ?? run.now;
   if (fileTime === null) warnings.push('the file records no scan time: its changes are dated at import');
   const newest = await repo.newestAppliedStart(trx, st.scannerId, st.scanId);
-  const counted = await repo.countStaged(trx);
+  const staged = await repo.countStaged(trx);
+  const counted = { hosts: staged.hosts + st.seen.skippedHosts, ports: staged.ports + st.seen.skippedPorts };
   const row = { sha256, complete: complete ? 1 : 0, started_at: fileTime, finished_at: meta.finishedAt?.getTime() ?? null, warnings: JSON.stringify(warnings), hosts_up: counted.hosts, ports_open: counted.ports };
   const staleBehind = newest !== null && fileTime !== null && fileTime < newest ? newest : null;
   return { at, staleBehind, counted, row };
@@ -337,8 +360,9 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   const { counts, mass } = await applyGuarded({
     trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at: f.at,
     thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports, notes: run.opts.notes,
-    facts: st.stager.factCount > 0,
+    facts: st.stager.factCount > 0, prev: st.prev,
   }, sc.max_absence);
+  await seenRepo.advanceScanner(trx, st.scannerId, { seq: st.prev.seq + 1, scanId: st.scanId, at: f.at });
   if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
   if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);
   const baseline = !(await repo.hasAppliedScan(trx, st.scannerId, st.scanId));

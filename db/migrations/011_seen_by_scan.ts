@@ -64,13 +64,8 @@ export async function down(knex: Knex): Promise<void> {
                     FROM host_now v WHERE v.scanner_id = host_state.scanner_id AND v.ip_key = host_state.ip_key`);
   await knex.raw('DROP VIEW IF EXISTS port_now');
   await knex.raw('DROP VIEW IF EXISTS host_now');
-  await knex.schema.alterTable('host_state', (t) => {
-    t.dropColumn('live_seq');
-    t.dropColumn('digest');
-  });
-  await knex.schema.alterTable('scanners', (t) => {
-    t.dropColumn('seen_seq');
-    t.dropColumn('seen_scan_id');
-    t.dropColumn('seen_at');
-  });
+  // Plain DROP COLUMN (SQLite ≥ 3.35): knex would rebuild the tables on SQLite, which the foreign keys on scanners refuse.
+  for (const [table, column] of [['host_state', 'live_seq'], ['host_state', 'digest'], ['scanners', 'seen_seq'], ['scanners', 'seen_scan_id'], ['scanners', 'seen_at']]) {
+    await knex.raw(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+  }
 }
