@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { prepareBaseline } from './baseline';
 import { snapshotDist, type Build } from './build';
 import { ROOT, log, messageOf } from './common';
 import { pgQuery } from './databases';
@@ -30,8 +31,9 @@ async function checkPg(opts: Options): Promise<void> {
 async function runSizes(opts: Options, build: Build, state: RunState): Promise<SizeInfo[]> {
   const infos: SizeInfo[] = [];
   const sizes = [...opts.sizes].sort((a, b) => b - a); // small first
+  const baseline = opts.baseline === null ? null : prepareBaseline(opts.baseline, opts.out);
   try {
-    for (const size of sizes) infos.push(await runSize(size, opts, build, state));
+    for (const size of sizes) infos.push(await runSize(size, opts, { build, baseline }, state));
   } finally {
     if (!opts.keep) {
       for (const size of sizes) fs.rmSync(path.join(opts.out, `p${size}`), { recursive: true, force: true });
