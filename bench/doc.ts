@@ -112,7 +112,7 @@ function targetsSection(tg: readonly TargetRow[], failures: readonly string[]): 
 
 function profileBlock(p: Profile): string[] {
   const L = [
-    `\`node --cpu-prof\` of the /${p.size} night-2 ingest on ${dbLabel(p.db)} (separate untimed pass; ${fmt(p.wall)} s wall with the profiler, ${fmt(p.cpu)} s CPU of the node process; ${fmt(p.totalMs / 1000)} s sampled on the main thread). Top self time:`,
+    `\`node --cpu-prof\` of the /${p.size} ${p.step} on ${dbLabel(p.db)} (separate untimed pass; ${fmt(p.wall)} s wall with the profiler, ${fmt(p.cpu)} s CPU of the node process; ${fmt(p.totalMs / 1000)} s sampled on the main thread). Top self time:`,
     '', '| self ms | % | function | where |', '|---|---|---|---|',
   ];
   for (const r of p.rows) L.push(`| ${fmt(r.ms, 0)} | ${fmt(r.pct, 1)} | ${r.name.replace(/\|/g, '\\|')} | ${r.where} |`);
@@ -129,7 +129,7 @@ function profileBlock(p: Profile): string[] {
 function profilesSection(profiles: readonly Profile[]): string[] {
   if (!profiles.length) return [];
   return [
-    '', '### Profile of the night-2 ingest', '',
+    '', '### Profile of the night-2 ingest and the no-change night', '',
     ...profiles.flatMap(profileBlock),
     '"(idle)" is the main thread waiting: for SQLite, on node-sqlite3\'s worker thread running the statements; for PostgreSQL, on the server.',
   ];

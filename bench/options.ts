@@ -11,7 +11,7 @@ export interface Options {
   keep: boolean;
   seed: number;
   ndiff: boolean;
-  /** The size whose night-2 ingest is profiled, or null. */
+  /** The size whose night-2 ingest and no-change night are profiled, or null. */
   profile: number | null;
   /** The document to update, or null (--no-doc). */
   doc: string | null;
@@ -55,8 +55,9 @@ Options:
   --keep              keep the generated files (they are reused by the next run when they match)
   --seed N            generator seed (default 1)
   --no-ndiff          skip ndiff
-  --profile [N]       also profile (node --cpu-prof) the night-2 ingest of size N (default: the
-                      smallest size run) on each database, in a separate untimed pass
+  --profile [N]       also profile (node --cpu-prof) the night-2 ingest of size N and the no-change
+                      night after it (default: the smallest size run) on each database, in a
+                      separate untimed pass
   --doc FILE          the document to update (default docs/benchmarks.md); --no-doc to leave it
   --dist DIR          the compiled build to measure (default: a snapshot of dist/ taken at the start)
   --dashboard-reps N  timed requests per dashboard page (default 20, after one warm-up; a page whose

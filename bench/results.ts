@@ -60,6 +60,8 @@ export interface SizeInfo {
 export interface Profile extends ProfileSummary {
   size: number;
   db: DbKind;
+  /** What was profiled: 'night-2 ingest', or the no-change night. */
+  step: string;
   file: string;
   wall: number;
   cpu: number | null;

@@ -109,7 +109,7 @@ export async function runSize(size: number, opts: Options, builds: { build: Buil
   info.parse = await parseStep(s);
   if (versionsAt(opts, size)) info.svNights = writeVersionNights(s, manifest);
   await ingestSteps(s, info.svNights);
-  if (opts.profile === size) await profileSize({ size, dir, config: s.config, nights: s.nights, bin: build.bin, dist: build.dist }, opts, state.profiles);
+  if (opts.profile === size) await profileSize({ size, dir, config: s.config, nights: s.nights, redated: s.redated, bin: build.bin, dist: build.dist }, opts, state.profiles);
   if (opts.ndiff) info.ndiff = await runNdiff(size, dir, s.nights, state.results);
   return info;
 }

@@ -43,7 +43,7 @@ async function runSizes(opts: Options, build: Build, state: RunState): Promise<S
 }
 
 function printProfile(p: Profile): void {
-  process.stdout.write(`\nprofile /${p.size} night2 ingest on ${p.db} (${p.file}):\n`);
+  process.stdout.write(`\nprofile /${p.size} ${p.step} on ${p.db} (${p.file}):\n`);
   for (const row of p.rows) process.stdout.write(`${fmt(row.ms, 0).padStart(8)} ms ${fmt(row.pct, 1).padStart(5)} %  ${row.name}  ${row.where}\n`);
   if (p.sql.length) process.stdout.write('statements by total time:\n');
   for (const x of p.sql.slice(0, 12)) process.stdout.write(`${fmt(x.ms, 0).padStart(8)} ms ${String(x.calls).padStart(6)} ×  ${sqlShort(x.sql)}\n`);
