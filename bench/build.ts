@@ -37,8 +37,7 @@ function fingerprint(dist: string, src: string): { digest: string; newest: numbe
 }
 
 /**
- * Copies the build to OUT/dist-<pid> (inside the project, so its requires still find
- * node_modules/) and measures that copy; --dist DIR measures DIR itself. The copy is removed at exit.
+ * Copies the build to OUT/dist-<pid>, with a link to the project's node_modules/, and measures that copy; --dist DIR measures DIR itself. The copy is removed at exit.
  */
 export function snapshotDist(opts: { dist?: string; out: string }): Build {
   const src = opts.dist ?? path.join(ROOT, 'dist');
@@ -48,6 +47,8 @@ export function snapshotDist(opts: { dist?: string; out: string }): Build {
     const copy = path.join(opts.out, `dist-${process.pid}`);
     fs.rmSync(copy, { recursive: true, force: true });
     fs.cpSync(src, copy, { recursive: true, filter: (f) => !f.endsWith('.map') });
+    // so that its requires find the packages wherever --out puts it (rmSync removes the link, not them)
+    fs.symlinkSync(fs.realpathSync(path.join(ROOT, 'node_modules')), path.join(copy, 'node_modules'));
     process.on('exit', () => fs.rmSync(copy, { recursive: true, force: true }));
     dist = copy;
   }

@@ -18,7 +18,7 @@ export interface IngestSummary {
   changes?: Record<string, number>;
 }
 
-interface NightCheck {
+export interface NightCheck {
   ok: boolean;
   problems: string[];
   /** The highest change id seen so far, or null when this night's rows were not fetched. */
@@ -29,7 +29,7 @@ interface NightCheck {
 }
 
 /** The build and files one database's checks run with. */
-interface CheckContext {
+export interface CheckContext {
   bin: string;
   db: BenchDb;
   config: string;

@@ -2,8 +2,7 @@
 // (issue 14: every page's p95 ≤ 500 ms on the /12, serve's peak RSS ≤ 300 MB).
 import { dbLabel, fmt } from './format';
 import type { Table } from './report-table';
-import type { DashboardRun } from './results';
-import type { TargetRow } from './targets';
+import type { DashboardRun, TargetRow } from './results';
 
 const TARGET = { p95Ms: 500, rssMb: 300, size: 12 };
 

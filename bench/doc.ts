@@ -10,8 +10,8 @@ import type { Machine } from './machine';
 import type { Options } from './options';
 import { dashboardRss, dashboardTable, dashboardTargets } from './dashboard-report';
 import { markdownTable, resultsTable, textTable } from './report-table';
-import type { Profile, RunState, SizeInfo } from './results';
-import { targets, type TargetRow } from './targets';
+import type { Profile, RunState, SizeInfo, TargetRow } from './results';
+import { targets } from './targets';
 
 // The marker text is matched by earlier documents: keep it as it is.
 const BEGIN = '<!-- bench:results:begin (written by bench/run.js; edit outside these markers) -->';
@@ -65,9 +65,9 @@ function machineSection(r: ReportInput): string[] {
 function sizesSection(infos: readonly SizeInfo[]): string[] {
   const L = ['### Sizes', '', '| network | addresses listed | night | hosts up | open ports | file | expected changes |', '|---|---|---|---|---|---|---|'];
   for (const i of infos) {
-    for (const n of [...i.manifest.nights, ...(i.svNights ?? [])]) {
+    for (const n of [...i.manifest.nights, ...(i.manifest.redated ? [i.manifest.redated] : []), ...(i.svNights ?? [])]) {
       const counts = Object.entries(n.counts).sort((a, b) => Number(a[0]) - Number(b[0])).map(([k, v]) => `${fmtInt(v)} ${maskName(Number(k))} (${k})`).join(', ');
-      L.push(`| ${i.manifest.network} | ${fmtInt(n.hosts_listed)} | ${n.file.replace(/\.xml$/, '')} | ${fmtInt(n.hosts_up)} | ${fmtInt(n.ports_open)} | ${fmt(mb(n.bytes), 1)} MB | ${fmtInt(n.change_count)}: ${counts} |`);
+      L.push(`| ${i.manifest.network} | ${fmtInt(n.hosts_listed)} | ${n.file.replace(/\.xml$/, '')} | ${fmtInt(n.hosts_up)} | ${fmtInt(n.ports_open)} | ${fmt(mb(n.bytes), 1)} MB | ${fmtInt(n.change_count)}${counts ? `: ${counts}` : ' (no change)'} |`);
     }
   }
   return L;
@@ -82,6 +82,8 @@ function resultsSection(r: ReportInput): string[] {
     'wall = spawn to exit of the process, start-up included; CPU = user + system time of that process (SQLite runs inside it); server CPU = CPU time the local PostgreSQL server\'s processes used meanwhile (anything else it served too); peak RSS = of that process only (not the PostgreSQL server); obs = addresses listed + open ports listed in the file(s); MB = 10⁶ bytes of XML.',
     '"ingest night0" loads night0.xml into an empty database (the first full load: every host and port is new).',
     '"-sV" = the same night rewritten as `nmap -sV` output (every open port probed, about 2 % with another version each night), ingested into another fresh database: its rows are the plain night\'s plus the modelled `service_changed` (bench/versions-expected.ts).',
+    '"re-dated (no change)" = night2.xml with every time one day later and nothing else changed, ingested after night 2 (and the dashboard step): no change at all, the same hosts and ports; "last_seen" = `portdelta hosts --json` lists every up host last seen at the re-dated start (sizes up to a /16).',
+    '"baseline X" = night 0 loaded by the build of commit X (`--baseline REF`) into another fresh database, right after the build measured did the same.',
     '"rows exact" = the full set of change rows of that ingest (`changes --json`) equals the model\'s, field by field; "counts" = the per-type counts, hosts up and open ports equal the model\'s (night 0 of sizes above /16, whose 1.2 M rows are not fetched).',
   ];
 }
@@ -100,7 +102,7 @@ function dashboardSection(r: ReportInput): string[] {
 
 function targetsSection(tg: readonly TargetRow[], failures: readonly string[]): string[] {
   const yes = (v: boolean | null): string => (v === null ? '(informative)' : v ? 'met' : '**not met**');
-  const L = ['### Targets (issues 3 and 14)', '', '| target | measured | |', '|---|---|---|'];
+  const L = ['### Targets (issues 3, 14 and 17)', '', '| target | measured | |', '|---|---|---|'];
   for (const x of tg) L.push(`| ${x.target} | ${x.measured} | ${yes(x.met)} |`);
   L.push('');
   L.push(`Correctness: ${failures.length === 0 ? 'every check passed.' : `**${failures.length} check(s) failed**:`}`);
@@ -110,7 +112,7 @@ function targetsSection(tg: readonly TargetRow[], failures: readonly string[]): 
 
 function profileBlock(p: Profile): string[] {
   const L = [
-    `\`node --cpu-prof\` of the /${p.size} night-2 ingest on ${dbLabel(p.db)} (separate untimed pass; ${fmt(p.wall)} s wall with the profiler, ${fmt(p.cpu)} s CPU of the node process; ${fmt(p.totalMs / 1000)} s sampled on the main thread). Top self time:`,
+    `\`node --cpu-prof\` of the /${p.size} ${p.step} on ${dbLabel(p.db)} (separate untimed pass; ${fmt(p.wall)} s wall with the profiler, ${fmt(p.cpu)} s CPU of the node process; ${fmt(p.totalMs / 1000)} s sampled on the main thread). Top self time:`,
     '', '| self ms | % | function | where |', '|---|---|---|---|',
   ];
   for (const r of p.rows) L.push(`| ${fmt(r.ms, 0)} | ${fmt(r.pct, 1)} | ${r.name.replace(/\|/g, '\\|')} | ${r.where} |`);
@@ -127,7 +129,7 @@ function profileBlock(p: Profile): string[] {
 function profilesSection(profiles: readonly Profile[]): string[] {
   if (!profiles.length) return [];
   return [
-    '', '### Profile of the night-2 ingest', '',
+    '', '### Profile of the night-2 ingest and the no-change night', '',
     ...profiles.flatMap(profileBlock),
     '"(idle)" is the main thread waiting: for SQLite, on node-sqlite3\'s worker thread running the statements; for PostgreSQL, on the server.',
   ];

@@ -43,6 +43,8 @@ export interface Manifest {
   addresses: number;
   generated_in_s: number;
   nights: NightInfo[];
+  /** night2.xml re-dated one day later (redated.ts), once written: the no-change night. */
+  redated?: NightInfo;
 }
 
 interface GenerateOptions {
@@ -65,15 +67,15 @@ interface NightOut {
 
 const VERSION = 1;
 const START0 = 1741226400; // Thu Mar  6 02:00:00 2025 UTC; each night one day later
-const DAY = 86400;
+export const DAY = 86400;
 /** Expected rows of night 0 (everything new) are written only up to this many addresses; counts always. */
 const NIGHT0_ROWS_MAX_ADDRESSES = 65536;
 
 const WDAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 /** nmap's ctime(3)-style time ("Thu Mar  6 02:00:00 2025"), in UTC. */
-function ctime(epoch: number): string {
+export function ctime(epoch: number): string {
   const d = new Date(epoch * 1000);
   return `${WDAY[d.getUTCDay()]} ${MON[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }
@@ -267,7 +269,7 @@ export function reusable(outDir: string, prefix: number, seed = 1): Manifest | n
   try {
     const m = JSON.parse(fs.readFileSync(path.join(outDir, 'manifest.json'), 'utf8')) as Manifest;
     if (m.generator !== VERSION || m.prefix !== Number(prefix) || m.seed !== Number(seed)) return null;
-    for (const n of m.nights) {
+    for (const n of m.redated ? [...m.nights, m.redated] : m.nights) {
       if (fs.statSync(path.join(outDir, n.file)).size !== n.bytes) return null;
       fs.accessSync(path.join(outDir, n.expected));
     }

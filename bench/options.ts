@@ -11,7 +11,7 @@ export interface Options {
   keep: boolean;
   seed: number;
   ndiff: boolean;
-  /** The size whose night-2 ingest is profiled, or null. */
+  /** The size whose night-2 ingest and no-change night are profiled, or null. */
   profile: number | null;
   /** The document to update, or null (--no-doc). */
   doc: string | null;
@@ -23,9 +23,11 @@ export interface Options {
   versions: boolean | null;
   /** --dist: measure this build itself instead of a snapshot of dist/. */
   dist?: string;
+  /** --baseline REF: the commit whose first load the build measured is compared with (baseline.ts), or null. */
+  baseline: string | null;
 }
 
-export const HELP = `The delta benchmark (issue 3): \`npm run bench [-- options]\` (node dist/bench/run.js).
+export const HELP = `The delta benchmark (issues 3, 14, 15 and 17): \`npm run bench [-- options]\` (node dist/bench/run.js).
 
 For each size (10.0.0.0/16 and /12 by default) it generates three nights of a full-port TCP scan
 (bench/generate.ts, deterministic, with the exact expected changes), then measures
@@ -33,6 +35,8 @@ For each size (10.0.0.0/16 and /12 by default) it generates three nights of a fu
   ingest 0   night0.xml into an EMPTY database: the first full load, everything new
   ingest 1   night1.xml (changes relative to night 0)
   ingest 2   night2.xml (changes relative to night 1; the headline figure)
+  no change  night2-redated.xml: night 2 with every time one day later, after night 2 (and the
+             dashboard): no change at all, every up host's last_seen brought forward (issue 17)
   ingest -sV the three nights again as -sV output (every open port probed, about 2 % with another
              version each night), into a fresh database: the cost of version data (sizes ≤ /16)
 on SQLite and PostgreSQL, each in its own process run under /usr/bin/time (wall time, peak RSS,
@@ -51,8 +55,9 @@ Options:
   --keep              keep the generated files (they are reused by the next run when they match)
   --seed N            generator seed (default 1)
   --no-ndiff          skip ndiff
-  --profile [N]       also profile (node --cpu-prof) the night-2 ingest of size N (default: the
-                      smallest size run) on each database, in a separate untimed pass
+  --profile [N]       also profile (node --cpu-prof) the night-2 ingest of size N and the no-change
+                      night after it (default: the smallest size run) on each database, in a
+                      separate untimed pass
   --doc FILE          the document to update (default docs/benchmarks.md); --no-doc to leave it
   --dist DIR          the compiled build to measure (default: a snapshot of dist/ taken at the start)
   --dashboard-reps N  timed requests per dashboard page (default 20, after one warm-up; a page whose
@@ -61,6 +66,9 @@ Options:
   --no-dashboard      skip the dashboard step
   --no-versions       skip the -sV step (by default it runs for sizes ≤ /16: /16, /20, …)
   --versions          run it at every size, the /12 too (its night-0 rows are then checked by counts)
+  --baseline REF      also load night 0 with the build of commit REF of this repository (built once
+                      into OUT/baseline-<commit>/ by git worktree and tsc, reused after) into another
+                      fresh database, right after the build measured did: "first load ≤ 0.6 × baseline"
   --step-timeout S    stop a parse or ingest that runs longer than S seconds (default 600): it is
                       reported as timed out (a failure: its answer is unchecked) and that
                       database's later nights are skipped
@@ -74,6 +82,7 @@ function defaults(): Options {
     stepTimeout: 600,
     dashboardReps: 20,
     versions: null,
+    baseline: null,
   };
 }
 
@@ -111,6 +120,7 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     else if (a === '--no-doc') o.doc = null;
     else if (a === '--step-timeout') o.stepTimeout = Number(val());
     else if (a === '--dist') o.dist = path.resolve(val());
+    else if (a === '--baseline') o.baseline = val();
     else if (a === '--dashboard-reps') o.dashboardReps = Number(val());
     else if (a === '--no-dashboard') o.dashboardReps = 0;
     else if (a === '--versions') o.versions = true;

@@ -15,6 +15,10 @@ export interface StepResult {
   night?: number;
   /** An ingest of a night's -sV copy (versions-step.ts), not of the plain night. */
   sv?: boolean;
+  /** The no-change night: night 2 re-dated one day later (redated.ts). */
+  redated?: boolean;
+  /** An ingest by the --baseline build (its short commit), not by the build measured. */
+  baseline?: string;
   wall: number | null;
   cpu: number | null;
   /** CPU seconds of the local PostgreSQL server meanwhile; absent or null when not seen. */
@@ -29,6 +33,9 @@ export interface StepResult {
   /** The step timeout it ran into, when timedOut. */
   limit?: number;
 }
+
+/** Whether `r` is the ingest of plain night `night` by the build measured (not -sV, re-dated or baseline). */
+export const isPlainNight = (r: StepResult, night: number): boolean => r.night === night && !r.sv && !r.redated && r.baseline === undefined;
 
 /** The parse-only step as the parse target reads it. */
 export interface ParseInfo extends Measured {
@@ -53,6 +60,8 @@ export interface SizeInfo {
 export interface Profile extends ProfileSummary {
   size: number;
   db: DbKind;
+  /** What was profiled: 'night-2 ingest', or the no-change night. */
+  step: string;
   file: string;
   wall: number;
   cpu: number | null;
@@ -92,4 +101,13 @@ export interface RunState {
   failures: string[];
   profiles: Profile[];
   dashboards: DashboardRun[];
+}
+
+/** One line of the targets table. */
+export interface TargetRow {
+  target: string;
+  measured: string;
+  /** null: informative only (e.g. a ratio set for the /12, shown at smaller sizes). */
+  met: boolean | null;
+  ratio?: number;
 }

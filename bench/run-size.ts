@@ -1,8 +1,10 @@
-// One size of the bench: generate (or reuse) its three nights, time the parse and every ingest
-// on each database (each followed by its -sV copy), check each against the model, then the
-// optional profile and ndiff.
+// One size of the bench: generate (or reuse) its three nights and the re-dated night 2, time the
+// parse and every ingest on each database (each followed by its -sV copy; night 0 also by the
+// --baseline build; after night 2 and the dashboard, the no-change night), check each against the
+// model, then the optional profile and ndiff.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Baseline } from './baseline';
 import type { Build } from './build';
 import { dashboardStep } from './dashboard';
 import { ROOT, SCANNER, log, messageOf } from './common';
@@ -11,10 +13,12 @@ import { fmt, mb, obsOf } from './format';
 import { generate, reusable, type Manifest, type NightInfo } from './generate';
 import { ingestNight, type SizeRun } from './ingest-step';
 import { node } from './measure';
+import { baselineFirstLoad, noChangeNight } from './night-variants';
 import { runNdiff } from './ndiff';
 import { versionsAt, type Options } from './options';
 import type { ParseCounts } from './parse-only';
 import { profileSize } from './profile';
+import { REDATED_FILE, withRedated } from './redated';
 import { versionLane, writeVersionNights } from './versions-step';
 import type { ParseInfo, RunState, SizeInfo } from './results';
 
@@ -24,16 +28,19 @@ function configFile(dir: string): string {
   return file;
 }
 
-/** The size's three nights: reused from an earlier --keep run when they match, else generated. */
+/**
+ * The size's three nights and night 2 re-dated: reused from an earlier --keep run when they match,
+ * else generated (the re-dated night alone is added to kept files made before it existed).
+ */
 function scansFor(size: number, dir: string, opts: Options): { manifest: Manifest; genWall: number | null } {
-  const manifest = reusable(dir, size, opts.seed);
-  if (manifest) {
-    log(`/${size}: reusing the files in ${path.relative(ROOT, dir)}`);
-    return { manifest, genWall: null };
+  const kept = reusable(dir, size, opts.seed);
+  if (kept) {
+    log(`/${size}: reusing the files in ${path.relative(ROOT, dir)}${kept.redated ? '' : `; writing ${REDATED_FILE}`}`);
+    return { manifest: withRedated(dir, kept), genWall: null };
   }
   log(`/${size}: generating three nights into ${path.relative(ROOT, dir)} …`);
   const t0 = process.hrtime.bigint();
-  const made = generate({ prefix: size, outDir: dir, seed: opts.seed });
+  const made = withRedated(dir, generate({ prefix: size, outDir: dir, seed: opts.seed }));
   const genWall = Number(process.hrtime.bigint() - t0) / 1e9;
   const bytes = made.nights.reduce((s, n) => s + n.bytes, 0);
   log(`  ${fmt(mb(bytes), 1)} MB in ${fmt(genWall)} s (${fmt(mb(bytes) / genWall, 0)} MB/s)`);
@@ -77,12 +84,14 @@ async function ingestSteps(s: SizeRun, svNights: readonly NightInfo[] | undefine
       let ok = true;
       for (const n of s.nights) {
         ok = await ingestNight(s, db, n, last);
+        if (n.night === 0) await baselineFirstLoad(s, kind);
         await sv?.ingest(n.night);
         if (!ok) break;
       }
       if (ok && s.opts.dashboardReps > 0) {
         await dashboardStep({ size: s.size, dir: s.dir, bin: s.build.bin, db, scanner: SCANNER, reps: s.opts.dashboardReps, state: s.state });
       }
+      if (ok) await noChangeNight(s, db, last);
     } finally {
       await db.drop().catch((e: unknown) => log(`  could not drop the ${kind} database: ${messageOf(e)}`));
       await sv?.drop();
@@ -91,15 +100,16 @@ async function ingestSteps(s: SizeRun, svNights: readonly NightInfo[] | undefine
 }
 
 /** Runs every step of one size; its rows, failures and profiles go into `state`. */
-export async function runSize(size: number, opts: Options, build: Build, state: RunState): Promise<SizeInfo> {
+export async function runSize(size: number, opts: Options, builds: { build: Build; baseline: Baseline | null }, state: RunState): Promise<SizeInfo> {
+  const { build, baseline } = builds;
   const dir = path.join(opts.out, `p${size}`);
   const { manifest, genWall } = scansFor(size, dir, opts);
-  const s: SizeRun = { size, dir, config: configFile(dir), nights: manifest.nights, build, opts, state };
+  const s: SizeRun = { size, dir, config: configFile(dir), nights: manifest.nights, redated: manifest.redated, build, baseline, opts, state };
   const info: SizeInfo = { size, manifest, genWall, parse: null, ndiff: null };
   info.parse = await parseStep(s);
   if (versionsAt(opts, size)) info.svNights = writeVersionNights(s, manifest);
   await ingestSteps(s, info.svNights);
-  if (opts.profile === size) await profileSize({ size, dir, config: s.config, nights: s.nights, bin: build.bin, dist: build.dist }, opts, state.profiles);
+  if (opts.profile === size) await profileSize({ size, dir, config: s.config, nights: s.nights, redated: s.redated, bin: build.bin, dist: build.dist }, opts, state.profiles);
   if (opts.ndiff) info.ndiff = await runNdiff(size, dir, s.nights, state.results);
   return info;
 }

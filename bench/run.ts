@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { prepareBaseline } from './baseline';
 import { snapshotDist, type Build } from './build';
 import { ROOT, log, messageOf } from './common';
 import { pgQuery } from './databases';
@@ -30,8 +31,9 @@ async function checkPg(opts: Options): Promise<void> {
 async function runSizes(opts: Options, build: Build, state: RunState): Promise<SizeInfo[]> {
   const infos: SizeInfo[] = [];
   const sizes = [...opts.sizes].sort((a, b) => b - a); // small first
+  const baseline = opts.baseline === null ? null : prepareBaseline(opts.baseline, opts.out);
   try {
-    for (const size of sizes) infos.push(await runSize(size, opts, build, state));
+    for (const size of sizes) infos.push(await runSize(size, opts, { build, baseline }, state));
   } finally {
     if (!opts.keep) {
       for (const size of sizes) fs.rmSync(path.join(opts.out, `p${size}`), { recursive: true, force: true });
@@ -41,7 +43,7 @@ async function runSizes(opts: Options, build: Build, state: RunState): Promise<S
 }
 
 function printProfile(p: Profile): void {
-  process.stdout.write(`\nprofile /${p.size} night2 ingest on ${p.db} (${p.file}):\n`);
+  process.stdout.write(`\nprofile /${p.size} ${p.step} on ${p.db} (${p.file}):\n`);
   for (const row of p.rows) process.stdout.write(`${fmt(row.ms, 0).padStart(8)} ms ${fmt(row.pct, 1).padStart(5)} %  ${row.name}  ${row.where}\n`);
   if (p.sql.length) process.stdout.write('statements by total time:\n');
   for (const x of p.sql.slice(0, 12)) process.stdout.write(`${fmt(x.ms, 0).padStart(8)} ms ${String(x.calls).padStart(6)} ×  ${sqlShort(x.sql)}\n`);

@@ -35,7 +35,7 @@ export function versionLane(s: SizeRun, kind: DbKind, nights: readonly NightInfo
   let ok = true;
   return {
     async ingest(night) {
-      if (ok) ok = await ingestNight(s, db, nights[night], last, true);
+      if (ok) ok = await ingestNight(s, db, nights[night], last, { sv: true });
     },
     drop: () => db.drop().catch((e: unknown) => log(`  could not drop the ${kind} -sV database: ${messageOf(e)}`)),
   };

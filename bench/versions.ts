@@ -4,8 +4,8 @@
 // CPE. The version of a port is a pure function of (seed, address, port, night), so the copy is
 // made by streaming over the plain file, and the model (versions-expected.ts) knows every
 // service_changed without reading it.
-import fs from 'node:fs';
 import { ipNum } from './compare';
+import { rewriteLines } from './rewrite-lines';
 
 /** The share of open ports whose version changes on a given night. */
 const P_BUMP = 0.02;
@@ -35,7 +35,6 @@ export const svFile = (file: string): string => file.replace(/\.xml$/, '-sv.xml'
 
 // The generator's lines: an address, or an open port with its guess (state and service on one line).
 const LINE = /<address addr="([\d.]+)"|portid="(\d+)">(<state [^>]*\/>)<service name="([^"]*)" method="table" conf="3"\/>/g;
-const CHUNK = 1 << 20;
 
 /** Rewrites one chunk of whole lines; `at.addr` carries the host being read across chunks. */
 function rewrite(text: string, seed: number, night: number, at: { addr: number }): string {
@@ -51,33 +50,10 @@ function rewrite(text: string, seed: number, night: number, at: { addr: number }
 
 /** Writes the -sV copy of night `night`'s plain file `from` to `to`; returns its size in bytes. */
 export function writeVersionNight(from: string, to: string, seed: number, night: number): number {
-  const src = fs.openSync(from, 'r');
-  const dst = fs.openSync(to, 'w');
-  const buf = Buffer.allocUnsafe(CHUNK);
   const at = { addr: 0 };
-  let rest = '';
-  let bytes = 0;
-  let first = true;
-  const put = (s: string): void => {
-    const b = Buffer.from(s, 'latin1');
-    fs.writeSync(dst, b);
-    bytes += b.length;
-  };
-  try {
-    for (let n; (n = fs.readSync(src, buf, 0, CHUNK, null)) > 0; ) {
-      let text = rest + buf.toString('latin1', 0, n);
-      const cut = text.lastIndexOf('\n') + 1;
-      rest = text.slice(cut);
-      text = text.slice(0, cut);
-      // the scan's command line, in the header's comment and in nmaprun's args
-      if (first) text = text.replace(/-sS -p- (-v -T4 -oX night\d)\.xml/g, '-sS -sV -p- $1-sv.xml');
-      first = false;
-      put(rewrite(text, seed, night, at));
-    }
-    if (rest) put(rewrite(rest, seed, night, at));
-  } finally {
-    fs.closeSync(src);
-    fs.closeSync(dst);
-  }
-  return bytes;
+  return rewriteLines(from, to, (text, first) => {
+    // the scan's command line, in the header's comment and in nmaprun's args
+    const head = first ? text.replace(/-sS -p- (-v -T4 -oX night\d)\.xml/g, '-sS -sV -p- $1-sv.xml') : text;
+    return rewrite(head, seed, night, at);
+  });
 }

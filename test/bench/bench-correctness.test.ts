@@ -1,8 +1,9 @@
 // The bench's correctness check at a small size (issue 3): three generated nights of a full-port
 // scan of 10.0.0.0/20, ingested one by one, must give exactly the changes the generator's own model
 // expects, on SQLite and on PostgreSQL; so must their -sV copies (issue 15), whose expected
-// service_changed come from the model's rule (bench/versions-expected.ts). No timing here:
-// `npm run bench` measures.
+// service_changed come from the model's rule (bench/versions-expected.ts); and night 2 re-dated
+// one day later (issue 17's no-change night, bench/redated.ts) must give no change at all and
+// bring every up host's last_seen forward. No timing here: `npm run bench` measures.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,11 +14,15 @@ import { generate, type Manifest } from '../../bench/generate';
 import { makeVersionNights } from '../../bench/versions-expected';
 import { bumped, ipNum } from '../../bench/versions';
 import { diffRows, describeDiff, summaryCounts } from '../../bench/compare';
+import { withRedated } from '../../bench/redated';
+import { nmapXml } from '../../input-agents/nmap-xml';
+import type { ScanEvent } from '../../common/types';
 
 type Row = ChangeRow;
 interface Expected {
   night: number;
   file: string;
+  start: string;
   hosts_up: number;
   ports_open: number;
   change_count: number;
@@ -42,7 +47,7 @@ function scans(): NonNullable<typeof fixture> {
   if (fixture) return fixture;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-bench-'));
   dirs.push(dir);
-  const manifest = generate({ prefix: PREFIX, outDir: dir, seed: 1 });
+  const manifest = withRedated(dir, generate({ prefix: PREFIX, outDir: dir, seed: 1 }));
   const nights = readExpected(dir, manifest.nights);
   const config = path.join(dir, 'portdelta.yaml');
   fs.writeFileSync(config, 'scanners:\n  bench:\n    open_after: 1\n    close_after: 1\n    down_after: 1\n');
@@ -63,10 +68,13 @@ function svNights(): Expected[] {
   return svFixture;
 }
 
-/** Ingests the nights one by one into a fresh database and compares every night's rows exactly. */
-async function ingestAndCompare(url: string, nights: readonly Expected[]): Promise<void> {
+/**
+ * Ingests the nights one by one into a database and compares every night's rows exactly; returns
+ * the last change id.
+ */
+async function ingestAndCompare(url: string, nights: readonly Expected[], after = 0): Promise<number> {
   const { dir, config } = scans();
-  let lastId = 0;
+  let lastId = after;
   for (const exp of nights) {
     const [s] = await cliJson<Summary[]>(['--db', url, '--config', config, 'ingest', '--scanner', 'bench', path.join(dir, exp.file)]);
     expect({ night: exp.night, status: s.status, complete: s.complete, hosts_up: s.hosts_up, ports_open: s.ports_open, change_count: s.change_count, changes: s.changes })
@@ -77,6 +85,30 @@ async function ingestAndCompare(url: string, nights: readonly Expected[]): Promi
     expect({ night: exp.night, diff: d.ok ? 'none' : describeDiff(d) }).toEqual({ night: exp.night, diff: 'none' });
     lastId = rows.reduce((m, r) => Math.max(m, r.id), lastId);
   }
+  return lastId;
+}
+
+/** The re-dated night's expectation: night 2's hosts and ports, no change. */
+function redatedExpected(): Expected {
+  const { dir, manifest } = scans();
+  return JSON.parse(fs.readFileSync(path.join(dir, manifest.redated!.expected), 'utf8')) as Expected;
+}
+
+/** A parsed file's events with every time replaced by 'TIME', and the times in order. */
+async function eventsOf(file: string): Promise<{ events: unknown[]; times: number[] }> {
+  const times: number[] = [];
+  const strip = (v: unknown): unknown => {
+    if (v instanceof Date) {
+      times.push(v.getTime());
+      return 'TIME';
+    }
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'source' ? 'SOURCE' : strip(x)]));
+    return v;
+  };
+  const events: unknown[] = [];
+  for await (const ev of nmapXml.parse(fs.createReadStream(file), { source: file }) as AsyncIterable<ScanEvent>) events.push(strip(ev));
+  return { events, times };
 }
 
 afterAll(() => {
@@ -146,9 +178,39 @@ describe('bench -sV nights', () => {
   });
 });
 
+describe('bench re-dated night', () => {
+  test('is night 2 with every time one day later and nothing else changed', async () => {
+    const { dir, manifest } = scans();
+    const night2 = path.join(dir, 'night2.xml');
+    const redated = path.join(dir, manifest.redated!.file);
+    expect(fs.readFileSync(redated).equals(fs.readFileSync(night2))).toBe(false);
+    const a = await eventsOf(night2);
+    const b = await eventsOf(redated);
+    expect(b.events).toEqual(a.events);
+    // the scan's start, every up host's time, the end
+    expect(a.times.length).toBeGreaterThan(manifest.nights[2].hosts_up);
+    expect(b.times.map((t, i) => t - a.times[i])).toEqual(a.times.map(() => 86400 * 1000));
+    expect(redatedExpected()).toMatchObject({ start: '2025-03-09T02:00:00.000Z', change_count: 0, rows: [], hosts_up: manifest.nights[2].hosts_up, ports_open: manifest.nights[2].ports_open });
+  });
+});
+
+interface HostJson {
+  ip: string;
+  status: string;
+  last_seen: string;
+}
+
 forEachDb('bench correctness at /20', (db) => {
-  test('three nights ingested one by one give exactly the modelled changes', async () => {
-    await ingestAndCompare(db.fresh(), scans().nights);
+  // Also the no-change night after them: a store that did not bring last_seen forward for the
+  // unchanged hosts would leave it at night 2's start.
+  test('three nights ingested one by one give exactly the modelled changes, then night 2 re-dated none', async () => {
+    const url = db.fresh();
+    const lastId = await ingestAndCompare(url, scans().nights);
+    const exp = redatedExpected();
+    await ingestAndCompare(url, [exp], lastId);
+    const up = (await cliJson<HostJson[]>(['--db', url, 'hosts', '--scanner', 'bench'])).filter((h) => h.status === 'up');
+    expect(up.length).toBe(exp.hosts_up);
+    expect(up.filter((h) => h.last_seen !== exp.start)).toEqual([]);
   });
 
   // With the cases 'bench -sV nights' above shows to be present in these nights, this fails for a

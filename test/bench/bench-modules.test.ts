@@ -4,13 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, versionsAt } from '../../bench/options';
-import { versionTargets } from '../../bench/targets';
+import { targets, versionTargets } from '../../bench/targets';
 import { withServiceChanges } from '../../bench/versions-expected';
 import type { Expected } from '../../bench/generate';
 import type { ModelRow } from '../../bench/model';
 import { resultsTable, textTable } from '../../bench/report-table';
 import { writeDoc } from '../../bench/doc';
-import type { DashboardPage, DashboardRun, StepResult } from '../../bench/results';
+import type { DashboardPage, DashboardRun, SizeInfo, StepResult } from '../../bench/results';
+import type { Manifest } from '../../bench/generate';
+import type { Measured } from '../../bench/measure';
 import { pagesFor, quantile } from '../../bench/dashboard';
 import { dashboardRss, dashboardTable, dashboardTargets } from '../../bench/dashboard-report';
 
@@ -144,5 +146,73 @@ describe('bench -sV step', () => {
       ['cost of version data: -sV night-2 ingest vs plain, SQLite (/16)', '1.25 × (2.50 s vs 2.00 s; CPU 2.00 s vs 1.50 s)', null],
       ['cost of version data: -sV night-2 ingest vs plain, PostgreSQL (/16)', '1.25 × (5.00 s vs 4.00 s; CPU 1.50 s vs 1.50 s; server CPU 1.25 s vs 1.00 s)', null],
     ]);
+  });
+});
+
+describe('bench targets (issue 17)', () => {
+  // A made-up /12 and /16 run in which every ratio sits exactly on its limit: parse 10 s, ndiff
+  // 100 s, night-2 ingest 20 s on SQLite (0.20 × ndiff, 2.0 × parse) and 30 s on PostgreSQL
+  // (0.30 ×), the no-change night 12 s (1.2 × parse), first load 6 s against the baseline's 10 s.
+  const r = (size: number, db: StepResult['db'], step: string, wall: number, over: Partial<StepResult> = {}): StepResult => ({
+    size, db, step, wall, cpu: wall, rssMb: 256, bytes: 1, obs: 1, changes: 0, check: 'ok', ...over,
+  });
+  const run = (size: number, n2Sqlite: number): StepResult[] => [
+    r(size, '-', 'parse night2', 10),
+    ...(['sqlite', 'pg'] as const).flatMap((db) => [
+      r(size, db, 'ingest night0 (first load, empty DB)', 6, { night: 0 }),
+      r(size, db, 'ingest night0 (baseline 0123456789)', 10, { night: 0, baseline: '0123456789', rssMb: 900 }),
+      // before night 2, so that a target taking it for night 2 would be caught
+      r(size, db, 'ingest night2 re-dated (no change)', 12, { night: 2, redated: true }),
+      r(size, db, 'ingest night2', db === 'sqlite' ? n2Sqlite : 30, { night: 2 }),
+    ]),
+  ];
+  const info = (size: number): SizeInfo => ({ size, manifest: {} as Manifest, genWall: null, parse: null, ndiff: { wall: 100 } as Measured });
+  const judge = (results: StepResult[]): Record<string, boolean | null> =>
+    Object.fromEntries(targets(results, [16, 12], [info(16), info(12)]).map((t) => [t.target.replace(/ — .*/, ''), t.met]));
+  const onLimit = [...run(16, 35), ...run(12, 20)];
+
+  test('a ratio on its limit is met where it is judged; elsewhere it is shown', () => {
+    expect(judge(onLimit)).toMatchObject({
+      'night-2 ingest ≤ 0.2 × ndiff, SQLite (/12)': true,
+      'night-2 ingest ≤ 0.3 × ndiff, PostgreSQL (/12)': true,
+      'night-2 ingest ≤ 0.35 × ndiff, SQLite (/16)': true,
+      'night-2 ingest ≤ 0.3 × ndiff, PostgreSQL (/16)': null,
+      '/12 night-2 ingest ≤ 2.0 × parse-only, SQLite': true,
+      '/16 night-2 ingest ≤ 2.0 × parse-only, SQLite': null,
+      'no-change night ≤ 1.2 × parse-only, SQLite (/12)': true,
+      'no-change night ≤ 1.2 × parse-only, SQLite (/16)': true,
+      'no-change night ≤ 1.2 × parse-only, PostgreSQL (/12)': null,
+      '/12 first load ≤ 0.6 × baseline, SQLite': true,
+      '/16 first load ≤ 0.6 × baseline, SQLite': null,
+      '/12 first load ≤ 0.6 × baseline, PostgreSQL': null,
+      // the baseline's 900 MB is not the build measured's
+      'peak RSS ≤ 256 MB (every parse and ingest process of the build measured, both databases, all sizes)': true,
+    });
+  });
+
+  const over = (size: number, db: StepResult['db'], step: string, wall: number): StepResult[] => onLimit.map((x) => (x.size === size && x.db === db && x.step === step ? { ...x, wall } : x));
+  test.each([
+    ['night-2 ingest ≤ 0.2 × ndiff, SQLite (/12)', over(12, 'sqlite', 'ingest night2', 20.01)],
+    ['night-2 ingest ≤ 0.3 × ndiff, PostgreSQL (/12)', over(12, 'pg', 'ingest night2', 30.01)],
+    ['night-2 ingest ≤ 0.35 × ndiff, SQLite (/16)', over(16, 'sqlite', 'ingest night2', 35.01)],
+    ['/12 night-2 ingest ≤ 2.0 × parse-only, SQLite', over(12, '-', 'parse night2', 9.99)],
+    ['no-change night ≤ 1.2 × parse-only, SQLite (/12)', over(12, 'sqlite', 'ingest night2 re-dated (no change)', 12.01)],
+    ['no-change night ≤ 1.2 × parse-only, SQLite (/16)', over(16, 'sqlite', 'ingest night2 re-dated (no change)', 12.01)],
+    ['/12 first load ≤ 0.6 × baseline, SQLite', over(12, 'sqlite', 'ingest night0 (first load, empty DB)', 6.01)],
+  ])('just over the limit, %s is not met', (target, results) => {
+    expect(judge(results)[target]).toBe(false);
+  });
+
+  test('peak RSS over 256 MB in any ingest misses; without --baseline the first load is not measured', () => {
+    const rss = onLimit.map((x) => (x.redated && x.size === 16 && x.db === 'pg' ? { ...x, rssMb: 256.5 } : x));
+    const t = targets(rss.filter((x) => x.baseline === undefined), [16, 12], [info(16), info(12)]);
+    expect(t.find((x) => x.target.startsWith('peak RSS'))).toMatchObject({ met: false, measured: '257 MB (/16 pg ingest night2 re-dated (no change))' });
+    expect(t.find((x) => x.target.startsWith('/12 first load ≤ 0.6 × baseline, SQLite'))).toEqual({ target: '/12 first load ≤ 0.6 × baseline, SQLite', measured: 'not measured (run with --baseline REF)', met: null });
+  });
+
+  test('--baseline takes a ref; none by default', () => {
+    expect(parseArgs([])).toMatchObject({ baseline: null });
+    expect(parseArgs(['--baseline', 'main~3'])).toMatchObject({ baseline: 'main~3' });
+    expect(() => parseArgs(['--baseline'])).toThrow('--baseline needs a value');
   });
 });
