@@ -85,9 +85,11 @@ export async function scanIdsOf(trx: Knex.Transaction, id: number): Promise<numb
 
 /**
  * Scans made before `before` that nothing needs any more: no remaining change or state row points
- * at them (stored, or as host_now/port_now derive it: the scanner's seen_scan_id), and each is
- * neither its scanner's newest applied scan (later files are judged stale against it) nor its
- * newest complete one.
+ * at them, and each is neither its scanner's newest applied scan (later files are judged stale
+ * against it) nor its newest complete one. A state row points at the scans host_now/port_now show
+ * (with the scanner's seen_scan_id), as the old layout stored them: the older id a skipped row
+ * still stores is only compared with other ids, never looked up, and ids are not reused
+ * (AUTOINCREMENT, a sequence), so its scan may go as it went before migration 011.
  */
 export async function unneededScanIds(trx: Knex.Transaction, before: number, id?: number): Promise<number[]> {
   const q = trx('scans').select('id', 'scanner_id').whereRaw('coalesce(started_at, ingested_at) < ?', [before]);
@@ -95,7 +97,7 @@ export async function unneededScanIds(trx: Knex.Transaction, before: number, id?
   const candidates: Array<{ id: number; scanner_id: number }> = await q;
   if (candidates.length === 0) return [];
   const keep = new Set<number>();
-  for (const [table, column] of [['changes', 'scan_id'], ['host_state', 'last_scan_id'], ['host_state', 'change_scan_id'], ['port_state', 'last_scan_id'], ['scanners', 'seen_scan_id']]) {
+  for (const [table, column] of [['changes', 'scan_id'], ['host_now', 'last_scan_id'], ['host_now', 'change_scan_id'], ['port_now', 'last_scan_id'], ['scanners', 'seen_scan_id']]) {
     for (const r of await trx(table).distinct(`${column} as id`)) keep.add(Number(r.id));
   }
   for (const sid of new Set(candidates.map((c) => Number(c.scanner_id)))) {

@@ -121,8 +121,8 @@ forEachDb('host_now and port_now', (db) => {
   test('cleanup --older-than judges rows by the derived last sighting', async () => {
     const counts = await cliJson<{ deleted: Record<string, number> }>(['--db', url, 'cleanup', '--older-than', iso(T(109)), '--dry-run']);
     // the frozen host and its port; the skipped host's closed port (105) and its port out of scope (106);
-    // scans 104-107, which nothing refers to any more (108: the skipped host's stored rows, 110: the newest)
-    expect(counts.deleted).toMatchObject({ host_state: 1, port_state: 3, scans: 4 });
+    // scans 104-108, which nothing refers to any more: 108 only as the skipped host's stored ids (110: the newest)
+    expect(counts.deleted).toMatchObject({ host_state: 1, port_state: 3, scans: 5 });
   });
 
   test('down to 010 writes the derived values into the rows', async () => {
