@@ -43,15 +43,30 @@ export async function deleteChanges(trx: Knex.Transaction, f: CleanupFilter): Pr
 }
 
 /**
+ * Rows of `table` whose last sighting as the view derives it (host_now, port_now: a row every later
+ * scan saw unchanged keeps an older stored last_seen, migration 011) is before `before`.
+ */
+function seenBefore(trx: Knex.Transaction, table: 'host_state' | 'port_state', before: number) {
+  const view = table === 'host_state' ? 'host_now' : 'port_now';
+  const port = table === 'port_state' ? ` AND v.proto = ${table}.proto AND v.port = ${table}.port` : '';
+  return (s: Knex.QueryBuilder): void => {
+    s.select(trx.raw('1')).from(`${view} as v`)
+      .whereRaw(`v.scanner_id = ${table}.scanner_id AND v.ip_key = ${table}.ip_key${port}`).where('v.last_seen', '<', before);
+  };
+}
+
+/**
  * Host and port state rows. With `before`: rows last seen before it, and the port rows of every
  * host row removed (a port never outlives its host's row).
  */
 export async function deleteState(trx: Knex.Transaction, f: CleanupFilter): Promise<{ port_state: number; host_state: number; port_facts: number }> {
-  const host_state = await where(trx('host_state'), f, 'host_state', 'last_seen').del();
-  const ports = where(trx('port_state'), { ...f, before: undefined }, 'port_state', 'last_seen');
+  const hosts = where(trx('host_state'), { ...f, before: undefined }, 'host_state', '');
+  if (f.before !== undefined) hosts.whereExists(seenBefore(trx, 'host_state', f.before));
+  const host_state = await hosts.del();
+  const ports = where(trx('port_state'), { ...f, before: undefined }, 'port_state', '');
   if (f.before !== undefined) {
     ports.where((w) => {
-      w.where('port_state.last_seen', '<', f.before!).orWhereNotExists((s) => {
+      w.whereExists(seenBefore(trx, 'port_state', f.before!)).orWhereNotExists((s) => {
         s.select(trx.raw('1')).from('host_state as h').whereRaw('h.scanner_id = port_state.scanner_id').andWhereRaw('h.ip_key = port_state.ip_key');
       });
     });
@@ -71,7 +86,10 @@ export async function scanIdsOf(trx: Knex.Transaction, id: number): Promise<numb
 /**
  * Scans made before `before` that nothing needs any more: no remaining change or state row points
  * at them, and each is neither its scanner's newest applied scan (later files are judged stale
- * against it) nor its newest complete one.
+ * against it) nor its newest complete one. A state row points at the scans host_now/port_now show
+ * (with the scanner's seen_scan_id), as the old layout stored them: the older id a skipped row
+ * still stores is only compared with other ids, never looked up, and ids are not reused
+ * (AUTOINCREMENT, a sequence), so its scan may go as it went before migration 011.
  */
 export async function unneededScanIds(trx: Knex.Transaction, before: number, id?: number): Promise<number[]> {
   const q = trx('scans').select('id', 'scanner_id').whereRaw('coalesce(started_at, ingested_at) < ?', [before]);
@@ -79,7 +97,7 @@ export async function unneededScanIds(trx: Knex.Transaction, before: number, id?
   const candidates: Array<{ id: number; scanner_id: number }> = await q;
   if (candidates.length === 0) return [];
   const keep = new Set<number>();
-  for (const [table, column] of [['changes', 'scan_id'], ['host_state', 'last_scan_id'], ['host_state', 'change_scan_id'], ['port_state', 'last_scan_id']]) {
+  for (const [table, column] of [['changes', 'scan_id'], ['host_now', 'last_scan_id'], ['host_now', 'change_scan_id'], ['port_now', 'last_scan_id'], ['scanners', 'seen_scan_id']]) {
     for (const r of await trx(table).distinct(`${column} as id`)) keep.add(Number(r.id));
   }
   for (const sid of new Set(candidates.map((c) => Number(c.scanner_id)))) {

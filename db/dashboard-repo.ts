@@ -164,7 +164,7 @@ async function keptHostsOnPort(knex: Knex, f: Scope & { proto: Proto; port: numb
 
 /** Open ports now with their service, in the scope, optionally of one port or of some addresses (ip_keys); ordered by address. */
 export async function openPortsWithService(knex: Knex, f: Scope & { proto?: Proto; port?: number; keys?: string[] }): Promise<OpenPortRow[]> {
-  const q = scoped(knex('port_state as p').join('scanners as s', 's.id', 'p.scanner_id')
+  const q = scoped(knex('port_now as p').join('scanners as s', 's.id', 'p.scanner_id')
     .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
     .leftJoin('port_facts as f', (j) => j.on('f.scanner_id', 'p.scanner_id').andOn('f.ip_key', 'p.ip_key').andOn('f.proto', 'p.proto').andOn('f.port', 'p.port'))
     .where('p.reported', 'open'), 'p', f)

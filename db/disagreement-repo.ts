@@ -76,7 +76,7 @@ function statement(members: string, net: (col: string) => string): string {
       UNION ALL
       SELECT p.scanner_id, p.ip_key, p.proto, p.port, 1, p.last_scan_id
         FROM (SELECT DISTINCT ip_key, proto, port FROM against) k
-        JOIN port_state p ON p.ip_key = k.ip_key AND p.proto = k.proto AND p.port = k.port
+        JOIN port_now p ON p.ip_key = k.ip_key AND p.proto = k.proto AND p.port = k.port
        WHERE p.scanner_id IN (${members}) AND p.reported = 'open'
     )
     SELECT v.ip_key, v.proto, v.port, v.is_open, v.scan_id, sc.name AS scanner, s.started_at, h.hostname

@@ -32,8 +32,8 @@ const LINK_COLUMNS = 'h4.scanner_id, s.name AS scanner, h4.ip_key AS k4, h4.ip A
 async function ptrLinked(knex: Knex): Promise<Linked[]> {
   const rows = rowsOf<Linked>(await knex.raw(`
     SELECT ${LINK_COLUMNS}, h4.hostname, 'ptr' AS linked_by
-      FROM host_state h4
-      JOIN host_state h6 ON h6.scanner_id = h4.scanner_id AND LOWER(h6.hostname) = LOWER(h4.hostname)
+      FROM host_now h4
+      JOIN host_now h6 ON h6.scanner_id = h4.scanner_id AND LOWER(h6.hostname) = LOWER(h4.hostname)
       JOIN scanners s ON s.id = h4.scanner_id
      WHERE h4.ip_key BETWEEN :lo AND :hi AND NOT (h6.ip_key BETWEEN :lo AND :hi)
        AND h4.hostname IS NOT NULL AND h4.status = 'up' AND h6.status = 'up'
@@ -66,7 +66,7 @@ async function judged(knex: Knex, l: Linked, from: string, other: string): Promi
   const rows = rowsOf<Record<string, unknown>>(await knex.raw(`
     SELECT j.proto, j.port, j.last_scan_id, o.started_at AS open_at, j.scan_id AS against_id, a.started_at AS against_at
       FROM (SELECT p.proto, p.port, p.last_scan_id, ${coveringScan(':scanner', ':other', 'p.proto', 'p.port')} AS scan_id
-              FROM port_state p
+              FROM port_now p
              WHERE p.scanner_id = :scanner AND p.ip_key = :from AND p.reported = 'open'
                AND NOT EXISTS (SELECT 1 FROM port_state x WHERE x.scanner_id = :scanner AND x.ip_key = :other AND x.proto = p.proto AND x.port = p.port AND x.reported = 'open')
                AND NOT EXISTS (SELECT 1 FROM host_state y WHERE y.scanner_id = :scanner AND y.ip_key = :other AND y.all_ports = 1)) j

@@ -24,7 +24,8 @@ export interface SeenHost {
 export async function hostsSeenInScans(knex: Knex, scanIds: number[], networks?: IpRange[]): Promise<SeenHost[]> {
   const out: SeenHost[] = [];
   for (const part of chunks([...new Set(scanIds)])) {
-    const q = knex('host_state as h')
+    // host_now: a host every later scan saw unchanged keeps an old stored last_scan_id (migration 011)
+    const q = knex('host_now as h')
       .join('scanners as s', 's.id', 'h.scanner_id')
       .where('h.status', 'up')
       .whereIn('h.last_scan_id', part)

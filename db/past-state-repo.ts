@@ -46,7 +46,7 @@ async function portsThen(knex: Knex, t: number, f: Filter): Promise<Array<Record
       (SELECT MAX(sc.started_at) FROM scans sc JOIN scan_port_scope r ON r.scan_id = sc.id
         WHERE sc.scanner_id = p.scanner_id AND sc.status = 'applied' AND sc.complete = 1 AND sc.started_at <= :t
           AND r.proto = p.proto AND p.port BETWEEN r.lo AND r.hi) AS covered_at`, { t }))
-    .from('port_state as p')
+    .from('port_now as p')
     .join('scanners as s', 's.id', 'p.scanner_id')
     .joinRaw(`LEFT JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key ${NAME_THEN}
       LEFT JOIN ${changeIds('port', 'after', PORT_MOVES)} nx ON ${sameKey('nx', 'p', 'port')} LEFT JOIN changes nc ON nc.id = nx.id
@@ -83,7 +83,7 @@ export async function listHostsAt(knex: Knex, t: number, f: Filter): Promise<Hos
       (SELECT MAX(sc.started_at) FROM scans sc JOIN scan_host_scope r ON r.scan_id = sc.id
         WHERE sc.scanner_id = h.scanner_id AND sc.status = 'applied' AND sc.complete = 1 AND h.ip_key BETWEEN r.lo AND r.hi
           AND sc.started_at <= (CASE WHEN dc.id IS NULL THEN :t ELSE dc.detected_at - 1 END)) AS covered_at`, { t }))
-    .from('host_state as h')
+    .from('host_now as h')
     .join('scanners as s', 's.id', 'h.scanner_id')
     .joinRaw(`${NAME_THEN}
       LEFT JOIN ${changeIds('host', 'after', HOST_MOVES)} nx ON ${sameKey('nx', 'h', 'host')} LEFT JOIN changes nc ON nc.id = nx.id

@@ -88,7 +88,7 @@ export interface StateRow {
 }
 
 export async function listOpenPorts(knex: Knex, f: { scanner?: string; networks?: IpRange[] }): Promise<StateRow[]> {
-  const q = knex('port_state as p')
+  const q = knex('port_now as p')
     .join('scanners as s', 's.id', 'p.scanner_id')
     .leftJoin('host_state as h', (j) => j.on('h.scanner_id', 'p.scanner_id').andOn('h.ip_key', 'p.ip_key'))
     .leftJoin('port_facts as f', (j) => j.on('f.scanner_id', 'p.scanner_id').andOn('f.ip_key', 'p.ip_key').andOn('f.proto', 'p.proto').andOn('f.port', 'p.port'))
@@ -100,7 +100,7 @@ export async function listOpenPorts(knex: Knex, f: { scanner?: string; networks?
   return (await q).map(toStateRow);
 }
 
-/** A port_state row (with its scanner's name and host's name) as `state --json` shows it. */
+/** A port_now row (with its scanner's name and host's name) as `state --json` shows it. */
 export function toStateRow(r: Record<string, unknown>): StateRow {
   return {
     scanner: r.scanner as string,
@@ -134,7 +134,7 @@ export async function listHosts(knex: Knex, f: { scanner?: string; networks?: Ip
     .andWhereRaw('p.ip_key = h.ip_key')
     .andWhere('p.reported', 'open')
     .count('*');
-  const q = knex('host_state as h')
+  const q = knex('host_now as h')
     .join('scanners as s', 's.id', 'h.scanner_id')
     .select('s.name as scanner', 'h.ip', 'h.status', 'h.hostname', 'h.mac', 'h.first_seen', 'h.last_seen', 'h.last_change', open.as('open_ports'))
     .orderBy([{ column: 's.name' }, { column: 'h.ip_key' }]);

@@ -143,10 +143,11 @@ forEachDb('cleanup', (db) => {
     const s = await loaded(url);
     const cutoff = Date.parse('2025-03-07T12:00:00Z');
     const expected = await withDb(url, async ({ knex }) => {
-      // last_seen: a number on SQLite, a bigint string on PostgreSQL
-      const hosts: StateKey[] = await knex('host_state').select('scanner_id', 'ip_key', 'last_seen');
+      // last_seen: a number on SQLite, a bigint string on PostgreSQL; as the views derive it (a row
+      // that later scans saw unchanged keeps an older stored one, migration 011)
+      const hosts: StateKey[] = await knex('host_now').select('scanner_id', 'ip_key', 'last_seen');
       const oldHost = new Set(hosts.filter((h) => Number(h.last_seen) < cutoff).map((h) => `${h.scanner_id} ${h.ip_key}`));
-      const ports: StateKey[] = await knex('port_state').select('scanner_id', 'ip_key', 'last_seen');
+      const ports: StateKey[] = await knex('port_now').select('scanner_id', 'ip_key', 'last_seen');
       return {
         deliveries: await count(knex('deliveries').whereIn('change_id', knex('changes').select('id').where('detected_at', '<', cutoff)).count({ n: '*' })),
         changes: await count(knex('changes').where('detected_at', '<', cutoff).count({ n: '*' })),
@@ -168,7 +169,7 @@ forEachDb('cleanup', (db) => {
     expect(after.changes.every((c) => Date.parse(c.detected_at) >= cutoff)).toBe(true);
     expect(after.changes.length).toBeGreaterThan(0);
     const remaining = await withDb(url, async ({ knex }) => ({
-      oldPorts: await count(knex('port_state').where('last_seen', '<', cutoff).count({ n: '*' })),
+      oldPorts: await count(knex('port_now').where('last_seen', '<', cutoff).count({ n: '*' })),
       newScans: await count(knex('scans').whereRaw('coalesce(started_at, ingested_at) >= ?', [cutoff]).count({ n: '*' })),
     }));
     expect(remaining.oldPorts).toBe(0);
