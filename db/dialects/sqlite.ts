@@ -40,8 +40,8 @@ export const sqlite: Dialect = Object.freeze<Dialect>({
   openRemedy: (mode) =>
     mode === 'read' ? 'check that this user may read the file (and its folder)' : 'check that the directory exists and is writable',
   localFile: (where) => (where === ':memory:' ? null : where),
-  // knex caps an SQLite multi-row insert at 500 rows (TOOLCHAIN.md).
-  rowsPerInsert: () => 500,
+  // SQLite binds at most 32,766 parameters per statement (db/batch.ts writes plain VALUES lists).
+  rowsPerInsert: (columns) => Math.max(1, Math.floor(32000 / Math.max(1, columns))),
   pages: keysetPages,
   stageWriter: sqliteWriter,
   createTemp: async (trx, name, columns) => {
