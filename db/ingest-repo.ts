@@ -143,6 +143,16 @@ export function hostsUp(scanId: number, scannerId: number): PagedQuery<StagedHos
   };
 }
 
+/**
+ * The hosts a scan works on: the ones it staged and the ones known as up it did not list
+  * (delta-reporter/seen-hosts.ts, db/staging.ts stage_touched); every other host it skipped, listed exactly as before. The
+ * queries below start from these (CROSS JOIN fixes SQLite's join order) and page on `KEYED`, an
+ * expression SQLite cannot turn into a range over the whole state table (on PostgreSQL a cursor
+ * walks the pages and the key is not used).
+ */
+const TOUCHED = 'stage_touched k';
+const KEYED = "k.ip_key || ''";
+
 /** Hosts this scanner knows as up that the scan did not report up. */
 export function hostsMissing(scanId: number, scannerId: number): PagedQuery<MissingHostRow & Record<string, unknown>> {
   return {
@@ -150,10 +160,9 @@ export function hostsMissing(scanId: number, scannerId: number): PagedQuery<Miss
       SELECT h.ip_key, h.ip, h.hostname, h.names_known, h.miss_streak, h.ever_down, h.all_ports,
              CASE WHEN EXISTS (SELECT 1 FROM scan_host_scope r WHERE r.scan_id = :scan AND h.ip_key BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_scope,
              CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = h.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
-        FROM host_state h
-       WHERE h.scanner_id = :scanner AND h.status = 'up' AND h.last_scan_id <> :scan ${after.replace('$KEY', 'h.ip_key')}
-         AND h.ip_key IN (SELECT ip_key FROM stage_absent UNION SELECT ip_key FROM stage_hosts)
-       ORDER BY h.ip_key ${limit}`,
+        FROM ${TOUCHED} CROSS JOIN host_state h
+       WHERE h.scanner_id = :scanner AND h.ip_key = k.ip_key AND h.status = 'up' AND h.last_scan_id <> :scan ${after.replace('$KEY', KEYED)}
+       ORDER BY k.ip_key ${limit}`,
     bindings: { scan: scanId, scanner: scannerId },
     key: ['ip_key'],
   };
@@ -190,13 +199,11 @@ export function portsMissing(scanId: number, scannerId: number): PagedQuery<Miss
              CASE WHEN EXISTS (SELECT 1 FROM scan_port_scope r WHERE r.scan_id = :scan AND r.proto = p.proto AND p.port BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_port_scope,
              CASE WHEN EXISTS (SELECT 1 FROM stage_unknown_ports u WHERE u.ip_key = p.ip_key AND u.proto = p.proto AND p.port BETWEEN u.lo AND u.hi) THEN 1 ELSE 0 END AS unknown,
              CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = p.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
-        FROM port_state p
-        JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
-       WHERE p.scanner_id = :scanner AND (p.reported = 'open' OR p.open_streak > 0) AND p.last_scan_id <> :scan
-         AND p.ip_key IN (SELECT ip_key FROM stage_absent UNION SELECT ip_key FROM stage_hosts)
-         AND (h.last_scan_id = :scan OR h.change_scan_id = :scan)
-         ${after.replace('$KEY', 'p.ip_key, p.proto, p.port')}
-       ORDER BY p.ip_key, p.proto, p.port ${limit}`,
+        FROM ${TOUCHED} CROSS JOIN host_state h CROSS JOIN port_state p
+       WHERE h.scanner_id = :scanner AND h.ip_key = k.ip_key AND (h.last_scan_id = :scan OR h.change_scan_id = :scan)
+         AND p.scanner_id = :scanner AND p.ip_key = k.ip_key AND (p.reported = 'open' OR p.open_streak > 0) AND p.last_scan_id <> :scan
+         ${after.replace('$KEY', `${KEYED}, p.proto, p.port`)}
+       ORDER BY k.ip_key, p.proto, p.port ${limit}`,
     bindings: { scan: scanId, scanner: scannerId },
     key: ['ip_key', 'proto', 'port'],
   };

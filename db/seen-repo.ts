@@ -6,6 +6,7 @@
 import type { PagedQuery } from './dialects/types';
 import type { Trx } from './ingest-repo';
 import { rowsOf } from './rows';
+import { TOUCHED_KEYS } from './staging';
 
 /** The scanner's newest applied scan: how many it has applied (seq), which, and when. */
 export interface SeenScan {
@@ -35,9 +36,6 @@ export function upHosts(scannerId: number): PagedQuery<{ ip_key: string; live_se
   };
 }
 
-/** Hosts this scan works on: the ones it staged and the ones it did not list. */
-const TOUCHED = '(SELECT ip_key FROM stage_hosts UNION SELECT ip_key FROM stage_absent)';
-
 /**
  * Host rows the scan is about to write that earlier scans skipped: brought to what those scans
  * would have written (seen again, streaks counted on), ports before their host, whose stored
@@ -46,7 +44,7 @@ const TOUCHED = '(SELECT ip_key FROM stage_hosts UNION SELECT ip_key FROM stage_
 export async function catchUp(trx: Trx, scannerId: number, prev: SeenScan): Promise<void> {
   if (prev.scanId === null) return;
   const b = { scanner: scannerId, seq: prev.seq, scan: prev.scanId, at: prev.at };
-  const skipped = `h.scanner_id = :scanner AND h.live_seq < :seq AND h.ip_key IN ${TOUCHED}`;
+  const skipped = `h.scanner_id = :scanner AND h.live_seq < :seq AND h.ip_key IN ${TOUCHED_KEYS}`;
   await trx.raw(
     `UPDATE port_state SET open_streak = port_state.open_streak + (:seq - h.live_seq), last_seen = :at, last_change = 0, last_scan_id = :scan
        FROM host_state h
@@ -56,7 +54,7 @@ export async function catchUp(trx: Trx, scannerId: number, prev: SeenScan): Prom
   );
   await trx.raw(
     `UPDATE host_state SET last_seen = :at, last_change = 0, last_scan_id = :scan, change_scan_id = :scan, live_seq = :seq
-      WHERE scanner_id = :scanner AND live_seq < :seq AND ip_key IN ${TOUCHED}`,
+      WHERE scanner_id = :scanner AND live_seq < :seq AND ip_key IN ${TOUCHED_KEYS}`,
     b,
   );
 }
@@ -82,7 +80,7 @@ export async function settle(trx: Trx, p: { scannerId: number; scanId: number; s
   );
   await trx.raw(
     `UPDATE host_state SET live_seq = NULL, digest = NULL
-      WHERE scanner_id = :scanner AND (live_seq IS NOT NULL OR digest IS NOT NULL) AND last_scan_id <> :scan AND ip_key IN ${TOUCHED}`,
+      WHERE scanner_id = :scanner AND (live_seq IS NOT NULL OR digest IS NOT NULL) AND last_scan_id <> :scan AND ip_key IN ${TOUCHED_KEYS}`,
     b,
   );
 }

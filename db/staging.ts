@@ -14,6 +14,8 @@ const TABLES = {
   // Hosts known as up that the scan did not list, and hosts skipped at a first record and listed again (delta-reporter/seen-hosts.ts).
   stage_absent: 'ip_key varchar(32) NOT NULL',
   stage_restage: 'ip_key varchar(32) NOT NULL',
+  // The hosts a scan works on, in key order: the ones it staged and the ones known as up it did not list.
+  stage_touched: 'ip_key varchar(32) NOT NULL PRIMARY KEY',
 } as const;
 
 const INDEXES = [
@@ -25,6 +27,9 @@ const INDEXES = [
   'CREATE INDEX stage_restage_key ON stage_restage (ip_key)',
 ];
 
+/** The hosts a scan works on (stage_touched), as a subquery. */
+export const TOUCHED_KEYS = '(SELECT ip_key FROM stage_touched)';
+
 export async function createStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   for (const [name, cols] of Object.entries(TABLES)) {
     await dialect.dropTemp(trx, name);
@@ -34,6 +39,7 @@ export async function createStaging(trx: Knex.Transaction, dialect: Dialect): Pr
 
 export async function indexStaging(trx: Knex.Transaction, dialect: Dialect): Promise<void> {
   for (const sql of INDEXES) await trx.raw(sql);
+  await trx.raw('INSERT INTO stage_touched (ip_key) SELECT ip_key FROM stage_hosts UNION SELECT ip_key FROM stage_absent');
   for (const name of Object.keys(TABLES)) await dialect.analyzeTemp(trx, name);
 }
 
