@@ -234,21 +234,24 @@ export async function countStaged(trx: Trx): Promise<{ hosts: number; ports: num
  * suites run both paths); the classifier then walks only the hosts left.
  */
 export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scannerId: number; at: number; resolvesNames: boolean; maxOpenPorts: number }): Promise<void> {
-  const resolves = p.resolvesNames ? 1 : 0;
+  const b = { resolves: p.resolvesNames ? 1 : 0, at: p.at, max: p.maxOpenPorts, unchanged: ChangeType.unchanged, scan: p.scanId, scanner: p.scannerId };
+  // Row by row from the staged hosts (IN on the key, the rest as lookups by key): an UPDATE … FROM
+  // would let SQLite walk the scanner's whole state and probe the staging, now that most hosts
+  // are not staged at all (delta-reporter/seen-hosts.ts).
+  const staged = (expr: string) => `(SELECT ${expr} FROM stage_hosts s WHERE s.ip_key = host_state.ip_key)`;
   await trx.raw(
     `UPDATE host_state SET
-        hostname = CASE WHEN ? = 1 THEN s.ptr ELSE host_state.hostname END,
-        names_known = CASE WHEN ? = 1 THEN 1 ELSE host_state.names_known END,
-        mac = COALESCE(s.mac, host_state.mac),
-        last_seen = ?, miss_streak = 0,
-        all_ports = CASE WHEN s.open_count > ? THEN 1 ELSE 0 END,
-        last_change = ?, last_scan_id = ?, change_scan_id = ?
-       FROM (SELECT ip_key, MAX(ptr) AS ptr, MAX(mac) AS mac, SUM(open_count) AS open_count
-               FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1) s
-      WHERE host_state.scanner_id = ? AND host_state.ip_key = s.ip_key AND host_state.status = 'up'
-        AND NOT (? = 1 AND host_state.names_known = 1 AND COALESCE(host_state.hostname, '') <> COALESCE(s.ptr, ''))
-        AND NOT (s.open_count > ? AND host_state.all_ports = 0)`,
-    [resolves, resolves, p.at, p.maxOpenPorts, ChangeType.unchanged, p.scanId, p.scanId, p.scannerId, resolves, p.maxOpenPorts],
+        hostname = CASE WHEN :resolves = 1 THEN ${staged('MAX(s.ptr)')} ELSE host_state.hostname END,
+        names_known = CASE WHEN :resolves = 1 THEN 1 ELSE host_state.names_known END,
+        mac = COALESCE(${staged('MAX(s.mac)')}, host_state.mac),
+        last_seen = :at, miss_streak = 0,
+        all_ports = CASE WHEN ${staged('SUM(s.open_count)')} > :max THEN 1 ELSE 0 END,
+        last_change = :unchanged, last_scan_id = :scan, change_scan_id = :scan
+      WHERE host_state.scanner_id = :scanner AND host_state.status = 'up'
+        AND host_state.ip_key IN (SELECT ip_key FROM stage_hosts GROUP BY ip_key HAVING MAX(up) = 1)
+        AND NOT (:resolves = 1 AND host_state.names_known = 1 AND COALESCE(host_state.hostname, '') <> COALESCE(${staged('MAX(s.ptr)')}, ''))
+        AND NOT (${staged('SUM(s.open_count)')} > :max AND host_state.all_ports = 0)`,
+    b,
   );
 }
 
@@ -256,15 +259,15 @@ export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scanner
 export async function applyUnchangedPorts(trx: Trx, p: { scanId: number; scannerId: number; at: number }): Promise<void> {
   await trx.raw(
     `UPDATE port_state SET
-        open_streak = port_state.open_streak + 1, miss_streak = 0, service = s.service,
-        last_seen = ?, last_change = ?, last_scan_id = ?
-       FROM (SELECT ip_key, proto, port, MAX(service) AS service
-               FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s,
-            host_state h
-      WHERE port_state.scanner_id = ? AND port_state.ip_key = s.ip_key AND port_state.proto = s.proto AND port_state.port = s.port
-        AND port_state.reported = 'open'
-        AND h.scanner_id = ? AND h.ip_key = s.ip_key AND h.last_scan_id = ? AND h.all_ports = 0`,
-    [p.at, ChangeType.unchanged, p.scanId, p.scannerId, p.scannerId, p.scanId],
+        open_streak = port_state.open_streak + 1, miss_streak = 0,
+        service = (SELECT MAX(s.service) FROM stage_ports s WHERE s.ip_key = port_state.ip_key AND s.proto = port_state.proto AND s.port = port_state.port),
+        last_seen = :at, last_change = :unchanged, last_scan_id = :scan
+      WHERE port_state.scanner_id = :scanner AND port_state.reported = 'open'
+        AND (port_state.ip_key, port_state.proto, port_state.port) IN (
+              SELECT s.ip_key, s.proto, s.port FROM stage_ports s CROSS JOIN host_state h
+               WHERE h.scanner_id = :scanner AND h.ip_key = s.ip_key AND h.last_scan_id = :scan AND h.all_ports = 0
+               GROUP BY s.ip_key, s.proto, s.port HAVING MAX(s.open) = 1)`,
+    { at: p.at, unchanged: ChangeType.unchanged, scan: p.scanId, scanner: p.scannerId },
   );
 }
 
@@ -324,20 +327,24 @@ export async function applyNewPorts(trx: Trx, p: NewRowParams): Promise<void> {
             CASE WHEN :reportNow = 1 THEN :newPort + ${hostNew} ELSE :unchanged END, :scan
        FROM (SELECT ip_key, proto, port, MAX(service) AS service
                FROM stage_ports GROUP BY ip_key, proto, port HAVING MAX(open) = 1) s
-       JOIN host_state h ON h.scanner_id = :scanner AND h.ip_key = s.ip_key AND h.last_scan_id = :scan AND h.all_ports = 0
-      WHERE NOT EXISTS (SELECT 1 FROM port_state x WHERE x.scanner_id = :scanner AND x.ip_key = s.ip_key AND x.proto = s.proto AND x.port = s.port)`,
+       CROSS JOIN host_state h
+      WHERE h.scanner_id = :scanner AND h.ip_key = s.ip_key AND h.last_scan_id = :scan AND h.all_ports = 0
+        AND NOT EXISTS (SELECT 1 FROM port_state x WHERE x.scanner_id = :scanner AND x.ip_key = s.ip_key AND x.proto = s.proto AND x.port = s.port)`,
     b,
   );
   if (p.openAfter > 1) return;
   // The change rows are read back from the rows just written, the only ones this scan has marked
-  // new_port so far (the fast path marks 0; the classifier's walk comes after): one pass over the
-  // state instead of a second join of every staged port.
+  // new_port so far (the fast path marks 0; the classifier's walk comes after), found from the
+  // staged ports: the scanner's whole state is no longer the scan's size.
   await trx.raw(
     `INSERT INTO changes (scanner_id, scan_id, ip_key, ip, proto, port, type, hostname, previous_hostname, "returning", detected_at)
      SELECT :scanner, :scan, p.ip_key, p.ip, p.proto, p.port, p.last_change, h.hostname, NULL,
             CASE WHEN (p.last_change & :newHost) <> 0 AND h.ever_down = 1 THEN 1 ELSE 0 END, :at
-       FROM port_state p JOIN host_state h ON h.scanner_id = p.scanner_id AND h.ip_key = p.ip_key
-      WHERE p.scanner_id = :scanner AND p.last_scan_id = :scan AND (p.last_change & :newPort) <> 0
+       FROM (SELECT DISTINCT ip_key, proto, port FROM stage_ports WHERE open = 1) s
+       CROSS JOIN port_state p CROSS JOIN host_state h
+      WHERE p.scanner_id = :scanner AND p.ip_key = s.ip_key AND p.proto = s.proto AND p.port = s.port
+        AND h.scanner_id = :scanner AND h.ip_key = p.ip_key
+        AND p.last_scan_id = :scan AND (p.last_change & :newPort) <> 0
       ORDER BY p.ip_key, p.proto, p.port`,
     b,
   );
