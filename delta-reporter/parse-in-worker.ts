@@ -8,8 +8,15 @@ import type { EventBatch, ParseRequest } from './parse-batches';
 import { Gate, type FromWorker, type ToWorker, type WorkerInput } from './parse-protocol';
 import { fromWire } from './wire-error';
 
-const WINDOW = 4 << 20;
-const BATCHES_AHEAD = 4;
+export const WINDOW = 4 << 20;
+export const BATCHES_AHEAD = 4;
+
+let running = 0;
+
+/** Parse worker threads started and not yet exited (a failed ingest must leave none behind). */
+export function runningWorkers(): number {
+  return running;
+}
 
 /** The most that was ever outstanding, for the tests of the bounds. */
 export interface FlowCounters {
@@ -46,9 +53,11 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
   constructor(req: ParseRequest, input: AsyncIterable<Buffer>) {
     const data: WorkerInput = { req, batchesAhead: BATCHES_AHEAD };
     this.worker = new Worker(workerScript(), { workerData: data });
+    running++;
     this.worker.on('message', (m: FromWorker) => this.received(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
+      running--;
       if (!this.finished) this.fail(new Error(`the parse worker thread stopped (exit code ${code}) before the file was read`));
     });
     void this.pump(input);
