@@ -103,7 +103,10 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
       this.queue.push(m.batch);
       this.flow.batchesQueued = Math.max(this.flow.batchesQueued, this.queue.length);
     } else if (m.t === 'error') this.fail(fromWire(m.error));
-    else this.finished = true;
+    else {
+      this.finished = true;
+      this.worker.unref(); // its work is done: even a caller that forgot close() is not kept running by it
+    }
     this.batchArrived.open();
   }
 
