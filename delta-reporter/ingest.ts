@@ -6,10 +6,10 @@ import type { Db } from '../db/connection';
 import * as repo from '../db/ingest-repo';
 import { byName, detect, formatNames } from '../input-agents/registry';
 import type { InputAgent } from '../input-agents/types';
-import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';
+import { fileEncoding, type FileEncoding } from '../input-agents/text-encoding';
 import { ScanRejectedError, UsageError } from '../common/errors';
 import { scannerConfig, type ScannerConfig, type ScannersConfig } from '../common/scanner-config';
-import type { HostRecord, IpRange, PortScope, ScanMetaEvent } from '../common/types';
+import type { HostRecord, IpRange, PortScope, ScanEvent, ScanMetaEvent } from '../common/types';
 import { ChangeType, typeNames } from '../common/types';
 import { absence, resolveScope, type ResolvedScope } from './scope';
 import { Stager } from './stage';
@@ -18,7 +18,7 @@ import * as seenRepo from '../db/seen-repo';
 import { applyGuarded, type MassAbsence } from './absence';
 import { scannerBack } from './scanner-health';
 import { describeChange } from '../common/describe';
-import { guardedParse } from './parse-guard';
+import { parseAhead, type EventSource, type ParsePlace } from './parse-ahead';
 import type { Suppressions } from './suppression';
 import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
@@ -42,6 +42,8 @@ export interface IngestOptions {
   notes?: Suppressions;
   /** false: stage and write every host the scan lists, even unchanged ones (comparisons and tests; the answers are the same). */
   skipUnchanged?: boolean;
+  /** Where the file is parsed; by default in a worker thread unless the whole file fits the read-ahead buffer (parse-ahead.ts). */
+  parseIn?: ParsePlace;
 }
 
 export interface IngestSummary {
@@ -108,7 +110,11 @@ function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
 
 const storing = (db: Db) => `could not store the scan in the database ${db.where}`;
 
-/** Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder. */
+/**
+ * Ingests a stream whose first bytes (`head`) have already been read; `rest` yields the remainder.
+ * A chunk of `rest` that is a whole buffer of its own is handed to the parse worker thread, and is
+ * empty here afterwards; the caller must not keep it.
+ */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
   const { agent, encoding } = readerFor(head, rest, opts);
   const tally = { hosts: 0, skipped: 0 };
@@ -181,6 +187,8 @@ interface OpenScan {
   seen: SeenHosts;
   /** The scanner's newest applied scan before this one. */
   prev: seenRepo.SeenScan;
+  /** Down hosts that did not time out are staged (the scope is the hosts the file lists). */
+  keepDown: boolean;
 }
 
 type SummaryBase = Pick<IngestSummary, 'source' | 'scanner' | 'format' | 'scan_id' | 'complete' | 'started_at' | 'host_scope' | 'port_scope' | 'absence' | 'skipped_records'>;
@@ -198,6 +206,8 @@ function readerFor(head: Buffer, rest: Readable, opts: IngestOptions): { agent: 
 /** The file on its way to the parser: hashed and counted as it streams. */
 interface Feed {
   input: PassThrough;
+  /** True when the whole file fitted the read-ahead buffer before the parse took any of it. */
+  small: Promise<boolean>;
   /** Resolves once the whole file has been read; rejects with the read error. */
   done: Promise<void>;
   readError(): unknown;
@@ -209,27 +219,34 @@ function hashing(head: Buffer, rest: Readable, onProgress: (bytes: number) => vo
   const hash = createHash('sha256');
   let bytes = 0;
   const input = new PassThrough({ highWaterMark: 1 << 20 });
+  let fits!: (small: boolean) => void;
+  const small = new Promise<boolean>((resolve) => (fits = resolve));
   const done = (async () => {
     hash.update(head);
-    input.write(head);
+    input.write(Buffer.from(head)); // a copy: the parse worker may be handed it, and the head is the caller's
     bytes = head.length;
     for await (const chunk of rest) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
       onProgress(bytes);
-      if (!input.write(chunk)) await new Promise((r) => input.once('drain', r));
+      if (!input.write(chunk)) {
+        fits(false);
+        await new Promise((r) => input.once('drain', r));
+      }
     }
     input.end();
+    fits(true);
   })();
   let readError: unknown;
   done.catch((e) => {
     readError = e;
+    fits(true); // the parse here raises it, as it always has
     input.destroy(e);
   });
   // The parse may not be reading yet (a gzip file can fail while the transaction opens): the error
   // must not go unhandled. It is raised all the same, by the parse or by `await feed.done`.
   input.on('error', () => undefined);
-  return { input, done, readError: () => readError, bytes: () => bytes, sha256: () => hash.digest('hex') };
+  return { input, small, done, readError: () => readError, bytes: () => bytes, sha256: () => hash.digest('hex') };
 }
 
 // The transaction runs on a connection of our own, so the bulk loader can use the driver directly
@@ -268,37 +285,51 @@ async function openScan(run: Run): Promise<OpenScan> {
   const openFilteredIsOpen = sc.open_filtered === 'open';
   const seed = `v1|${scope.resolvesNames ? 1 : 0}|${openFilteredIsOpen ? 1 : 0}|${sc.max_open_ports}`;
   const stager = new Stager(db.dialect.stageWriter(run.conn), openFilteredIsOpen, keepDown, seen, seed);
-  run.scan = { scannerName, scannerId, scanId, scope, stager, seen, prev };
+  run.scan = { scannerName, scannerId, scanId, scope, stager, seen, prev, keepDown };
   return run.scan;
 }
 
 /** Reads the whole file: metadata merged, warnings kept, host records staged. True when the file says it is complete. */
 async function parseIntoStaging(run: Run, feed: Feed, encoding: FileEncoding, cliScannerCfg: ScannerConfig): Promise<boolean> {
-  const { opts, meta, warnings } = run;
-  let complete = false;
-  let ended = false;
-  const portScope = opts.ports ?? cliScannerCfg.ports;
-  for await (const ev of guardedParse(run.agent, utf8Input(feed.input, encoding, opts.source), { source: opts.source, timezone: cliScannerCfg.timezone, portScope }, feed.readError)) {
-    if (ev.kind === 'meta') mergeMeta(meta, ev);
-    else if (ev.kind === 'warning') {
-      if (ev.skippedRecord) run.tally.skipped++;
-      // A skipped record names its file: the warning may be read far from the summary line.
-      const where = ev.skippedRecord ? [opts.source, ev.position].filter(Boolean).join(', ') : ev.position;
-      warnings.push(where ? `${where}: ${ev.message}` : ev.message);
+  const { opts } = run;
+  const ctx = { source: opts.source, timezone: cliScannerCfg.timezone, portScope: opts.ports ?? cliScannerCfg.ports };
+  const events = await parseAhead({ agent: run.agent.name, encoding, ctx }, feed, opts.parseIn);
+  const end = { complete: false, ended: false };
+  try {
+    for await (const batch of events) {
+      run.tally.hosts += batch.dropped;
+      for (const ev of batch.events) await take(run, ev, end, events);
     }
-    else if (ev.kind === 'host') {
-      run.tally.hosts++;
-      await (await openScan(run)).stager.add(ev as HostRecord);
-    }
-    else {
-      complete = ev.complete;
-      ended = true;
-      if (ev.finishedAt) meta.finishedAt = ev.finishedAt;
-      if (ev.reason && !warnings.some((w) => w.includes(ev.reason!))) warnings.push(ev.reason);
-    }
+  } finally {
+    await events.close();
   }
   await feed.done;
-  return ended && complete;
+  return end.ended && end.complete;
+}
+
+/** One event of the file: metadata merged, a warning kept, a host record staged, the end noted. */
+async function take(run: Run, ev: ScanEvent, end: { complete: boolean; ended: boolean }, events: EventSource): Promise<void> {
+  const { opts, meta, warnings } = run;
+  if (ev.kind === 'meta') mergeMeta(meta, ev);
+  else if (ev.kind === 'warning') {
+    if (ev.skippedRecord) run.tally.skipped++;
+    // A skipped record names its file: the warning may be read far from the summary line.
+    const where = ev.skippedRecord ? [opts.source, ev.position].filter(Boolean).join(', ') : ev.position;
+    warnings.push(where ? `${where}: ${ev.message}` : ev.message);
+  } else if (ev.kind === 'host') {
+    run.tally.hosts++;
+    let st = run.scan;
+    if (!st) {
+      st = await openScan(run);
+      events.keepDownHosts(st.keepDown); // from now on the parse leaves out the down hosts the scan has no use for
+    }
+    await st.stager.add(ev as HostRecord);
+  } else {
+    end.complete = ev.complete;
+    end.ended = true;
+    if (ev.finishedAt) meta.finishedAt = ev.finishedAt;
+    if (ev.reason && !warnings.some((w) => w.includes(ev.reason!))) warnings.push(ev.reason);
+  }
 }
 
 /** Hosts skipped at their first record and listed again are staged from the state after all. */

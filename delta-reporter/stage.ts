@@ -8,6 +8,7 @@ import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { certText, serviceText } from '../common/service-facts';
 import { Digest } from './host-digest';
 import type { SeenHosts } from './seen-hosts';
+import { unneededHost } from './down-hosts';
 
 const BATCH = 20000;
 const PORT_WIDTH = 5;
@@ -38,8 +39,8 @@ export class Stager {
   ) {}
 
   async add(h: HostRecord): Promise<void> {
+    if (unneededHost(h, this.keepDownHosts)) return;
     const up = h.status === 'up';
-    if (!up && !h.timedOut && !this.keepDownHosts) return;
     const key = ipKey(h.ip);
     const mark = { ports: this.ports.length, facts: this.facts.length, factCount: this.factCount };
     let openCount = 0;

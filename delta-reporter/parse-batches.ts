@@ -1,0 +1,62 @@
+// A file's events as the ingest takes them, from either place the parse runs (parse-ahead.ts): in
+// batches (one message each when the parse runs in a worker thread), with the host records the
+// scan has no use for left out but counted, so the tally of records read stays right.
+import type { Readable } from 'node:stream';
+import type { ScanEvent } from '../common/types';
+import type { ParseContext } from '../input-agents/types';
+import { byName } from '../input-agents/registry';
+import { utf8Input, type FileEncoding } from '../input-agents/text-encoding';
+import { guardedParse } from './parse-guard';
+import { unneededHost } from './down-hosts';
+
+/** What a parse needs, as plain data: it crosses to the worker thread. */
+export interface ParseRequest {
+  /** The input agent's name (registry.ts). */
+  agent: string;
+  encoding: FileEncoding;
+  ctx: ParseContext;
+}
+
+export interface EventBatch {
+  /** meta, warning, host and end events in file order. */
+  events: ScanEvent[];
+  /** Host records read and left out as unneeded (down-hosts.ts). */
+  dropped: number;
+}
+
+/** Whether down hosts are needed; null until the scan is opened, and until then every record is kept. */
+export interface DropSetting {
+  keepDownHosts: boolean | null;
+}
+
+// About 1 MB of structured clone a message on an nmap scan of a few ports a host; a host with
+// thousands of ports closes its batch early.
+const MAX_EVENTS = 1000;
+const MAX_PORTS = 20000;
+// A run of left-out down hosts still reports progress now and then.
+const MAX_DROPPED = 20000;
+
+/** The agent's events over the file's bytes: decoded to UTF-8, parsed, guarded (parse-guard.ts). */
+export function parsedEvents(req: ParseRequest, input: Readable, readError: () => unknown): AsyncIterable<ScanEvent> {
+  const agent = byName(req.agent);
+  if (!agent) throw new Error(`no input agent named '${req.agent}'`); // the caller passed an agent's own name
+  return guardedParse(agent, utf8Input(input, req.encoding, req.ctx.source), req.ctx, readError);
+}
+
+export async function* batched(events: AsyncIterable<ScanEvent>, drop: DropSetting): AsyncGenerator<EventBatch> {
+  let batch: EventBatch = { events: [], dropped: 0 };
+  let ports = 0;
+  for await (const ev of events) {
+    if (ev.kind === 'host' && drop.keepDownHosts !== null && unneededHost(ev, drop.keepDownHosts)) batch.dropped++;
+    else {
+      batch.events.push(ev);
+      if (ev.kind === 'host') ports += ev.ports.length;
+    }
+    if (batch.events.length >= MAX_EVENTS || ports >= MAX_PORTS || batch.dropped >= MAX_DROPPED) {
+      yield batch;
+      batch = { events: [], dropped: 0 };
+      ports = 0;
+    }
+  }
+  if (batch.events.length > 0 || batch.dropped > 0) yield batch;
+}

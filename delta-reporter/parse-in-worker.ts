@@ -1,0 +1,139 @@
+// The main thread's side of a parse in a worker thread (parse-worker.ts): the file's chunks go over
+// (handed over, not copied, when the chunk is a whole buffer of its own), batches of events come
+// back. Both directions are bounded: at most WINDOW bytes sent and not yet taken by the parser, at
+// most BATCHES_AHEAD batches posted and not yet taken by the ingest; nothing queues without end.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { EventBatch, ParseRequest } from './parse-batches';
+import { Gate, type FromWorker, type ToWorker, type WorkerInput } from './parse-protocol';
+import { fromWire } from './wire-error';
+
+export const WINDOW = 4 << 20;
+export const BATCHES_AHEAD = 4;
+
+let running = 0;
+
+/** Parse worker threads started and not yet exited (a failed ingest must leave none behind). */
+export function runningWorkers(): number {
+  return running;
+}
+
+/** The most that was ever outstanding, for the tests of the bounds. */
+export interface FlowCounters {
+  bytesAhead: number;
+  largestChunk: number;
+  batchesQueued: number;
+}
+
+// Run from the TypeScript sources (jest) there is no .js beside this file: the worker is the
+// compiled one in dist/ (`npm test` builds it first, as for the tests that spawn the CLI).
+function workerScript(): string {
+  if (__filename.endsWith('.ts')) return path.join(__dirname, '..', 'dist', 'delta-reporter', 'parse-worker.js');
+  return path.join(__dirname, 'parse-worker.js');
+}
+
+/** The chunk as a buffer that can be handed over: a slice of a larger buffer (a pool, a caller's) is copied. */
+function transferable(chunk: Buffer): Uint8Array {
+  const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength && chunk.buffer instanceof ArrayBuffer;
+  return whole ? chunk : new Uint8Array(chunk);
+}
+
+export class WorkerParse implements AsyncIterable<EventBatch> {
+  private readonly worker: Worker;
+  private readonly queue: EventBatch[] = [];
+  private readonly batchArrived = new Gate();
+  private readonly chunkTaken = new Gate();
+  private bytesAhead = 0;
+  private finished = false;
+  private closed = false;
+  private failure: { err: unknown } | null = null;
+  private stopping: Promise<number> | null = null;
+  readonly flow: FlowCounters = { bytesAhead: 0, largestChunk: 0, batchesQueued: 0 };
+
+  constructor(req: ParseRequest, input: AsyncIterable<Buffer>) {
+    const data: WorkerInput = { req, batchesAhead: BATCHES_AHEAD };
+    this.worker = new Worker(workerScript(), { workerData: data });
+    running++;
+    this.worker.on('message', (m: FromWorker) => this.received(m));
+    this.worker.on('error', (err) => this.fail(err));
+    this.worker.on('exit', (code) => {
+      running--;
+      if (!this.finished) this.fail(new Error(`the parse worker thread stopped (exit code ${code}) before the file was read`));
+    });
+    void this.pump(input);
+  }
+
+  keepDownHosts(keep: boolean): void {
+    this.send({ t: 'keep-down', keep });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<EventBatch> {
+    for (;;) {
+      const batch = this.queue.shift();
+      if (batch) {
+        this.send({ t: 'taken' });
+        yield batch;
+      } else if (this.failure) throw this.failure.err;
+      else if (this.finished) return;
+      else await this.batchArrived.wait();
+    }
+  }
+
+  /** Ends the worker thread (whatever it was doing) and the sending of chunks; safe to call again. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.chunkTaken.open();
+    await this.stop();
+  }
+
+  private stop(): Promise<number> {
+    this.stopping ??= this.worker.terminate();
+    return this.stopping;
+  }
+
+  private send(m: ToWorker, transfer?: ArrayBuffer[]): void {
+    if (!this.closed && !this.failure) this.worker.postMessage(m, transfer);
+  }
+
+  private received(m: FromWorker): void {
+    if (m.t === 'consumed') {
+      this.bytesAhead -= m.bytes;
+      this.chunkTaken.open();
+    } else if (m.t === 'batch') {
+      this.queue.push(m.batch);
+      this.flow.batchesQueued = Math.max(this.flow.batchesQueued, this.queue.length);
+    } else if (m.t === 'error') this.fail(fromWire(m.error));
+    else {
+      this.finished = true;
+      this.worker.unref(); // its work is done: even a caller that forgot close() is not kept running by it
+    }
+    this.batchArrived.open();
+  }
+
+  /** The first failure is the one raised; the worker is ended at once (a read error must stop the parse). */
+  private fail(err: unknown): void {
+    if (this.finished || this.failure) return;
+    this.failure = { err };
+    this.chunkTaken.open();
+    this.batchArrived.open();
+    this.stop().catch(() => undefined);
+  }
+
+  /** Sends the file's chunks, never more than WINDOW bytes ahead of the parser (one larger chunk alone). */
+  private async pump(input: AsyncIterable<Buffer>): Promise<void> {
+    try {
+      for await (const chunk of input) {
+        while (this.bytesAhead > 0 && this.bytesAhead + chunk.length > WINDOW && !this.closed && !this.failure) await this.chunkTaken.wait();
+        if (this.closed || this.failure) break;
+        const bytes = transferable(chunk);
+        this.bytesAhead += bytes.byteLength;
+        this.flow.bytesAhead = Math.max(this.flow.bytesAhead, this.bytesAhead);
+        this.flow.largestChunk = Math.max(this.flow.largestChunk, bytes.byteLength);
+        this.send({ t: 'chunk', bytes }, [bytes.buffer as ArrayBuffer]);
+      }
+      this.send({ t: 'end' });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// The messages between the ingest (main thread) and its parse worker (parse-worker.ts), and the
+// one waiting primitive both sides use for their flow control.
+import type { EventBatch, ParseRequest } from './parse-batches';
+import type { WireError } from './wire-error';
+
+export interface WorkerInput {
+  req: ParseRequest;
+  /** Batches the worker may have posted and main not yet taken. */
+  batchesAhead: number;
+}
+
+export type ToWorker =
+  | { t: 'chunk'; bytes: Uint8Array }
+  | { t: 'end' }
+  /** Main took a batch: the worker may post one more. */
+  | { t: 'taken' }
+  | { t: 'keep-down'; keep: boolean };
+
+export type FromWorker =
+  /** The parser took a chunk: main may send that many bytes more. */
+  | { t: 'consumed'; bytes: number }
+  | { t: 'batch'; batch: EventBatch }
+  | { t: 'error'; error: WireError }
+  | { t: 'done' };
+
+/** Wakes whoever waits on it; a wait always re-checks its condition after waking. */
+export class Gate {
+  private waiting: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+  open(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const wake of waiting) wake();
+  }
+}

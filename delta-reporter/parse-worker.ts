@@ -1,0 +1,56 @@
+// The parse worker thread: takes the file's bytes from the ingest (parse-ahead.ts), runs the input
+// agent over them and posts the events back in batches, at most `batchesAhead` not yet taken.
+// Errors go back as data (wire-error.ts); the main thread ends this thread when it is done with it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Readable } from 'node:stream';
+import { batched, parsedEvents, type DropSetting } from './parse-batches';
+import { Gate, type FromWorker, type ToWorker, type WorkerInput } from './parse-protocol';
+import { toWire } from './wire-error';
+
+const port = parentPort!;
+const { req, batchesAhead } = workerData as WorkerInput;
+const drop: DropSetting = { keepDownHosts: null };
+const chunks: Uint8Array[] = [];
+const chunkArrived = new Gate();
+const batchTaken = new Gate();
+let ended = false;
+let posted = 0;
+
+const post = (m: FromWorker): void => port.postMessage(m);
+
+port.on('message', (m: ToWorker) => {
+  if (m.t === 'chunk') chunks.push(m.bytes);
+  else if (m.t === 'end') ended = true;
+  else if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
+  else posted--;
+  if (m.t === 'taken') batchTaken.open();
+  else chunkArrived.open();
+});
+
+async function* received(): AsyncGenerator<Buffer> {
+  for (;;) {
+    const c = chunks.shift();
+    if (c) {
+      post({ t: 'consumed', bytes: c.byteLength });
+      yield Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+    } else if (ended) return;
+    else await chunkArrived.wait();
+  }
+}
+
+async function run(): Promise<void> {
+  try {
+    // A read error is the main thread's to raise: here the bytes only ever end.
+    const events = parsedEvents(req, Readable.from(received(), { objectMode: false }), () => undefined);
+    for await (const batch of batched(events, drop)) {
+      while (posted >= batchesAhead) await batchTaken.wait();
+      posted++;
+      post({ t: 'batch', batch });
+    }
+    post({ t: 'done' });
+  } catch (err) {
+    post({ t: 'error', error: toWire(err) });
+  }
+}
+
+void run();
