@@ -10,6 +10,8 @@ import { fromWire } from './wire-error';
 
 export const WINDOW = 4 << 20;
 export const BATCHES_AHEAD = 4;
+/** Before the scan is open (parse-protocol.ts WorkerInput): about 40 MB of a /12 listed with -v. */
+export const BATCHES_AHEAD_EARLY = 48;
 
 let running = 0;
 
@@ -51,8 +53,10 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
   readonly flow: FlowCounters = { bytesAhead: 0, largestChunk: 0, batchesQueued: 0 };
 
   constructor(req: ParseRequest, input: AsyncIterable<Buffer>) {
-    const data: WorkerInput = { req, batchesAhead: BATCHES_AHEAD };
-    this.worker = new Worker(workerScript(), { workerData: data });
+    const data: WorkerInput = { req, batchesAhead: BATCHES_AHEAD, batchesAheadEarly: BATCHES_AHEAD_EARLY };
+    // The parser's heap is bounded: what it keeps is its place in the file and a few batches; the
+    // rest is garbage, which an unbounded young generation would let grow with the machine's speed.
+    this.worker = new Worker(workerScript(), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
     running++;
     this.worker.on('message', (m: FromWorker) => this.received(m));
     this.worker.on('error', (err) => this.fail(err));
@@ -105,7 +109,10 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
     } else if (m.t === 'error') this.fail(fromWire(m.error));
     else {
       this.finished = true;
-      this.worker.unref(); // its work is done: even a caller that forgot close() is not kept running by it
+      // Its work is done: ended now, so its heap is given back before the apply needs memory, and
+      // even a caller that forgot close() is not kept running by it.
+      this.worker.unref();
+      this.stop().catch(() => undefined);
     }
     this.batchArrived.open();
   }

@@ -7,6 +7,12 @@ export interface WorkerInput {
   req: ParseRequest;
   /** Batches the worker may have posted and main not yet taken. */
   batchesAhead: number;
+  /**
+   * The same until main has said whether down hosts are needed (keep-down): main is then opening
+   * the scan and reading the scanner's hosts (delta-reporter/seen-hosts.ts), and the parse goes on
+   * meanwhile instead of waiting for it.
+   */
+  batchesAheadEarly: number;
 }
 
 export type ToWorker =

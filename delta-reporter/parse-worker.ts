@@ -8,7 +8,7 @@ import { Gate, type FromWorker, type ToWorker, type WorkerInput } from './parse-
 import { toWire } from './wire-error';
 
 const port = parentPort!;
-const { req, batchesAhead } = workerData as WorkerInput;
+const { req, batchesAhead, batchesAheadEarly } = workerData as WorkerInput;
 const drop: DropSetting = { keepDownHosts: null };
 const chunks: Uint8Array[] = [];
 const chunkArrived = new Gate();
@@ -23,7 +23,7 @@ port.on('message', (m: ToWorker) => {
   else if (m.t === 'end') ended = true;
   else if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
   else posted--;
-  if (m.t === 'taken') batchTaken.open();
+  if (m.t === 'taken' || m.t === 'keep-down') batchTaken.open();
   else chunkArrived.open();
 });
 
@@ -43,7 +43,7 @@ async function run(): Promise<void> {
     // A read error is the main thread's to raise: here the bytes only ever end.
     const events = parsedEvents(req, Readable.from(received(), { objectMode: false }), () => undefined);
     for await (const batch of batched(events, drop)) {
-      while (posted >= batchesAhead) await batchTaken.wait();
+      while (posted >= (drop.keepDownHosts === null ? batchesAheadEarly : batchesAhead)) await batchTaken.wait();
       posted++;
       post({ t: 'batch', batch });
     }

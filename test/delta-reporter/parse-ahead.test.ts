@@ -12,7 +12,7 @@ import type { ScanEvent } from '../../common/types';
 import { ScanRejectedError } from '../../common/errors';
 import { parseAhead, type ParsePlace } from '../../delta-reporter/parse-ahead';
 import type { ParseRequest } from '../../delta-reporter/parse-batches';
-import { BATCHES_AHEAD, WINDOW, WorkerParse, runningWorkers } from '../../delta-reporter/parse-in-worker';
+import { BATCHES_AHEAD, BATCHES_AHEAD_EARLY, WINDOW, WorkerParse, runningWorkers } from '../../delta-reporter/parse-in-worker';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
@@ -121,9 +121,14 @@ describe('a parse in a worker thread', () => {
     expect(caught).toBe(eio);
   });
 
-  test('keeps at most WINDOW bytes and BATCHES_AHEAD batches outstanding on a 50 MB file taken slowly', async () => {
+  test.each([
+    ['once the scan is open (keep-down said before the first chunk)', true, BATCHES_AHEAD],
+    ['while the scan is being opened (keep-down never said)', false, BATCHES_AHEAD_EARLY],
+  ])('keeps at most WINDOW bytes and a bounded number of batches outstanding on a 50 MB file taken slowly: %s', async (_what, opened, bound) => {
     const req: ParseRequest = { agent: 'nmap-xml', encoding: { encoding: 'UTF-8', bom: 0 }, ctx: { source: 'big.xml' } };
     const src = new WorkerParse(req, generatedScan(50 << 20));
+    // posted now, before the pump's first chunk: the worker knows it before it parses anything
+    if (opened) src.keepDownHosts(true);
     let hosts = 0;
     let taken = 0;
     try {
@@ -137,7 +142,7 @@ describe('a parse in a worker thread', () => {
     }
     expect(hosts).toBeGreaterThan(100000);
     expect(src.flow.batchesQueued).toBeGreaterThan(0);
-    expect(src.flow.batchesQueued).toBeLessThanOrEqual(BATCHES_AHEAD);
+    expect(src.flow.batchesQueued).toBeLessThanOrEqual(bound);
     expect(src.flow.bytesAhead).toBeLessThanOrEqual(Math.max(WINDOW, src.flow.largestChunk));
     expect(src.flow.largestChunk).toBeLessThan(WINDOW);
   });
