@@ -18,9 +18,13 @@ export async function ensureScanner(trx: Trx, name: string, group: string | null
   return row.id as number;
 }
 
-/** Serialises ingests of one scanner across processes (SQLite has one writer anyway). */
+/**
+ * Serialises ingests of one scanner across processes (SQLite has one writer anyway), and has the
+ * statements that follow planned for bulk work: every apply statement looks rows up by this scan's id.
+ */
 export async function lockScanner(trx: Trx, dialect: Dialect, name: string): Promise<void> {
   await dialect.lock(trx, `scanner:${name}`);
+  await dialect.planForBulk(trx);
 }
 
 export async function findScanBySha(trx: Trx, scannerId: number, sha256: string): Promise<{ id: number; status: string } | undefined> {

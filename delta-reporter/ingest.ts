@@ -133,9 +133,6 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     t.mark('parse and stage');
     await indexStaging(trx, db.dialect);
     await restageRepeated(trx, st);
-    // A scan that stages most of what it lists (a first load) is planned for bulk work; a night
-    // that skips most hosts is not: its statements look up the few staged rows by key.
-    if (st.stager.stagedHosts > st.seen.skippedHosts) await db.dialect.planForBulk(trx);
     t.mark('index staging');
     opts.onProgress?.(feed.bytes(), tally.hosts, 'comparing with the stored state');
     const sha256 = feed.sha256();

@@ -22,8 +22,6 @@ export class Stager {
   private facts: Cell[] = [];
   private restage: Cell[] = [];
   private rows = 0;
-  /** Host records staged (not skipped). */
-  stagedHosts = 0;
   /** Ports staged with a probed fingerprint or a certificate: none, and the ingest asks nothing about them. */
   factCount = 0;
   private pending: Promise<void> = Promise.resolve();
@@ -71,7 +69,6 @@ export class Stager {
       for (const proto of PROTOS) for (const r of h.unknownPorts[proto] ?? []) this.unknown.push(key, proto, r.lo, r.hi);
     }
     this.hosts.push(...host, digest);
-    this.stagedHosts++;
     this.rows += 1 + (this.ports.length - mark.ports) / PORT_WIDTH;
     if (this.rows >= BATCH) {
       // One batch in flight at a time: wait for the previous one, then start this one and go on parsing.
