@@ -39,6 +39,9 @@ let cursorCount = 0;
  */
 async function* cursorPages<T extends Record<string, unknown>>(trx: Trx, q: PagedQuery<T>): AsyncGenerator<T[]> {
   const name = `pd_cursor_${++cursorCount}`;
+  // Every row is read: planned for the whole result, not for its first tenth (PostgreSQL's
+  // default for cursors, which prefers plans that start fast).
+  await trx.raw('SET LOCAL cursor_tuple_fraction = 1.0');
   await trx.raw(`DECLARE ${name} NO SCROLL CURSOR FOR ${q.build('', '')}`, q.bindings);
   try {
     for (;;) {
