@@ -93,24 +93,23 @@ export async function settle(trx: Trx, p: { scannerId: number; scanId: number; s
 export async function restage(trx: Trx, scannerId: number, resolvesNames: boolean): Promise<{ hosts: number; ports: number }> {
   const b = { scanner: scannerId, resolves: resolvesNames ? 1 : 0 };
   const mine = 'h.scanner_id = :scanner AND h.ip_key IN (SELECT ip_key FROM stage_restage)';
+  // the ports seen with the host when it was last written: all reported open, as it was skipped
+  const seenWithIt = "p.scanner_id = h.scanner_id AND p.ip_key = h.ip_key AND p.last_scan_id = h.last_scan_id AND p.reported = 'open'";
   await trx.raw(
     `INSERT INTO stage_ports (ip_key, proto, port, open, service)
-     SELECT p.ip_key, p.proto, p.port, 1, p.service FROM host_state h
-       JOIN port_state p ON p.scanner_id = h.scanner_id AND p.ip_key = h.ip_key AND p.last_scan_id = h.last_scan_id AND p.reported = 'open'
-      WHERE ${mine}`,
+     SELECT p.ip_key, p.proto, p.port, 1, p.service FROM host_state h JOIN port_state p ON ${seenWithIt} WHERE ${mine}`,
     b,
   );
   await trx.raw(
     `INSERT INTO stage_hosts (ip_key, ip, up, timed_out, ptr, mac, open_count, digest)
      SELECT h.ip_key, h.ip, 1, 0, CASE WHEN :resolves = 1 THEN h.hostname ELSE NULL END, h.mac,
-            (SELECT COUNT(*) FROM port_state p WHERE p.scanner_id = h.scanner_id AND p.ip_key = h.ip_key AND p.last_scan_id = h.last_scan_id AND p.reported = 'open'), NULL
+            (SELECT COUNT(*) FROM port_state p WHERE ${seenWithIt}), NULL
        FROM host_state h WHERE ${mine}`,
     b,
   );
   const n = rowsOf<{ hosts: number; ports: number }>(await trx.raw(
     `SELECT (SELECT COUNT(*) FROM stage_restage) AS hosts,
-            (SELECT COUNT(*) FROM host_state h JOIN port_state p ON p.scanner_id = h.scanner_id AND p.ip_key = h.ip_key AND p.last_scan_id = h.last_scan_id AND p.reported = 'open'
-              WHERE ${mine}) AS ports`,
+            (SELECT COUNT(*) FROM host_state h JOIN port_state p ON ${seenWithIt} WHERE ${mine}) AS ports`,
     b,
   ));
   return { hosts: Number(n[0].hosts), ports: Number(n[0].ports) };
