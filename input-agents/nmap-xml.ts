@@ -3,7 +3,7 @@
 // beyond XML's five is ever expanded.
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
+import { type Attrs, XmlSyntaxError, XmlTokenizer } from './xml-tokenizer';
 import { type ErrorCode, ScanRejectedError } from '../common/errors';
 import { canonicalIp } from '../common/ip';
 import { isProto, mergePortRanges, parsePortList } from '../common/ports';
@@ -13,8 +13,6 @@ import type { InputAgent, ParseContext } from './types';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 import { SslCertReader } from './nmap-ssl-cert';
-
-type Attrs = Record<string, string | undefined>;
 
 /** The elements whose attributes this reader uses; the tokenizer skips the attributes of all others. */
 const WANTED: ReadonlySet<string> = new Set(['nmaprun', 'scaninfo', 'host', 'status', 'address', 'hostname', 'port', 'state', 'service', 'extraports', 'extrareasons', 'finished', 'script', 'table', 'elem']);
@@ -160,18 +158,18 @@ class NmapXmlReader {
     const h = this.host;
     switch (name) {
       case 'host': return this.startHost(a);
-      case 'status': if (h) this.status(h, a.state); return;
+      case 'status': if (h) this.status(h, a.get('state')); return;
       case 'address': if (h) this.address(h, a); return;
-      case 'hostname': if (h && a.name) h.hostnames.push({ name: a.name, type: a.type === 'user' ? 'user' : 'PTR' }); return;
+      case 'hostname': if (h) hostname(h, a); return;
       case 'port': if (h) this.port = this.startPort(a); return;
-      case 'state': if (this.port) this.port.state = this.portState(a.state); return;
+      case 'state': if (this.port) this.port.state = this.portState(a.get('state')); return;
       case 'service': if (this.port) setService(this.port, a); return;
-      case 'extraports': this.inOpenFilteredExtra = h !== null && a.state === 'open|filtered'; return;
+      case 'extraports': this.inOpenFilteredExtra = h !== null && a.get('state') === 'open|filtered'; return;
       case 'extrareasons': if (this.inOpenFilteredExtra) this.addUnknown(h!, a); return;
-      case 'finished': this.finished = { at: this.time(a.time, '<finished time') }; return;
-      case 'script': if (this.port && a.id === 'ssl-cert') this.cert = new SslCertReader(); return;
-      case 'table': this.cert?.openTable(a.key); return;
-      case 'elem': if (this.cert) this.elem(a.key); return;
+      case 'finished': this.finished = { at: this.time(a.get('time'), '<finished time') }; return;
+      case 'script': if (this.port && a.get('id') === 'ssl-cert') this.cert = new SslCertReader(); return;
+      case 'table': this.cert?.openTable(a.get('key')); return;
+      case 'elem': if (this.cert) this.elem(a.get('key')); return;
     }
   }
 
@@ -211,7 +209,10 @@ class NmapXmlReader {
     }
     if (name !== 'nmaprun') throw this.reject(`the root element is <${name}>, not <nmaprun>`, NOT_NMAP);
     this.sawRoot = true;
-    const { scanner, version, args, start } = a;
+    const scanner = a.get('scanner');
+    const version = a.get('version');
+    const args = a.get('args');
+    const start = a.get('start');
     const resolves = resolvesNames(scanner, args);
     const startedAt = this.time(start, '<nmaprun start');
     if (start !== undefined && !startedAt) this.out.push({ kind: 'warning', message: `unreadable start time '${String(start).slice(0, 40)}' in <nmaprun>` });
@@ -221,10 +222,12 @@ class NmapXmlReader {
 
   // masscan's scaninfo names one protocol and no services although it scans several: no scope from it.
   private scaninfo(a: Attrs): void {
-    if (a.services === undefined || a.protocol === undefined || !isProto(a.protocol)) return;
+    const services = a.get('services');
+    const proto = a.get('protocol');
+    if (services === undefined || proto === undefined || !isProto(proto)) return;
     const scope = (this.meta.portScope ??= {});
-    if (a.services.trim() === '') return;
-    scope[a.protocol] = mergePortRanges([...(scope[a.protocol] ?? []), ...this.portList(a.services, '<scaninfo>')]);
+    if (services.trim() === '') return;
+    scope[proto] = mergePortRanges([...(scope[proto] ?? []), ...this.portList(services, '<scaninfo>')]);
   }
 
   private flushMeta(): void {
@@ -235,8 +238,9 @@ class NmapXmlReader {
 
   private startHost(a: Attrs): void {
     this.host = { kind: 'host', ip: '', status: 'down', hostnames: [], ports: [], position: this.where() };
-    if (a.timedout === 'true') this.host.timedOut = true;
-    const seen = this.time(a.endtime ?? a.starttime, a.endtime !== undefined ? '<host endtime' : '<host starttime');
+    if (a.get('timedout') === 'true') this.host.timedOut = true;
+    const end = a.get('endtime');
+    const seen = this.time(end ?? a.get('starttime'), end !== undefined ? '<host endtime' : '<host starttime');
     if (seen) this.host.seenAt = seen;
     this.hostHasStatus = false;
     this.hostAnswered = false;
@@ -256,16 +260,18 @@ class NmapXmlReader {
   }
 
   private address(h: HostRecord, a: Attrs): void {
-    if (a.addrtype === 'mac') {
-      h.mac ??= a.addr;
-    } else if ((a.addrtype === 'ipv4' || a.addrtype === 'ipv6') && h.ip === '') {
-      const ip = canonicalIp(a.addr ?? '');
+    const type = a.get('addrtype');
+    if (type === 'mac') {
+      h.mac ??= a.get('addr');
+    } else if ((type === 'ipv4' || type === 'ipv6') && h.ip === '') {
+      const addr = a.get('addr') ?? '';
+      const ip = canonicalIp(addr);
       if (ip === null) {
-        this.damaged(`invalid ${a.addrtype} address '${(a.addr ?? '').slice(0, 60)}'`);
+        this.damaged(`invalid ${type} address '${addr.slice(0, 60)}'`);
         return;
       }
       h.ip = ip;
-      const zone = zoneDropped(a.addr ?? '', ip, this.where());
+      const zone = zoneDropped(addr, ip, this.where());
       if (zone) this.out.push(zone);
     }
   }
@@ -288,7 +294,7 @@ class NmapXmlReader {
 
   // The state is filled in by the <state> child; '' marks "not seen yet" without a second object.
   private startPort(a: Attrs): PortFact | null {
-    const proto = a.protocol;
+    const proto = a.get('protocol');
     // An IP protocol scan (-sO) lists protocol numbers, not ports: nothing for the port model.
     if (proto === 'ip') return null;
     // masscan --ping / ARP: <port protocol="icmp|arp" portid="0">: the host answered, no port did.
@@ -297,8 +303,9 @@ class NmapXmlReader {
       return null;
     }
     if (proto !== 'tcp' && proto !== 'udp' && proto !== 'sctp') return this.damaged(`unknown port protocol '${(proto ?? '').slice(0, 20)}'`);
-    const port = portNumber(a.portid);
-    if (port < 0) return this.damaged(`invalid port number '${(a.portid ?? '').slice(0, 20)}' (${proto})`);
+    const portid = a.get('portid');
+    const port = portNumber(portid);
+    if (port < 0) return this.damaged(`invalid port number '${(portid ?? '').slice(0, 20)}' (${proto})`);
     return { proto, port, state: '' as PortState };
   }
 
@@ -320,9 +327,11 @@ class NmapXmlReader {
 
   // Ports nmap folded into "N open|filtered ports": neither open nor closed, so kept apart.
   private addUnknown(h: HostRecord, a: Attrs): void {
-    if (a.ports === undefined || a.proto === undefined || !isProto(a.proto)) return;
+    const ports = a.get('ports');
+    const proto = a.get('proto');
+    if (ports === undefined || proto === undefined || !isProto(proto)) return;
     const unknown = (h.unknownPorts ??= {});
-    unknown[a.proto] = mergePortRanges([...(unknown[a.proto] ?? []), ...this.portList(a.ports, '<extrareasons>')]);
+    unknown[proto] = mergePortRanges([...(unknown[proto] ?? []), ...this.portList(ports, '<extrareasons>')]);
   }
 
   private portList(text: string, where: string): PortRange[] {
@@ -336,17 +345,26 @@ class NmapXmlReader {
   }
 }
 
+function hostname(h: HostRecord, a: Attrs): void {
+  const name = a.get('name');
+  if (name) h.hostnames.push({ name, type: a.get('type') === 'user' ? 'user' : 'PTR' });
+}
+
 function setService(p: PortFact, a: Attrs): void {
-  if (a.name !== undefined) p.service = a.name;
-  if (a.product !== undefined) p.product = a.product;
-  if (a.version !== undefined) p.version = a.version;
-  if (a.banner !== undefined) p.banner = a.banner;
+  const name = a.get('name');
+  const product = a.get('product');
+  const version = a.get('version');
+  const banner = a.get('banner');
+  if (name !== undefined) p.service = name;
+  if (product !== undefined) p.product = product;
+  if (version !== undefined) p.version = version;
+  if (banner !== undefined) p.banner = banner;
   // nmap says how it knows: 'probed' (-sV, the service answered) or 'table' (a guess from the port
   // number, which every plain scan writes and which says nothing: no fingerprint, no cost);
   // masscan's banners carry no method and are no fingerprint either.
-  if (a.method === 'probed') {
+  if (a.get('method') === 'probed') {
     const v = (x: string | undefined): string | null => (x === undefined || x === '' ? null : x);
-    p.fingerprint = { name: v(a.name), product: v(a.product), version: v(a.version), extrainfo: v(a.extrainfo), tunnel: v(a.tunnel), method: 'probed' };
+    p.fingerprint = { name: v(name), product: v(product), version: v(version), extrainfo: v(a.get('extrainfo')), tunnel: v(a.get('tunnel')), method: 'probed' };
   }
 }
 

@@ -5,7 +5,78 @@
 // It replaced saxes on the ingest's hot path: saxes spent ~80 % of the parse time checking what
 // this file does not need (docs/benchmarks.md).
 
-export type Attrs = Record<string, string>;
+/**
+ * The attributes of the tag being read, valid only during the handler's `open` call: the tokenizer
+ * reuses it for the next tag. Only the values asked for are ever cut out of the text; most of what
+ * nmap writes (reason, reason_ttl, conf, count, ...) is checked for shape and never becomes a string.
+ */
+export interface Attrs {
+  get(name: string): string | undefined;
+  /** Every attribute, in document order (tests, and a caller that keeps them). */
+  entries(): Array<[string, string]>;
+}
+
+const FEW_ATTRS = 16;
+
+class AttrView implements Attrs {
+  buf = '';
+  count = 0;
+  // Offsets into buf: name [nameFrom, nameTo), value [valueFrom, valueTo); decoded when it held a reference.
+  readonly nameFrom: number[] = [];
+  readonly nameTo: number[] = [];
+  readonly valueFrom: number[] = [];
+  readonly valueTo: number[] = [];
+  readonly decoded: Array<string | undefined> = [];
+
+  get(name: string): string | undefined {
+    for (let j = 0; j < this.count; j++) {
+      const from = this.nameFrom[j];
+      if (this.nameTo[j] - from === name.length && this.buf.startsWith(name, from)) return this.value(j);
+    }
+    return undefined;
+  }
+
+  entries(): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (let j = 0; j < this.count; j++) out.push([this.buf.slice(this.nameFrom[j], this.nameTo[j]), this.value(j)]);
+    return out;
+  }
+
+  /** True when the name at [from, to) is one this tag already has; linear for the few that real tags have. */
+  repeats(from: number, to: number): boolean {
+    if (this.count >= FEW_ATTRS) return this.repeatsMany(this.buf.slice(from, to));
+    for (let j = 0; j < this.count; j++) if (this.sameName(j, from, to)) return true;
+    return false;
+  }
+
+  private sameName(j: number, from: number, to: number): boolean {
+    const f = this.nameFrom[j];
+    if (this.nameTo[j] - f !== to - from) return false;
+    for (let k = 0; k < to - from; k++) if (this.buf.charCodeAt(f + k) !== this.buf.charCodeAt(from + k)) return false;
+    return true;
+  }
+
+  // A hostile tag may carry a million attributes: past the first few, a set keeps the check linear.
+  private many: Set<string> | null = null;
+
+  /** Starts the next tag. */
+  reset(buf: string): void {
+    this.buf = buf;
+    this.count = 0;
+    this.many = null;
+  }
+
+  private repeatsMany(name: string): boolean {
+    this.many ??= new Set(this.entries().map(([k]) => k));
+    if (this.many.has(name)) return true;
+    this.many.add(name);
+    return false;
+  }
+
+  private value(j: number): string {
+    return this.decoded[j] ?? this.buf.slice(this.valueFrom[j], this.valueTo[j]);
+  }
+}
 
 export interface XmlHandler {
   doctype(text: string): void;
@@ -27,7 +98,6 @@ export class XmlSyntaxError extends Error {
 }
 
 const NAME = /^[A-Za-z_:][-A-Za-z0-9_:.]*$/;
-const EMPTY: Attrs = Object.freeze({}) as Attrs;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 // One token may not be larger than this: a tag never is, and a hostile file must not make us buffer it all.
 const MAX_TOKEN = 8 * 1024 * 1024;
@@ -52,8 +122,11 @@ export class XmlTokenizer {
   private rootClosed = false;
   private tokenStart = 0;
   private nextAmp = -1;
+  private nextLt = -1;
+  private readonly attrs = new AttrView();
 
-  private readonly names = new Set<string>();
+  /** Each distinct element name seen, and whether its attributes are wanted. */
+  private readonly names = new Map<string, boolean>();
   /** The caller wants the text of the elements it is inside now (an ssl-cert <elem>); off for the bulk of a file. */
   captureText = false;
 
@@ -66,11 +139,14 @@ export class XmlTokenizer {
     private readonly wanted?: ReadonlySet<string>,
   ) {}
 
-  /** XML names repeat endlessly in scanner output: each distinct one is checked once. */
-  private checkName(name: string, what: string): void {
-    if (this.names.has(name)) return;
-    if (!NAME.test(name)) this.fail(`${what} '${name.slice(0, 20)}' is not a valid XML name`);
-    if (this.names.size < 1000) this.names.add(name);
+  /** XML names repeat endlessly in scanner output: each distinct one is checked once. True when its attributes are wanted. */
+  private checkName(name: string): boolean {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    if (!NAME.test(name)) this.fail(`tag '${name.slice(0, 20)}' is not a valid XML name`);
+    const wanted = !this.wanted || this.wanted.has(name);
+    if (this.names.size < 1000) this.names.set(name, wanted);
+    return wanted;
   }
 
   get depth(): number {
@@ -97,6 +173,7 @@ export class XmlTokenizer {
     }
     this.buf += text;
     this.nextAmp = -1;
+    this.nextLt = -1;
     this.run();
     if (this.buf.length - this.pos > MAX_TOKEN) this.fail('a single XML token is larger than 8 MiB');
   }
@@ -220,13 +297,13 @@ export class XmlTokenizer {
     }
     if (i >= n) return -1;
     const name = b.slice(lt + 1, i);
-    this.checkName(name, 'tag');
-    if (this.wanted && !this.wanted.has(name)) {
+    if (!this.checkName(name)) {
       const end = this.skipAttributes(i);
       if (end === -1) return -1;
       if (end > 0) {
         const selfClosing = b.charCodeAt(end - 2) === 47;
-        this.openElement(name, EMPTY, selfClosing);
+        this.attrs.reset(b);
+        this.openElement(name, this.attrs, selfClosing);
         return end;
       }
     }
@@ -258,47 +335,75 @@ export class XmlTokenizer {
     return this.nextAmp;
   }
 
+  /** The first '<' at or after `pos`, remembered like ampAfter. */
+  private ltAfter(pos: number): number {
+    if (this.nextLt < pos) {
+      const lt = this.buf.indexOf('<', pos);
+      this.nextLt = lt === -1 ? Infinity : lt;
+    }
+    return this.nextLt;
+  }
+
   private attributes(name: string, from: number): number {
     const b = this.buf;
     const n = b.length;
+    const a = this.attrs;
+    a.reset(b);
     let i = from;
-    const attrs: Attrs = {};
     for (;;) {
       while (i < n && isSpace(b.charCodeAt(i))) i++;
       if (i >= n) return -1;
       const c = b.charCodeAt(i);
       if (c === 62) {
-        this.openElement(name, attrs, false);
+        this.openElement(name, a, false);
         return i + 1;
       }
       if (c === 47) {
         if (i + 1 >= n) return -1;
         if (b.charCodeAt(i + 1) !== 62) this.fail(`'/' inside <${name}> must end the tag`);
-        this.openElement(name, attrs, true);
+        this.openElement(name, a, true);
         return i + 2;
       }
       const eq = b.indexOf('=', i);
       if (eq === -1) return -1;
-      const attr = isSpace(b.charCodeAt(eq - 1)) ? b.slice(i, eq).trimEnd() : b.slice(i, eq);
-      // A full name check per attribute costs more than the rest of the tag; a bad first character or
-      // a blank inside (two names, one '=') is what a broken file shows.
-      if (!isNameStart(attr.charCodeAt(0)) || attr.indexOf(' ') !== -1) this.fail(`bad attribute name '${attr.slice(0, 20)}' in <${name}>`);
+      const nameTo = this.attrName(name, i, eq);
       let q = eq + 1;
       while (q < n && isSpace(b.charCodeAt(q))) q++;
       if (q >= n) return -1;
       const quote = b.charCodeAt(q);
-      if (quote !== 34 && quote !== 39) this.fail(`the value of ${attr} in <${name}> is not quoted`);
+      if (quote !== 34 && quote !== 39) this.fail(`the value of ${b.slice(i, nameTo)} in <${name}> is not quoted`);
       const close = b.indexOf(quote === 34 ? '"' : "'", q + 1);
       if (close === -1) return -1;
-      let value = b.slice(q + 1, close);
-      if (value.indexOf('<') !== -1) this.fail(`'<' inside the value of ${attr} in <${name}>`);
-      if (value.indexOf('&') !== -1) value = this.decode(value, q + 1);
-      if (attrs[attr] !== undefined) this.fail(`attribute ${attr} repeated in <${name}>`);
-      attrs[attr] = value;
+      if (this.ltAfter(q + 1) < close) this.fail(`'<' inside the value of ${b.slice(i, nameTo)} in <${name}>`);
+      if (a.repeats(i, nameTo)) this.fail(`attribute ${b.slice(i, nameTo)} repeated in <${name}>`);
+      const k = a.count++;
+      a.nameFrom[k] = i;
+      a.nameTo[k] = nameTo;
+      a.valueFrom[k] = q + 1;
+      a.valueTo[k] = close;
+      a.decoded[k] = this.ampAfter(q + 1) < close ? this.decode(b.slice(q + 1, close), q + 1) : undefined;
       i = close + 1;
       const after = b.charCodeAt(i);
       if (i < n && !isSpace(after) && after !== 62 && after !== 47) this.fail(`no blank between attributes in <${name}>`);
     }
+  }
+
+  /**
+   * The end of the attribute name that starts at `from` and is followed (after blanks) by the '=' at `eq`.
+   * A full name check per attribute costs more than the rest of the tag; a bad first character, a
+   * blank inside (two names, one '=') or a tag delimiter is what a broken file shows.
+   */
+  private attrName(tag: string, from: number, eq: number): number {
+    const b = this.buf;
+    let to = eq;
+    while (to > from && isSpace(b.charCodeAt(to - 1))) to--;
+    let bad = to === from || !isNameStart(b.charCodeAt(from));
+    for (let k = from + 1; k < to && !bad; k++) {
+      const c = b.charCodeAt(k);
+      bad = isSpace(c) || c === 60 || c === 62;
+    }
+    if (bad) this.fail(`bad attribute name '${b.slice(from, Math.min(to, from + 20))}' in <${tag}>`);
+    return to;
   }
 
   private openElement(name: string, attrs: Attrs, selfClosing: boolean): void {

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
-import { XmlSyntaxError, XmlTokenizer, type Attrs } from '../../input-agents/xml-tokenizer';
+import { XmlSyntaxError, XmlTokenizer } from '../../input-agents/xml-tokenizer';
 import { SCANS } from '../helpers/cli';
 
 function xmlFixtures(dir = SCANS): string[] {
@@ -14,11 +14,11 @@ function xmlFixtures(dir = SCANS): string[] {
 }
 
 /** Every element with its attributes, in document order, as one parser or the other reads them. */
-type Seen = Array<[string, Attrs]>;
+type Seen = Array<[string, Record<string, string>]>;
 
 function tokenize(text: string, chunk: number): Seen {
   const seen: Seen = [];
-  const t = new XmlTokenizer({ doctype: () => undefined, open: (name, attrs) => seen.push([name, { ...attrs }]), close: () => undefined });
+  const t = new XmlTokenizer({ doctype: () => undefined, open: (name, attrs) => seen.push([name, Object.fromEntries(attrs.entries())]), close: () => undefined });
   for (let i = 0; i < text.length; i += chunk) t.write(text.slice(i, i + chunk));
   t.end();
   return seen;
@@ -31,7 +31,7 @@ function reference(text: string): Seen {
     for (const node of nodes) {
       const name = Object.keys(node).find((k) => k !== ':@');
       if (!name || name === '#text' || name.startsWith('?')) continue;
-      seen.push([name, { ...((node[':@'] as Attrs) ?? {}) }]);
+      seen.push([name, { ...((node[':@'] as Record<string, string>) ?? {}) }]);
       walk(node[name] as Array<Record<string, unknown>>);
     }
   };
@@ -61,6 +61,9 @@ describe('xml tokenizer', () => {
     ['text before the root', 'hello <a/>', false],
     ['two roots', '<a/><b/>', false],
     ['an entity in text', '<a>&xxe;</a>', true],
+    ["a '<' inside a value", '<a x="1<2"/>', false],
+    ['an attribute name running into a tag end', '<a b>c="1"/>', false],
+    ['a repeated attribute among many', `<a ${Array.from({ length: 20 }, (_, i) => `a${i}="1"`).join(' ')} a17="2"/>`, false],
   ])('rejects %s', (_n, text, hostile) => {
     const run = () => tokenize(text as string, 3);
     expect(run).toThrow(XmlSyntaxError);
@@ -69,6 +72,12 @@ describe('xml tokenizer', () => {
     } catch (e) {
       expect((e as XmlSyntaxError).hostile).toBe(hostile);
     }
+  });
+
+  test('a tag with many attributes keeps them all, in order', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `a${i}`);
+    const text = `<a ${names.map((n, i) => `${n}="${i}"`).join(' ')}/>`;
+    expect(tokenize(text, 7)).toEqual([['a', Object.fromEntries(names.map((n, i) => [n, String(i)]))]]);
   });
 
   test('decodes the predefined entities and numeric references, and nothing else', () => {
