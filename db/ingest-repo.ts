@@ -147,11 +147,20 @@ export function hostsUp(scanId: number, scannerId: number): PagedQuery<StagedHos
  * The hosts a scan works on: the ones it staged and the ones known as up it did not list
   * (delta-reporter/seen-hosts.ts, db/staging.ts stage_touched); every other host it skipped, listed exactly as before. The
  * queries below start from these (CROSS JOIN fixes SQLite's join order) and page on `KEYED`, an
- * expression SQLite cannot turn into a range over the whole state table (on PostgreSQL a cursor
- * walks the pages and the key is not used).
+ * expression SQLite cannot turn into a range over the whole state table, plus `k.ip_key >= :k0`,
+ * which starts each page's scan of stage_touched where the last one ended instead of at its first
+ * row (on PostgreSQL a cursor walks the pages and the key is not used).
  */
 const TOUCHED = 'stage_touched k';
 const KEYED = "k.ip_key || ''";
+const touchedAfter = (after: string, cols: string): string => (after ? `${after.replace('$KEY', cols)} AND k.ip_key >= :k0` : '');
+/**
+ * The touched key as the state tables are joined on it. With that bound, SQLite would carry
+ * `ip_key >= :k0` over to port_state through a plain `p.ip_key = k.ip_key` and read it as a range
+ * (every page re-reading the scanner's ports from there on); `+k.ip_key` is an expression it does
+ * not carry anything through. PostgreSQL, which walks with a cursor and gets no bound, keeps the plain column.
+ */
+const touchedKey = (after: string): string => (after ? '+k.ip_key' : 'k.ip_key');
 
 /** Hosts this scanner knows as up that the scan did not report up. */
 export function hostsMissing(scanId: number, scannerId: number): PagedQuery<MissingHostRow & Record<string, unknown>> {
@@ -161,7 +170,7 @@ export function hostsMissing(scanId: number, scannerId: number): PagedQuery<Miss
              CASE WHEN EXISTS (SELECT 1 FROM scan_host_scope r WHERE r.scan_id = :scan AND h.ip_key BETWEEN r.lo AND r.hi) THEN 1 ELSE 0 END AS in_scope,
              CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = h.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
         FROM ${TOUCHED} CROSS JOIN host_state h
-       WHERE h.scanner_id = :scanner AND h.ip_key = k.ip_key AND h.status = 'up' AND h.last_scan_id <> :scan ${after.replace('$KEY', KEYED)}
+       WHERE h.scanner_id = :scanner AND h.ip_key = ${touchedKey(after)} AND h.status = 'up' AND h.last_scan_id <> :scan ${touchedAfter(after, KEYED)}
        ORDER BY k.ip_key ${limit}`,
     bindings: { scan: scanId, scanner: scannerId },
     key: ['ip_key'],
@@ -200,9 +209,9 @@ export function portsMissing(scanId: number, scannerId: number): PagedQuery<Miss
              CASE WHEN EXISTS (SELECT 1 FROM stage_unknown_ports u WHERE u.ip_key = p.ip_key AND u.proto = p.proto AND p.port BETWEEN u.lo AND u.hi) THEN 1 ELSE 0 END AS unknown,
              CASE WHEN EXISTS (SELECT 1 FROM stage_hosts s WHERE s.ip_key = p.ip_key AND s.timed_out = 1) THEN 1 ELSE 0 END AS timed_out
         FROM ${TOUCHED} CROSS JOIN host_state h CROSS JOIN port_state p
-       WHERE h.scanner_id = :scanner AND h.ip_key = k.ip_key AND (h.last_scan_id = :scan OR h.change_scan_id = :scan)
-         AND p.scanner_id = :scanner AND p.ip_key = k.ip_key AND (p.reported = 'open' OR p.open_streak > 0) AND p.last_scan_id <> :scan
-         ${after.replace('$KEY', `${KEYED}, p.proto, p.port`)}
+       WHERE h.scanner_id = :scanner AND h.ip_key = ${touchedKey(after)} AND (h.last_scan_id = :scan OR h.change_scan_id = :scan)
+         AND p.scanner_id = :scanner AND p.ip_key = ${touchedKey(after)} AND (p.reported = 'open' OR p.open_streak > 0) AND p.last_scan_id <> :scan
+         ${touchedAfter(after, `${KEYED}, p.proto, p.port`)}
        ORDER BY k.ip_key, p.proto, p.port ${limit}`,
     bindings: { scan: scanId, scanner: scannerId },
     key: ['ip_key', 'proto', 'port'],

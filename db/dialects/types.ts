@@ -16,8 +16,9 @@ export type Trx = Knex | Knex.Transaction;
 /** A query walked a page at a time (Dialect.pages). */
 export interface PagedQuery<T> {
   /**
-   * The SQL. `after` is the keyset condition, with `$KEY` where the query's key columns go, and
-   * `limit` the LIMIT clause; a dialect that walks with a cursor gives both empty.
+   * The SQL. `after` is the keyset condition, with `$KEY` where the query's key columns go and the
+   * last row's key bound as :k0, :k1, …, and `limit` the LIMIT clause; a dialect that walks with a
+   * cursor gives both empty.
    */
   build(after: string, limit: string): string;
   bindings: Record<string, unknown>;
