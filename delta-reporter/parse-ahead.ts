@@ -27,7 +27,7 @@ export async function parseAhead(req: ParseRequest, feed: ParseInput, place?: Pa
   const where = place ?? ((await feed.small) ? 'in-process' : 'worker');
   if (where === 'worker') return new WorkerParse(req, feed.input as AsyncIterable<Buffer>);
   const drop: DropSetting = { keepDownHosts: null };
-  const batches = batched(parsedEvents(req, feed.input, feed.readError), drop);
+  const batches = batched(parsedEvents(req, feed.input, feed.readError, drop), drop);
   return {
     [Symbol.asyncIterator]: () => batches,
     keepDownHosts: (keep) => {

@@ -37,10 +37,12 @@ const MAX_PORTS = 20000;
 const MAX_DROPPED = 20000;
 
 /** The agent's events over the file's bytes: decoded to UTF-8, parsed, guarded (parse-guard.ts). */
-export function parsedEvents(req: ParseRequest, input: Readable, readError: () => unknown): AsyncIterable<ScanEvent> {
+export function parsedEvents(req: ParseRequest, input: Readable, readError: () => unknown, drop?: DropSetting): AsyncIterable<ScanEvent> {
   const agent = byName(req.agent);
   if (!agent) throw new Error(`no input agent named '${req.agent}'`); // the caller passed an agent's own name
-  return guardedParse(agent, utf8Input(input, req.encoding, req.ctx.source), req.ctx, readError);
+  // The reader may then pass over what batched() would leave out anyway.
+  const ctx = drop ? { ...req.ctx, dropDownHosts: () => drop.keepDownHosts === false } : req.ctx;
+  return guardedParse(agent, utf8Input(input, req.encoding, req.ctx.source), ctx, readError);
 }
 
 export async function* batched(events: AsyncIterable<ScanEvent>, drop: DropSetting): AsyncGenerator<EventBatch> {

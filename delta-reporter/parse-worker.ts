@@ -41,7 +41,7 @@ async function* received(): AsyncGenerator<Buffer> {
 async function run(): Promise<void> {
   try {
     // A read error is the main thread's to raise: here the bytes only ever end.
-    const events = parsedEvents(req, Readable.from(received(), { objectMode: false }), () => undefined);
+    const events = parsedEvents(req, Readable.from(received(), { objectMode: false }), () => undefined, drop);
     for await (const batch of batched(events, drop)) {
       while (posted >= (drop.keepDownHosts === null ? batchesAheadEarly : batchesAhead)) await batchTaken.wait();
       posted++;

@@ -9,13 +9,16 @@ import { canonicalIp } from '../common/ip';
 import { isProto, mergePortRanges, parsePortList } from '../common/ports';
 import type { HostRecord, PortFact, PortRange, PortState, ScanEvent, ScanMetaEvent } from '../common/types';
 import { nmapResolvesNames } from '../common/nmap-options';
-import type { InputAgent, ParseContext } from './types';
+import { type InputAgent, type ParseContext, UNREAD_DOWN_HOST } from './types';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 import { SslCertReader } from './nmap-ssl-cert';
 
 /** The elements whose attributes this reader uses; the tokenizer skips the attributes of all others. */
 const WANTED: ReadonlySet<string> = new Set(['nmaprun', 'scaninfo', 'host', 'status', 'address', 'hostname', 'port', 'state', 'service', 'extraports', 'extrareasons', 'finished', 'script', 'table', 'elem']);
+
+// A down host exactly as nmap -v writes it, address and all; anything else is read in full.
+const DOWN_HOST = /<host><status state="down" reason="[-a-z]{0,40}" reason_ttl="[0-9]{1,3}"\/>\n?<address addr="([0-9a-f.:]{2,45})" addrtype="ipv[46]"\/>\n?<\/host>/y;
 
 const STATES = new Set<string>(['open', 'closed', 'filtered', 'unfiltered', 'open|filtered', 'closed|filtered']);
 // nmap writes well under 1 KiB (plus the command line) before <nmaprun>; a long prolog is not a
@@ -75,9 +78,23 @@ class NmapXmlReader {
   private cert: SslCertReader | null = null;
   private inOpenFilteredExtra = false;
   private hosts = 0;
-  private lastHost = '';
+  private lastIp = '';
 
-  constructor(private readonly file: string) {
+  constructor(private readonly file: string, dropDownHosts?: () => boolean) {
+    if (dropDownHosts) this.xml.skipper = { tag: 'host', skip: (buf, lt) => (dropDownHosts() ? this.skipDownHost(buf, lt) : 0) };
+  }
+
+  /** A down host record nobody needs: counted, its address checked, and passed over. */
+  private skipDownHost(buf: string, lt: number): number {
+    // One cut short by the end of what was read so far is read in full, as a file cut there must be.
+    DOWN_HOST.lastIndex = lt;
+    const m = DOWN_HOST.exec(buf);
+    // An address nmap never writes makes the record damaged: the full reading says so.
+    if (m === null || canonicalIp(m[1]) === null) return 0;
+    this.hosts++;
+    this.lastIp = canonicalIp(m[1])!;
+    this.out.push(UNREAD_DOWN_HOST);
+    return lt + m[0].length;
   }
 
   write(text: string): void {
@@ -121,7 +138,7 @@ class NmapXmlReader {
   }
 
   private place(): string {
-    return this.hosts === 0 ? 'before any host' : `after the last complete host, ${this.lastHost}`;
+    return this.hosts === 0 ? 'before any host' : `after the last complete host, ${this.lastIp} (record ${this.hosts})`;
   }
 
   /** A time attribute; one that no scan can have rejects the file here. */
@@ -289,7 +306,7 @@ class NmapXmlReader {
     if (!this.hostHasStatus) h.status = this.hostAnswered || h.ports.some((p) => p.state === 'open') ? 'up' : 'down';
     this.out.push(h);
     this.hosts++;
-    this.lastHost = `${h.ip} (record ${this.hosts})`;
+    this.lastIp = h.ip;
   }
 
   // The state is filled in by the <state> child; '' marks "not seen yet" without a second object.
@@ -379,7 +396,7 @@ function sniff(head: Buffer): boolean {
 
 /** Streams the file through the tokenizer; the events each chunk completes go out before the next chunk is read. */
 async function* parse(input: Readable, ctx: ParseContext): AsyncGenerator<ScanEvent> {
-  const reader = new NmapXmlReader(ctx.source);
+  const reader = new NmapXmlReader(ctx.source, ctx.dropDownHosts);
   const decoder = new StringDecoder('utf8');
   for await (const chunk of input) {
     reader.write(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));

@@ -1,6 +1,6 @@
 // The InputAgent contract: one file per format, listed in registry.ts (STYLE.md "Plug-in contracts").
 import type { Readable } from 'node:stream';
-import type { PortScope, ScanEvent } from '../common/types';
+import type { HostRecord, PortScope, ScanEvent } from '../common/types';
 
 export interface ParseContext {
   /** Shown in messages (file name, or '-' for stdin). */
@@ -12,7 +12,16 @@ export interface ParseContext {
    * records may lack the port (zmap's default output is the address alone).
    */
   readonly portScope?: PortScope;
+  /**
+   * True once the reader may leave out down hosts that did not time out (the ingest has no use for
+   * them, delta-reporter/down-hosts.ts). A reader that does reports each one as UNREAD_DOWN_HOST,
+   * so that the records are still counted. Optional: a reader may ignore it.
+   */
+  readonly dropDownHosts?: () => boolean;
 }
+
+/** A down host record left unread (ParseContext.dropDownHosts): counted, never staged. */
+export const UNREAD_DOWN_HOST: HostRecord = Object.freeze({ kind: 'host', ip: '', status: 'down', hostnames: Object.freeze([]) as unknown as HostRecord['hostnames'], ports: Object.freeze([]) as unknown as HostRecord['ports'] }) as HostRecord;
 
 export interface InputAgent {
   /** 'nmap-xml' — the name used by --format and in the config. */

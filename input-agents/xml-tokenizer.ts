@@ -131,6 +131,14 @@ export class XmlTokenizer {
   captureText = false;
 
   /**
+   * A caller that has no use for some records of element `tag` may pass over them whole: `skip` is
+   * offered each such element inside the root, at its '<', and returns where the record ends when
+   * it proved it one to pass over, or 0 to have it read as usual. It must only pass over text it
+   * matched completely: what it returns is taken as a well-formed element with nothing to expand.
+   */
+  skipper: { tag: string; skip(buf: string, lt: number): number } | null = null;
+
+  /**
    * `wanted`: the elements whose attributes the caller reads. Others are only checked for shape and
    * for entity references (a tag with an '&' gets the full treatment), which saves most of the work.
    */
@@ -297,6 +305,14 @@ export class XmlTokenizer {
     }
     if (i >= n) return -1;
     const name = b.slice(lt + 1, i);
+    if (this.skipper !== null && name === this.skipper.tag && this.stack.length > 0) {
+      const end = this.skipper.skip(b, lt);
+      if (end > 0) {
+        // Positions read as if the record had been read: its end tag was the last token.
+        this.tokenStart = b.lastIndexOf('<', end - 1);
+        return end;
+      }
+    }
     if (!this.checkName(name)) {
       const end = this.skipAttributes(i);
       if (end === -1) return -1;
