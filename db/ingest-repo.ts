@@ -242,13 +242,14 @@ export async function countStaged(trx: Trx): Promise<{ hosts: number; ports: num
  * name, no all-ports flip). Exactly what classifyHostUp decides for change 0 (the oracle and threshold
  * suites run both paths); the classifier then walks only the hosts left.
  */
-export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scannerId: number; at: number; resolvesNames: boolean; maxOpenPorts: number }): Promise<void> {
+export async function applyUnchangedHosts(trx: Trx, p: { dialect: Dialect; scanId: number; scannerId: number; at: number; resolvesNames: boolean; maxOpenPorts: number }): Promise<void> {
   const b = { resolves: p.resolvesNames ? 1 : 0, at: p.at, max: p.maxOpenPorts, unchanged: ChangeType.unchanged, scan: p.scanId, scanner: p.scannerId };
   // Row by row from the staged hosts (IN on the key, the rest as lookups by key): an UPDATE … FROM
   // would let SQLite walk the scanner's whole state and probe the staging, now that most hosts
-  // are not staged at all (delta-reporter/seen-hosts.ts).
+  // are not staged at all (delta-reporter/seen-hosts.ts). It names no new id, so PostgreSQL may
+  // plan it by key: hash-joining the scanner's whole state for a few staged hosts cost 2 s a night.
   const staged = (expr: string) => `(SELECT ${expr} FROM stage_hosts s WHERE s.ip_key = host_state.ip_key)`;
-  await trx.raw(
+  await p.dialect.byKey(trx, () => trx.raw(
     `UPDATE host_state SET
         hostname = CASE WHEN :resolves = 1 THEN ${staged('MAX(s.ptr)')} ELSE host_state.hostname END,
         names_known = CASE WHEN :resolves = 1 THEN 1 ELSE host_state.names_known END,
@@ -261,7 +262,7 @@ export async function applyUnchangedHosts(trx: Trx, p: { scanId: number; scanner
         AND NOT (:resolves = 1 AND host_state.names_known = 1 AND COALESCE(host_state.hostname, '') <> COALESCE(${staged('MAX(s.ptr)')}, ''))
         AND NOT (${staged('SUM(s.open_count)')} > :max AND host_state.all_ports = 0)`,
     b,
-  );
+  ));
 }
 
 /** Likewise for ports: reported open, open again, on a host seen up now. classifyPort gives change 0, streak + 1. */

@@ -3,7 +3,7 @@
 // set has been seen, unchanged, by every scan of its scanner since it was written: before an ingest
 // writes such a row again, catchUp() writes what the skipped scans would have written; after the
 // apply, settle() marks what this scan saw and which hosts the next scan may skip.
-import type { PagedQuery } from './dialects/types';
+import type { Dialect, PagedQuery } from './dialects/types';
 import type { Trx } from './ingest-repo';
 import { rowsOf } from './rows';
 import { TOUCHED_KEYS } from './staging';
@@ -41,22 +41,23 @@ export function upHosts(scannerId: number): PagedQuery<{ ip_key: string; live_se
  * would have written (seen again, streaks counted on), ports before their host, whose stored
  * last_scan_id says which of its ports were seen with it.
  */
-export async function catchUp(trx: Trx, scannerId: number, prev: SeenScan): Promise<void> {
+export async function catchUp(trx: Trx, dialect: Dialect, scannerId: number, prev: SeenScan): Promise<void> {
   if (prev.scanId === null) return;
   const b = { scanner: scannerId, seq: prev.seq, scan: prev.scanId, at: prev.at };
   const skipped = `h.scanner_id = :scanner AND h.live_seq < :seq AND h.ip_key IN ${TOUCHED_KEYS}`;
-  await trx.raw(
+  // Both start from the touched keys and filter on no new id: PostgreSQL may look them up by key.
+  await dialect.byKey(trx, () => trx.raw(
     `UPDATE port_state SET open_streak = port_state.open_streak + (:seq - h.live_seq), last_seen = :at, last_change = 0, last_scan_id = :scan
        FROM host_state h
       WHERE ${skipped} AND port_state.scanner_id = :scanner AND port_state.ip_key = h.ip_key
         AND port_state.last_scan_id = h.last_scan_id AND port_state.reported = 'open'`,
     b,
-  );
-  await trx.raw(
+  ));
+  await dialect.byKey(trx, () => trx.raw(
     `UPDATE host_state SET last_seen = :at, last_change = 0, last_scan_id = :scan, change_scan_id = :scan, live_seq = :seq
       WHERE scanner_id = :scanner AND live_seq < :seq AND ip_key IN ${TOUCHED_KEYS}`,
     b,
-  );
+  ));
 }
 
 /**

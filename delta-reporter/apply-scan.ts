@@ -224,7 +224,7 @@ async function portsMissing(ctx: ApplyContext): Promise<void> {
 export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>> {
   const newRows = { ...ctx, openAfter: ctx.thresholds.openAfter };
   const steps: ReadonlyArray<readonly [string, () => Promise<void>]> = [
-    ['catch up', () => seen.catchUp(ctx.trx, ctx.scannerId, ctx.prev)],
+    ['catch up', () => seen.catchUp(ctx.trx, ctx.dialect, ctx.scannerId, ctx.prev)],
     ['unchanged hosts', () => repo.applyUnchangedHosts(ctx.trx, ctx)],
     ['new hosts', () => repo.applyNewHosts(ctx.trx, newRows)],
     ['hosts up', () => hostsUp(ctx)],

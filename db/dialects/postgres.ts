@@ -95,6 +95,14 @@ export const postgres: Dialect = Object.freeze<Dialect>({
   planForBulk: async (trx) => {
     await trx.raw('SET LOCAL enable_nestloop = off');
   },
+  // Switched back off only after a statement that worked: after a failure the transaction is
+  // aborted, and a SET there would replace the error that matters.
+  byKey: async (trx, run) => {
+    await trx.raw('SET LOCAL enable_nestloop = on');
+    const result = await run();
+    await trx.raw('SET LOCAL enable_nestloop = off');
+    return result;
+  },
   // SQLite's busy_timeout, on PostgreSQL.
   waitForLocks: async (trx) => {
     await trx.raw("SELECT set_config('lock_timeout', ?, true)", [`${lockWaitMs()}ms`]);

@@ -58,6 +58,7 @@ export const sqlite: Dialect = Object.freeze<Dialect>({
   // One writer at a time anyway; its planner needs no hint.
   lock: none,
   planForBulk: none,
+  byKey: (_trx, run) => run(),
   // busy_timeout (sqlite-open.ts) makes every statement wait.
   waitForLocks: none,
   // SQLite may keep a write-ahead log as big as the failed write; truncating it gives the space back,

@@ -60,6 +60,11 @@ export interface Dialect {
   lock(trx: Trx, key: string): Promise<void>;
   /** Bulk statements that look rows up by a brand-new id: plan them for many rows (hash joins). */
   planForBulk(trx: Trx): Promise<void>;
+  /**
+   * Runs one statement that names no new id, only staged keys, with the planner free to look rows
+   * up by key again (planForBulk stays in force for the rest of the transaction).
+   */
+  byKey<T>(trx: Trx, run: () => Promise<T>): Promise<T>;
   /** Makes `trx` wait for locks as long as a write waits (lockWaitMs). */
   waitForLocks(trx: Knex.Transaction): Promise<void>;
   /** After a failed write on `conn`, best effort: gives back the space the failed write took. */
