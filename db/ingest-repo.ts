@@ -225,9 +225,6 @@ export async function upsertPorts(trx: Trx, dialect: Dialect, rows: readonly obj
   await upsertMany(trx, dialect, 'port_state', ['scanner_id', 'ip_key', 'proto', 'port'], cols, rows);
 }
 
-export async function insertChanges(trx: Trx, dialect: Dialect, rows: readonly object[]): Promise<void> {
-  await insertMany(trx, dialect, 'changes', rows);
-}
 
 export async function countStaged(trx: Trx): Promise<{ hosts: number; ports: number }> {
   const h = rowsOf<{ n: number }>(await trx.raw('SELECT COUNT(DISTINCT ip_key) AS n FROM stage_hosts WHERE up = 1'));

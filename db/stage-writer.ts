@@ -1,5 +1,6 @@
-// Bulk loading of a scan's staging rows, the hot path of an ingest: the tables' columns and the
-// writer each dialect implements (db/dialects/sqlite-stage.ts, db/dialects/postgres-copy.ts).
+// Bulk loading of a scan's staging rows and of its change rows, the hot paths of an ingest: the
+// tables' columns and the writer each dialect implements (db/dialects/sqlite-stage.ts,
+// db/dialects/postgres-copy.ts).
 
 export type Cell = string | number | null;
 
@@ -10,8 +11,13 @@ export const STAGE_COLUMNS = Object.freeze({
   stage_port_facts: ['ip_key', 'proto', 'port', 'service', 'cert', 'cert_not_after'],
   stage_absent: ['ip_key'],
   stage_restage: ['ip_key'],
+  // The change log: the classifier walks' rows (delta-reporter/apply-scan.ts).
+  changes: ['scanner_id', 'scan_id', 'ip_key', 'ip', 'proto', 'port', 'type', 'hostname', 'previous_hostname', 'returning', 'detected_at'],
 } as const);
 export type StageTable = keyof typeof STAGE_COLUMNS;
+
+/** The column list of `table` for an INSERT or COPY (quoted: `returning` is a keyword). */
+export const columnList = (table: StageTable): string => STAGE_COLUMNS[table].map((c) => `"${c}"`).join(',');
 
 export interface StageWriter {
   /** `values` holds the rows one after the other, STAGE_COLUMNS[table].length cells each. */

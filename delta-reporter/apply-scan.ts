@@ -9,6 +9,7 @@ import type { Proto } from '../common/types';
 import type { Suppressions, SuppressionReason } from './suppression';
 import { applyFacts } from './apply-facts';
 import * as seen from '../db/seen-repo';
+import type { Cell, StageWriter } from '../db/stage-writer';
 
 export interface ApplyContext {
   trx: repo.Trx;
@@ -32,6 +33,8 @@ export interface ApplyContext {
   facts?: boolean;
   /** The scanner's newest applied scan before this one: host rows skipped since are brought up to it first (db/seen-repo.ts). */
   prev: seen.SeenScan;
+  /** The transaction's bulk writer (COPY on PostgreSQL, a prepared INSERT on SQLite): the walks' change rows go through it. */
+  bulk: StageWriter;
 }
 
 /** host_down / port_closed conclusions reached for the first time (or, with hold, held back). */
@@ -42,13 +45,17 @@ export class FirstConclusions {
   readonly downKeys = new Set<string>();
 }
 
-type ChangeRow = Record<string, unknown>;
+interface ChangeExtra {
+  proto?: string;
+  port?: number;
+  hostname?: string | null;
+  previous_hostname?: string | null;
+  returning?: number;
+}
 
-function change(ctx: ApplyContext, ip_key: string, ip: string, type: number, extra: Partial<ChangeRow> = {}): ChangeRow {
-  return {
-    scanner_id: ctx.scannerId, scan_id: ctx.scanId, ip_key, ip, proto: null, port: null, type,
-    hostname: null, previous_hostname: null, returning: 0, detected_at: ctx.at, ...extra,
-  };
+/** One change row onto `out`, its cells in the order of STAGE_COLUMNS.changes. */
+function change(ctx: ApplyContext, out: Cell[], ip_key: string, ip: string, type: number, x: ChangeExtra = {}): void {
+  out.push(ctx.scannerId, ctx.scanId, ip_key, ip, x.proto ?? null, x.port ?? null, type, x.hostname ?? null, x.previous_hostname ?? null, x.returning ?? 0, ctx.at);
 }
 
 const hostPrev = (r: { status: string | null; hostname: string | null; names_known: number | null; miss_streak: number | null; ever_down: number | null; all_ports: number | null }): HostPrev | null =>
@@ -59,7 +66,7 @@ const hostPrev = (r: { status: string | null; hostname: string | null; names_kno
 async function hostsUp(ctx: ApplyContext): Promise<void> {
   for await (const page of ctx.dialect.pages(ctx.trx, repo.hostsUp(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
-    const changes: ChangeRow[] = [];
+    const changes: Cell[] = [];
     for (const r of page) {
       const d = classifyHostUp(hostPrev(r), { ptr: r.ptr, resolvesNames: ctx.resolvesNames, openCount: Number(r.open_count) }, ctx.maxOpenPorts);
       const n = d.next!;
@@ -69,11 +76,11 @@ async function hostsUp(ctx: ApplyContext): Promise<void> {
         last_change: d.change, last_scan_id: ctx.scanId, change_scan_id: ctx.scanId,
       });
       if (d.change) {
-        changes.push(change(ctx, r.ip_key, r.ip, d.change, { hostname: d.hostname, previous_hostname: d.previousHostname, returning: d.returning ? 1 : 0 }));
+        change(ctx, changes, r.ip_key, r.ip, d.change, { hostname: d.hostname, previous_hostname: d.previousHostname, returning: d.returning ? 1 : 0 });
       }
     }
     await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_UPDATE_COLS);
-    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    await ctx.bulk.write('changes', changes);
   }
 }
 
@@ -81,7 +88,7 @@ async function hostsMissing(ctx: ApplyContext): Promise<void> {
   if (!ctx.complete) return;
   for await (const page of ctx.dialect.pages(ctx.trx, repo.hostsMissing(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
-    const changes: ChangeRow[] = [];
+    const changes: Cell[] = [];
     for (const r of page) {
       const prev = hostPrev({ ...r, status: 'up' })!;
       const d = classifyHostMissing(prev, !!r.in_scope && !r.timed_out, ctx.thresholds, ctx.hold);
@@ -97,11 +104,11 @@ async function hostsMissing(ctx: ApplyContext): Promise<void> {
         last_change: d.change, last_scan_id: 0, change_scan_id: ctx.scanId,
       });
       if (d.change) {
-        changes.push(change(ctx, r.ip_key, r.ip, d.change, { hostname: d.hostname }));
+        change(ctx, changes, r.ip_key, r.ip, d.change, { hostname: d.hostname });
       }
     }
     await repo.upsertHosts(ctx.trx, ctx.dialect, states, repo.HOST_MISS_COLS);
-    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    await ctx.bulk.write('changes', changes);
   }
 }
 
@@ -123,7 +130,7 @@ const portPrev = (r: { reported: string | null; open_streak: number | null; miss
 async function portsSeen(ctx: ApplyContext): Promise<void> {
   for await (const page of ctx.dialect.pages(ctx.trx, repo.portsSeen(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
-    const changes: ChangeRow[] = [];
+    const changes: Cell[] = [];
     for (const r of page) {
       const prev = portPrev(r);
       const seen: PortSeen = r.open && !r.all_ports ? 'open' : 'noevidence';
@@ -139,11 +146,11 @@ async function portsSeen(ctx: ApplyContext): Promise<void> {
         });
       }
       if (d.change) {
-        changes.push(change(ctx, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname, returning: d.change & ChangeType.new_host && r.ever_down ? 1 : 0 }));
+        change(ctx, changes, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname, returning: d.change & ChangeType.new_host && r.ever_down ? 1 : 0 });
       }
     }
     await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_SEEN_COLS);
-    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    await ctx.bulk.write('changes', changes);
   }
 }
 
@@ -195,7 +202,7 @@ function noteMissingPort(ctx: ApplyContext, r: repo.MissingPortRow, seen: PortSe
 async function portsMissing(ctx: ApplyContext): Promise<void> {
   for await (const page of ctx.dialect.pages(ctx.trx, repo.portsMissing(ctx.scanId, ctx.scannerId))) {
     const states: object[] = [];
-    const changes: ChangeRow[] = [];
+    const changes: Cell[] = [];
     for (const r of page) {
       const prev = portPrev(r);
       const { seen, why } = missingPortSeen(ctx, r);
@@ -208,11 +215,11 @@ async function portsMissing(ctx: ApplyContext): Promise<void> {
         open_streak: d.next.openStreak, miss_streak: d.next.missStreak, first_seen: ctx.at, last_seen: ctx.at, last_change: d.change, last_scan_id: 0,
       });
       if (d.change) {
-        changes.push(change(ctx, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname }));
+        change(ctx, changes, r.ip_key, r.ip, d.change, { proto: r.proto, port: r.port, hostname: r.hostname });
       }
     }
     await repo.upsertPorts(ctx.trx, ctx.dialect, states, repo.PORT_MISS_COLS);
-    await repo.insertChanges(ctx.trx, ctx.dialect, changes);
+    await ctx.bulk.write('changes', changes);
   }
 }
 

@@ -388,11 +388,15 @@ async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
   const { complete } = base;
   const sc = scannerConfig(run.opts.scanners, st.scannerName);
   await repo.writeScope(trx, db.dialect, st.scanId, st.scope.hosts, st.scope.hosts === null || st.scope.includeListedHosts, st.scope.ports);
+  const bulk = db.dialect.stageWriter(run.conn);
   const { counts, mass } = await applyGuarded({
     trx, dialect: db.dialect, scanId: st.scanId, scannerId: st.scannerId, complete, resolvesNames: st.scope.resolvesNames, at: f.at,
     thresholds: { openAfter: sc.open_after, closeAfter: sc.close_after, downAfter: sc.down_after }, maxOpenPorts: sc.max_open_ports, notes: run.opts.notes,
-    facts: st.stager.factCount > 0, prev: st.prev,
+    facts: st.stager.factCount > 0, prev: st.prev, bulk,
   }, sc.max_absence);
+  // Closed after an apply that worked; after a failure, as with the stager's, the driver finalizes
+  // SQLite's prepared statements when they are collected, and the rollback is what matters.
+  await bulk.close();
   await seenRepo.advanceScanner(trx, st.scannerId, { seq: st.prev.seq + 1, scanId: st.scanId, at: f.at });
   if (mass) warnings.push(describeChange({ type: ChangeType.mass_absence, details: { ...mass }, proto: null, port: null, hostname: null, previous_hostname: null, returning: false }));
   if (complete && await scannerBack(trx, st.scannerId, st.scanId, f.at)) counts.set(ChangeType.scanner_back, 1);

@@ -3,7 +3,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { STAGE_COLUMNS, type Cell, type StageWriter } from '../stage-writer';
+import { columnList, STAGE_COLUMNS, type Cell, type StageWriter } from '../stage-writer';
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
 function copyCell(v: Cell): string {
@@ -23,7 +23,7 @@ export function pgWriter(connection: unknown): StageWriter {
     async write(table, values) {
       if (values.length === 0) return;
       const width = STAGE_COLUMNS[table].length;
-      const copy = conn.query(copyFrom(`COPY ${table} (${STAGE_COLUMNS[table].join(',')}) FROM STDIN`));
+      const copy = conn.query(copyFrom(`COPY ${table} (${columnList(table)}) FROM STDIN`));
       async function* text() {
         const CHUNK = 4000 * width;
         for (let i = 0; i < values.length; i += CHUNK) {

@@ -1,6 +1,6 @@
 // Staging rows on SQLite: one prepared multi-row INSERT reused for every full batch (no SQL
 // re-parsing, binding on the driver's thread).
-import { STAGE_COLUMNS, type Cell, type StageTable, type StageWriter } from '../stage-writer';
+import { columnList, STAGE_COLUMNS, type Cell, type StageTable, type StageWriter } from '../stage-writer';
 
 interface SqliteStatement {
   run(params: Cell[], cb: (err: Error | null) => void): void;
@@ -17,7 +17,7 @@ const SQLITE_PARAMS = 32000;
 function insertSql(table: StageTable, rows: number): string {
   const cols = STAGE_COLUMNS[table];
   const one = `(${cols.map(() => '?').join(',')})`;
-  return `INSERT INTO ${table} (${cols.join(',')}) VALUES ${Array(rows).fill(one).join(',')}`;
+  return `INSERT INTO ${table} (${columnList(table)}) VALUES ${Array(rows).fill(one).join(',')}`;
 }
 
 /** `connection`: the transaction's node-sqlite3 Database. */
