@@ -1,7 +1,8 @@
 // Bulk writes in chunks the database accepts (Dialect.rowsPerInsert), as one plain multi-row
 // INSERT … VALUES per chunk. Knex's query builder costs more than the database here: on SQLite it
 // writes `SELECT ? AS a UNION ALL …`, capped at 500 rows, and compiles every row on the main
-// thread (a night's 77,000 change rows: 1.9 s through the builder).
+// thread (a night's 77,000 change rows took 1.9 s through the builder, before they moved to the
+// bulk writer, db/stage-writer.ts).
 import type { Knex } from 'knex';
 import type { Dialect } from './dialects/types';
 

@@ -145,8 +145,8 @@ export function hostsUp(scanId: number, scannerId: number): PagedQuery<StagedHos
 
 /**
  * The hosts a scan works on: the ones it staged and the ones known as up it did not list
-  * (delta-reporter/seen-hosts.ts, db/staging.ts stage_touched); every other host it skipped, listed exactly as before. The
- * queries below start from these (CROSS JOIN fixes SQLite's join order) and page on `KEYED`, an
+ * (delta-reporter/seen-hosts.ts, db/staging.ts stage_touched); every other host it skipped,
+ * listed exactly as before. The queries below start from these (CROSS JOIN fixes SQLite's join order) and page on `KEYED`, an
  * expression SQLite cannot turn into a range over the whole state table, plus `k.ip_key >= :k0`,
  * which starts each page's scan of stage_touched where the last one ended instead of at its first
  * row (on PostgreSQL a cursor walks the pages and the key is not used).
@@ -224,7 +224,6 @@ export const PORT_MISS_COLS = ['reported', 'open_streak', 'miss_streak', 'last_c
 export async function upsertPorts(trx: Trx, dialect: Dialect, rows: readonly object[], cols: readonly string[]): Promise<void> {
   await upsertMany(trx, dialect, 'port_state', ['scanner_id', 'ip_key', 'proto', 'port'], cols, rows);
 }
-
 
 export async function countStaged(trx: Trx): Promise<{ hosts: number; ports: number }> {
   const h = rowsOf<{ n: number }>(await trx.raw('SELECT COUNT(DISTINCT ip_key) AS n FROM stage_hosts WHERE up = 1'));

@@ -89,10 +89,11 @@ class NmapXmlReader {
     // One cut short by the end of what was read so far is read in full, as a file cut there must be.
     DOWN_HOST.lastIndex = lt;
     const m = DOWN_HOST.exec(buf);
+    const ip = m === null ? null : canonicalIp(m[1]);
     // An address nmap never writes makes the record damaged: the full reading says so.
-    if (m === null || canonicalIp(m[1]) === null) return 0;
+    if (m === null || ip === null) return 0;
     this.hosts++;
-    this.lastIp = canonicalIp(m[1])!;
+    this.lastIp = ip;
     this.out.push(UNREAD_DOWN_HOST);
     return lt + m[0].length;
   }
