@@ -62,3 +62,18 @@ export async function* batched(events: AsyncIterable<ScanEvent>, drop: DropSetti
   }
   if (batch.events.length > 0 || batch.dropped > 0) yield batch;
 }
+
+export interface EventSource extends AsyncIterable<EventBatch> {
+  /** Known once the scan is opened: whether down hosts that did not time out are wanted at all. */
+  keepDownHosts(keep: boolean): void;
+  /** Ends the parse, finished or not (the worker thread with it); safe to call again. */
+  close(): Promise<void>;
+}
+
+/** The file's bytes as the ingest reads them (ingest.ts Feed). */
+export interface ParseInput {
+  input: Readable;
+  readError(): unknown;
+  /** True when the whole file was read into the feed's buffer before the parse took any of it. */
+  small: Promise<boolean>;
+}

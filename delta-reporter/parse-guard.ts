@@ -22,7 +22,8 @@ function checkTime(d: Date | undefined, what: string, source: string, position?:
   if (typeof t === 'string') throw new ScanRejectedError(t, { file: source, position, remedy: SCAN_TIME_REMEDY });
 }
 
-function checkTimes(ev: ScanEvent, source: string): void {
+/** Throws for a time no scan can have in the event; the same check whatever thread reads the file. */
+export function checkTimes(ev: ScanEvent, source: string): void {
   if (ev.kind === 'meta') {
     checkTime(ev.startedAt, 'the start time', source);
     checkTime(ev.finishedAt, 'the end time', source);
@@ -34,18 +35,28 @@ function checkTimes(ev: ScanEvent, source: string): void {
 }
 
 /** `readError()` is the error reading the file failed with, if it did: passed on as it is. */
-export async function* guardedParse(agent: InputAgent, input: Readable, ctx: ParseContext, readError: () => unknown): AsyncIterable<ScanEvent> {
+export function guardedParse(agent: InputAgent, input: Readable, ctx: ParseContext, readError: () => unknown): AsyncIterable<ScanEvent> {
+  return guarded(agent.name, agent.parse(input, ctx), ctx, readError);
+}
+
+/** An agent's events (its parse, or a part's reading on: parse-parts.ts), guarded as above. */
+export async function* guarded(agentName: string, events: AsyncIterable<ScanEvent>, ctx: ParseContext, readError: () => unknown): AsyncIterable<ScanEvent> {
   try {
-    for await (const ev of agent.parse(input, ctx)) {
+    for await (const ev of events) {
       checkTimes(ev, ctx.source);
       yield ev;
     }
   } catch (err) {
-    if (err instanceof PortdeltaError || systemError(err) || (err !== undefined && err === readError())) throw err;
-    throw new ScanRejectedError(`the ${agent.name} reader failed on this file: ${(err as Error)?.message ?? String(err)}`, {
-      file: ctx.source,
-      cause: err,
-      remedy: `check that the file is ${agent.name} output as its scanner writes it (or convert it to the uniform CSV with 'portdelta convert'), and report this message to the portdelta developers`,
-    });
+    throw readerFailure(agentName, err, ctx, readError);
   }
+}
+
+/** What an error thrown while parsing is raised as: the agent's own rejections and read errors as they are, anything else as a rejection of this file. */
+function readerFailure(agentName: string, err: unknown, ctx: ParseContext, readError: () => unknown): unknown {
+  if (err instanceof PortdeltaError || systemError(err) || (err !== undefined && err === readError())) return err;
+  return new ScanRejectedError(`the ${agentName} reader failed on this file: ${(err as Error)?.message ?? String(err)}`, {
+    file: ctx.source,
+    cause: err,
+    remedy: `check that the file is ${agentName} output as its scanner writes it (or convert it to the uniform CSV with 'portdelta convert'), and report this message to the portdelta developers`,
+  });
 }

@@ -29,9 +29,21 @@ export interface FlowCounters {
 
 // Run from the TypeScript sources (jest) there is no .js beside this file: the worker is the
 // compiled one in dist/ (`npm test` builds it first, as for the tests that spawn the CLI).
-function workerScript(): string {
-  if (__filename.endsWith('.ts')) return path.join(__dirname, '..', 'dist', 'delta-reporter', 'parse-worker.js');
-  return path.join(__dirname, 'parse-worker.js');
+function workerScript(name: string): string {
+  if (__filename.endsWith('.ts')) return path.join(__dirname, '..', 'dist', 'delta-reporter', `${name}.js`);
+  return path.join(__dirname, `${name}.js`);
+}
+
+// The parser's heap is bounded: what it keeps is its place in the file and a few batches; the
+// rest is garbage, which an unbounded young generation would let grow with the machine's speed.
+const LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+
+/** A parse worker thread, counted in runningWorkers() until it exits. */
+export function parseThread(name: string, workerData: unknown): Worker {
+  const worker = new Worker(workerScript(name), { workerData, resourceLimits: LIMITS });
+  running++;
+  worker.once('exit', () => running--);
+  return worker;
 }
 
 /** The chunk as a buffer that can be handed over: a slice of a larger buffer (a pool, a caller's) is copied. */
@@ -54,14 +66,10 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
 
   constructor(req: ParseRequest, input: AsyncIterable<Buffer>) {
     const data: WorkerInput = { req, batchesAhead: BATCHES_AHEAD, batchesAheadEarly: BATCHES_AHEAD_EARLY };
-    // The parser's heap is bounded: what it keeps is its place in the file and a few batches; the
-    // rest is garbage, which an unbounded young generation would let grow with the machine's speed.
-    this.worker = new Worker(workerScript(), { workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
-    running++;
+    this.worker = parseThread('parse-worker', data);
     this.worker.on('message', (m: FromWorker) => this.received(m));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
-      running--;
       if (!this.finished) this.fail(new Error(`the parse worker thread stopped (exit code ${code}) before the file was read`));
     });
     void this.pump(input);

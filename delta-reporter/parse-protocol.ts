@@ -29,6 +29,18 @@ export type FromWorker =
   | { t: 'error'; error: WireError }
   | { t: 'done' };
 
+export type ToPartsWorker =
+  | { t: 'part'; index: number; bytes: Uint8Array; line: number }
+  | { t: 'keep-down'; keep: boolean };
+
+export interface FromPartsWorker {
+  t: 'part';
+  index: number;
+  batch: EventBatch;
+  /** What the part leaves for the parts after it (PartedReading), or null: read the file on from this part. */
+  tail: unknown;
+}
+
 /** Wakes whoever waits on it; a wait always re-checks its condition after waking. */
 export class Gate {
   private waiting: (() => void)[] = [];

@@ -26,29 +26,46 @@ export function zoneDropped(text: string, ip: string, position: string | undefin
 
 const REMEDY = 'copy the file again from the scanner (a transfer that changed tabs, line ends or the encoding damages every record), or fix the named record by hand';
 
-/** The agent's events, with an incomplete end when records were skipped, and a rejection when nothing but damage was found. */
-export function withSkippedRecords(parse: InputAgent['parse']): InputAgent['parse'] {
-  return async function* (input: Readable, ctx: ParseContext): AsyncIterable<ScanEvent> {
-    let hosts = 0;
-    let damaged = 0;
-    let first: ScanWarningEvent | undefined;
-    for await (const ev of parse(input, ctx)) {
-      if (ev.kind === 'host') hosts++;
-      else if (ev.kind === 'warning' && ev.skippedRecord) {
-        damaged++;
-        first ??= ev;
-      } else if (ev.kind === 'end' && damaged > 0) {
-        if (hosts === 0) {
-          throw new ScanRejectedError(`no readable host record: all ${damaged} host record(s) are damaged, the first ${first!.message.replace(/^damaged record skipped: /, 'because ')}`, {
-            file: ctx.source, position: first!.position, remedy: REMEDY,
-          });
-        }
-        yield incomplete(ev, damaged);
-        continue;
+/** Host records and damaged ones read so far (a file read in parts carries it from part to part). */
+export interface DamageTally {
+  hosts: number;
+  damaged: number;
+  first?: ScanWarningEvent;
+}
+
+export function newDamageTally(): DamageTally {
+  return { hosts: 0, damaged: 0 };
+}
+
+/** Counts one event of the file into the tally. */
+export function countDamage(tally: DamageTally, ev: ScanEvent): void {
+  if (ev.kind === 'host') tally.hosts++;
+  else if (ev.kind === 'warning' && ev.skippedRecord) {
+    tally.damaged++;
+    tally.first ??= ev;
+  }
+}
+
+/** The events, with an incomplete end when records were skipped, and a rejection when nothing but damage was found. */
+export async function* checkedForDamage(events: AsyncIterable<ScanEvent>, ctx: ParseContext, tally = newDamageTally()): AsyncIterable<ScanEvent> {
+  for await (const ev of events) {
+    countDamage(tally, ev);
+    if (ev.kind === 'end' && tally.damaged > 0) {
+      if (tally.hosts === 0) {
+        throw new ScanRejectedError(`no readable host record: all ${tally.damaged} host record(s) are damaged, the first ${tally.first!.message.replace(/^damaged record skipped: /, 'because ')}`, {
+          file: ctx.source, position: tally.first!.position, remedy: REMEDY,
+        });
       }
-      yield ev;
+      yield incomplete(ev, tally.damaged);
+      continue;
     }
-  };
+    yield ev;
+  }
+}
+
+/** The agent's events, checked for damage (checkedForDamage). */
+export function withSkippedRecords(parse: InputAgent['parse']): InputAgent['parse'] {
+  return (input: Readable, ctx: ParseContext) => checkedForDamage(parse(input, ctx), ctx);
 }
 
 function incomplete(end: ScanEndEvent, damaged: number): ScanEndEvent {

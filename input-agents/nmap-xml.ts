@@ -9,7 +9,7 @@ import { canonicalIp } from '../common/ip';
 import { isProto, mergePortRanges, parsePortList } from '../common/ports';
 import type { HostRecord, PortFact, PortRange, PortState, ScanEvent, ScanMetaEvent } from '../common/types';
 import { nmapResolvesNames } from '../common/nmap-options';
-import { type InputAgent, type ParseContext, UNREAD_DOWN_HOST } from './types';
+import { type InputAgent, type ParseContext, type PartedReading, UNREAD_DOWN_HOST } from './types';
 import { SCAN_TIME_REMEDY, scanTime } from './scan-time';
 import { skipped, withSkippedRecords, zoneDropped } from './damaged-records';
 import { SslCertReader } from './nmap-ssl-cert';
@@ -52,6 +52,13 @@ function resolvesNames(scanner: string | undefined, args: string | undefined): b
   return scanner !== 'masscan' && nmapResolvesNames(args ?? '');
 }
 
+/** What a part of the file leaves for the messages of the parts after it (PartedReading). */
+interface NmapTail {
+  hosts: number;
+  lastIp: string;
+  finished?: { at?: Date };
+}
+
 class NmapXmlReader {
   private out: ScanEvent[] = [];
   private readonly xml = new XmlTokenizer({
@@ -80,8 +87,27 @@ class NmapXmlReader {
   private hosts = 0;
   private lastIp = '';
 
-  constructor(private readonly file: string, dropDownHosts?: () => boolean) {
+  /** `line` > 1: a part of the file that starts there, inside <nmaprun> after its header (parts()), with what the parts before left. */
+  constructor(private readonly file: string, dropDownHosts?: () => boolean, line = 1, before?: NmapTail) {
     if (dropDownHosts) this.xml.skipper = { tag: 'host', skip: (buf, lt) => (dropDownHosts() ? this.skipDownHost(buf, lt) : 0) };
+    if (line === 1) return;
+    this.xml.resume(['nmaprun'], line);
+    this.sawRoot = this.metaSent = true;
+    if (before) ({ hosts: this.hosts, lastIp: this.lastIp, finished: this.finished } = before);
+  }
+
+  /** At the end of a part: what it leaves, or null when the reading does not stand between two records inside <nmaprun>. */
+  partEnd(): NmapTail | null {
+    let atRest: boolean;
+    try {
+      atRest = this.sawRoot && !this.closedRoot && this.host === null && this.xml.atRest(1);
+    } catch (err) {
+      throw err instanceof XmlSyntaxError ? this.syntaxError(err) : err;
+    }
+    if (!atRest) return null;
+    // The next part starts with a <host>, which would have sent it.
+    this.flushMeta();
+    return { hosts: this.hosts, lastIp: this.lastIp, finished: this.finished };
   }
 
   /** A down host record nobody needs: counted, its address checked, and passed over. */
@@ -396,8 +422,8 @@ function sniff(head: Buffer): boolean {
 }
 
 /** Streams the file through the tokenizer; the events each chunk completes go out before the next chunk is read. */
-async function* parse(input: Readable, ctx: ParseContext): AsyncGenerator<ScanEvent> {
-  const reader = new NmapXmlReader(ctx.source, ctx.dropDownHosts);
+async function* readOn(input: Readable, ctx: ParseContext, line = 1, before?: NmapTail): AsyncGenerator<ScanEvent> {
+  const reader = new NmapXmlReader(ctx.source, ctx.dropDownHosts, line, before);
   const decoder = new StringDecoder('utf8');
   for await (const chunk of input) {
     reader.write(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
@@ -408,4 +434,30 @@ async function* parse(input: Readable, ctx: ParseContext): AsyncGenerator<ScanEv
   for (const event of reader.drain()) yield event;
 }
 
-export const nmapXml = { name: 'nmap-xml', aliases: ['xml', 'oX'], sniff, parse: withSkippedRecords(parse) } satisfies InputAgent;
+const HOST_LINE = Buffer.from('\n<host');
+
+/** nmap writes each <host> at the start of a line; one there starts a part. */
+function nextPart(buf: Buffer, from: number): number {
+  for (let i = buf.indexOf(HOST_LINE, Math.max(from - 1, 0)); i !== -1; i = buf.indexOf(HOST_LINE, i + 1)) {
+    const c = buf[i + HOST_LINE.length];
+    if (c === undefined) return -1;
+    if (c === 0x20 || c === 0x3e) return i + 1;
+  }
+  return -1;
+}
+
+function readPart(text: string, ctx: ParseContext, line: number): { events: ScanEvent[]; tail: NmapTail | null } {
+  const reader = new NmapXmlReader(ctx.source, ctx.dropDownHosts, line);
+  reader.write(text);
+  const tail = reader.partEnd();
+  return { events: reader.drain(), tail };
+}
+
+function joinTails(before: NmapTail | undefined, tail: NmapTail): NmapTail {
+  if (!before) return tail;
+  return { hosts: before.hosts + tail.hosts, lastIp: tail.hosts > 0 ? tail.lastIp : before.lastIp, finished: tail.finished ?? before.finished };
+}
+
+const parts: PartedReading<NmapTail> = { nextPart, readPart, joinTails, readOn };
+
+export const nmapXml = { name: 'nmap-xml', aliases: ['xml', 'oX'], sniff, parse: withSkippedRecords((input, ctx) => readOn(input, ctx)), parts: parts as PartedReading } satisfies InputAgent;

@@ -119,9 +119,9 @@ function notUtf8(source: string, buf: Buffer, at: number, offset: number): ScanR
 }
 
 /** Checks UTF-8 chunk by chunk (a character cut between two chunks waits for the next). */
-async function* checkedUtf8(input: AsyncIterable<Buffer>, source: string, skip: number): AsyncGenerator<Buffer> {
+async function* checkedUtf8(input: AsyncIterable<Buffer>, source: string, skip: number, from: number): AsyncGenerator<Buffer> {
   let carry: Buffer | null = null;
-  let offset = 0; // in the file, of the chunk's first byte
+  let offset = from; // in the file, of the chunk's first byte
   for await (const raw of input) {
     let buf: Buffer = carry ? Buffer.concat([carry, raw]) : raw;
     if (skip > 0) {
@@ -151,8 +151,9 @@ async function* converted(input: AsyncIterable<Buffer>, encoding: TextEncoding):
 }
 
 /** The file's content as UTF-8 without a BOM, for the input agent. */
-export function utf8Input(input: Readable, enc: FileEncoding, source: string): Readable {
+export function utf8Input(input: Readable, enc: FileEncoding, source: string, from = 0): Readable {
   const bytes = input as AsyncIterable<Buffer>;
-  const out = enc.encoding === 'UTF-8' ? checkedUtf8(bytes, source, enc.bom) : converted(bytes, enc.encoding);
+  // Read from byte `from` on (a part of the file, delta-reporter/parse-in-parts.ts), the BOM is behind.
+  const out = enc.encoding === 'UTF-8' ? checkedUtf8(bytes, source, from === 0 ? enc.bom : 0, from) : converted(bytes, enc.encoding);
   return Readable.from(out, { objectMode: false });
 }

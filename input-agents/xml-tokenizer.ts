@@ -186,6 +186,25 @@ export class XmlTokenizer {
     if (this.buf.length - this.pos > MAX_TOKEN) this.fail('a single XML token is larger than 8 MiB');
   }
 
+  /**
+   * Starts this tokenizer inside `open` (outermost first), at the start of line `line`: for a part
+   * of a document cut where the whole document's reading stood just so (atRest() proved it there).
+   */
+  resume(open: readonly string[], line: number): void {
+    this.stack = [...open];
+    this.rootSeen = open.length > 0;
+    this.line = line;
+  }
+
+  /**
+   * Whether the reading stands between two tokens with exactly `depth` elements open and nothing
+   * pending; the text read since the last tag is checked now, as the next '<' would have had it.
+   */
+  atRest(depth: number): boolean {
+    if (this.pos < this.buf.length && this.buf.indexOf('<', this.pos) === -1) this.text(this.pos, this.buf.length, false);
+    return this.pos === this.buf.length && this.stack.length === depth;
+  }
+
   /** The input ended; throws if what is left is not just trailing blanks. Unclosed elements are the caller's business. */
   end(): void {
     const rest = this.buf.slice(this.pos);

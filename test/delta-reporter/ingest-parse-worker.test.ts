@@ -40,13 +40,14 @@ forEachDb('an ingest parsing in a worker thread', (tdb) => {
 
   test('gives the summary the parse in process gives, counting every host record read', async () => {
     const results: Record<string, unknown> = {};
-    for (const place of ['worker', 'in-process', undefined] as const) {
+    for (const place of ['worker', 'parts', 'in-process', undefined] as const) {
       results[place ?? 'auto'] = await withDb(tdb.fresh(), async (db) => {
         const { summary, hostsRead } = await ingest(db, SCAN, place);
         return { ...summary, scan_id: 0, hostsRead };
       });
     }
     expect(results.worker).toEqual(results['in-process']);
+    expect(results.parts).toEqual(results['in-process']);
     expect(results.auto).toEqual(results['in-process']);
     expect(results.worker).toMatchObject({ status: 'applied', hosts_up: HOSTS / 4, ports_open: HOSTS / 4, hostsRead: HOSTS, host_scope: expect.stringContaining('10.1.0.0/16') });
   });
@@ -63,10 +64,11 @@ forEachDb('an ingest parsing in a worker thread', (tdb) => {
     const cut = Buffer.concat([SCAN.subarray(0, SCAN.length >> 1), Buffer.from('<host><<<>>>\n')]);
     await withDb(tdb.fresh(), async (db) => {
       const errors: unknown[] = [];
-      for (const place of ['worker', 'in-process'] as const) errors.push(await ingest(db, cut, place).then(() => null, (e: unknown) => e));
+      for (const place of ['worker', 'parts', 'in-process'] as const) errors.push(await ingest(db, cut, place).then(() => null, (e: unknown) => e));
       expect(errors[0]).toBeInstanceOf(ScanRejectedError);
       const fields = (e: unknown) => ({ ...(e as ScanRejectedError), message: (e as Error).message, cls: (e as Error).constructor.name, cause: undefined });
-      expect(fields(errors[0])).toEqual(fields(errors[1]));
+      expect(fields(errors[0])).toEqual(fields(errors[2]));
+      expect(fields(errors[1])).toEqual(fields(errors[2]));
       expect(Number((await db.knex('scans').count({ n: '*' }))[0].n)).toBe(0);
     });
   });
@@ -80,11 +82,13 @@ forEachDb('an ingest parsing in a worker thread', (tdb) => {
     }
     await withDb(tdb.fresh(), async (db) => {
       const errors: Error[] = [];
-      for (const place of ['worker', 'in-process'] as const) {
+      for (const place of ['worker', 'parts', 'in-process'] as const) {
         errors.push(await ingest(db, SCAN, place, Readable.from(failing())).then(() => new Error('no error'), (e: Error) => e));
       }
       expect(errors[0].cause ?? errors[0]).toBe(eio);
-      expect({ cls: errors[0].constructor.name, message: errors[0].message }).toEqual({ cls: errors[1].constructor.name, message: errors[1].message });
+      expect(errors[1].cause ?? errors[1]).toBe(eio);
+      expect({ cls: errors[0].constructor.name, message: errors[0].message }).toEqual({ cls: errors[2].constructor.name, message: errors[2].message });
+      expect({ cls: errors[1].constructor.name, message: errors[1].message }).toEqual({ cls: errors[2].constructor.name, message: errors[2].message });
     });
   });
 });

@@ -8,9 +8,9 @@ import { Readable } from 'node:stream';
 import { openInput } from '../../input-agents/open-input';
 import { detect } from '../../input-agents/registry';
 import { fileEncoding } from '../../input-agents/text-encoding';
-import type { ScanEvent } from '../../common/types';
 import { ScanRejectedError } from '../../common/errors';
-import { parseAhead, type ParsePlace } from '../../delta-reporter/parse-ahead';
+import { parseAhead } from '../../delta-reporter/parse-ahead';
+import { parsed, pieces } from '../helpers/parsed';
 import type { ParseRequest } from '../../delta-reporter/parse-batches';
 import { BATCHES_AHEAD, BATCHES_AHEAD_EARLY, WINDOW, WorkerParse, runningWorkers } from '../../delta-reporter/parse-in-worker';
 
@@ -21,29 +21,6 @@ function filesUnder(dir: string): string[] {
     const p = path.join(dir, e.name);
     return e.isDirectory() ? filesUnder(p) : e.name === 'README.md' ? [] : [p];
   });
-}
-
-/** The bytes in odd-sized pieces, so characters and tags are cut between chunks. */
-function* pieces(buf: Buffer, size = 7919): Generator<Buffer> {
-  for (let i = 0; i < buf.length; i += size) yield Buffer.from(buf.subarray(i, i + size));
-}
-
-interface Outcome { events: ScanEvent[]; dropped: number; error?: unknown }
-
-async function parsed(req: ParseRequest, bytes: Buffer, place: ParsePlace): Promise<Outcome> {
-  const out: Outcome = { events: [], dropped: 0 };
-  const src = await parseAhead(req, { input: Readable.from(pieces(bytes)), readError: () => undefined, small: Promise.resolve(false) }, place);
-  try {
-    for await (const b of src) {
-      out.events.push(...b.events);
-      out.dropped += b.dropped;
-    }
-  } catch (err) {
-    out.error = err;
-  } finally {
-    await src.close();
-  }
-  return out;
 }
 
 /** The whole (decompressed) file and its request, or null for a file no agent takes (groundtruth.json …). */
@@ -75,9 +52,14 @@ describe('a parse in a worker thread', () => {
     for (const file of fixtures) {
       const r = await request(file);
       if (!r) continue;
-      const here = await parsed(r.req, r.bytes, 'in-process');
-      const there = await parsed(r.req, r.bytes, 'worker');
+      const here = await parsed(r.req, pieces(r.bytes), 'in-process');
+      const there = await parsed(r.req, pieces(r.bytes), 'worker');
       expect({ file, events: there.events, error: errorFields(there.error) }).toEqual({ file, events: here.events, error: errorFields(here.error) });
+      // In parts of one host each (the smallest the cut allows), and of about 4 KiB.
+      for (const size of [1, 4096]) {
+        const inParts = await parsed(r.req, pieces(r.bytes), 'parts', { tuning: { partBytes: size, threads: 2 } });
+        expect({ file, size, events: inParts.events, error: errorFields(inParts.error) }).toEqual({ file, size, events: here.events, error: errorFields(here.error) });
+      }
       expect(there.events.length).toBeGreaterThan(0);
       formats.add(r.req.agent);
       compared++;
@@ -93,8 +75,8 @@ describe('a parse in a worker thread', () => {
   ])('rejects %s with the same error class and fields as in process', async (_what, text, agent) => {
     const bytes = Buffer.from(text, 'latin1');
     const req: ParseRequest = { agent, encoding: { encoding: 'UTF-8', bom: 0 }, ctx: { source: 'bad.xml' } };
-    const here = await parsed(req, bytes, 'in-process');
-    const there = await parsed(req, bytes, 'worker');
+    const here = await parsed(req, pieces(bytes), 'in-process');
+    const there = await parsed(req, pieces(bytes), 'worker');
     expect(here.error).toBeInstanceOf(ScanRejectedError);
     expect(there.error).toBeInstanceOf(ScanRejectedError);
     expect(errorFields(there.error)).toEqual(errorFields(here.error));

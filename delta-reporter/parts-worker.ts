@@ -1,0 +1,47 @@
+// A worker thread that reads parts of a file (parse-in-parts.ts): each part arrives whole, is read
+// alone by the agent's PartedReading and goes back as one batch with what it leaves for the parts
+// after it. A part it cannot vouch for (it failed, or did not end between two records) goes back
+// without a tail: the main thread then reads the file on from that part itself, which gives the
+// exact error or events the whole file's reading would. So nothing but "no" needs to cross here.
+import { isUtf8 } from 'node:buffer';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ScanEvent } from '../common/types';
+import { byName } from '../input-agents/registry';
+import type { DropSetting, ParseRequest } from './parse-batches';
+import type { FromPartsWorker, ToPartsWorker } from './parse-protocol';
+import { checkTimes } from './parse-guard';
+import { unneededHost } from './down-hosts';
+
+const port = parentPort!;
+const req = workerData as ParseRequest;
+const reading = byName(req.agent)!.parts!;
+const drop: DropSetting = { keepDownHosts: null };
+const ctx = { ...req.ctx, dropDownHosts: () => drop.keepDownHosts === false };
+
+function readPart(index: number, bytes: Buffer, line: number): FromPartsWorker {
+  const text = bytes.toString('utf8', line === 1 ? req.encoding.bom : 0);
+  const { events, tail } = reading.readPart(text, ctx, line);
+  const kept: ScanEvent[] = [];
+  let dropped = 0;
+  for (const ev of events) {
+    checkTimes(ev, ctx.source);
+    if (ev.kind === 'host' && drop.keepDownHosts !== null && unneededHost(ev, drop.keepDownHosts)) dropped++;
+    else kept.push(ev);
+  }
+  return { t: 'part', index, batch: { events: kept, dropped }, tail };
+}
+
+function answer(index: number, bytes: Buffer, line: number): FromPartsWorker {
+  try {
+    // Bytes that are not UTF-8 are the reading on's to name, with their place in the file.
+    if (isUtf8(bytes)) return readPart(index, bytes, line);
+  } catch {
+    // the reading on raises it, as the whole file's reading would
+  }
+  return { t: 'part', index, batch: { events: [], dropped: 0 }, tail: null };
+}
+
+port.on('message', (m: ToPartsWorker) => {
+  if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
+  else port.postMessage(answer(m.index, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.line));
+});
