@@ -15,6 +15,7 @@ import { batched, type DropSetting, type EventBatch, type EventSource, type Pars
 import { Gate, type FromPartsWorker, type ToPartsWorker } from './parse-protocol';
 import { parseThread } from './parse-in-worker';
 import { guarded } from './parse-guard';
+import { fromWireBatch } from './event-wire';
 import { type Part, PartSplitter } from './part-splitter';
 
 // A part's text and events stay within the thread's young generation: 1 MiB parts cost a third
@@ -122,10 +123,11 @@ export class PartsParse implements EventSource {
     this.sent.delete(this.taken++);
     this.flow.partsTaken++;
     this.room.open();
-    for (const ev of result.batch.events) countDamage(this.damage, ev);
-    this.damage.hosts += result.batch.dropped;
+    const batch = fromWireBatch(result.batch);
+    for (const ev of batch.events) countDamage(this.damage, ev);
+    this.damage.hosts += batch.dropped;
     this.tail = this.reading.joinTails(this.tail, result.tail);
-    return result.batch;
+    return batch;
   }
 
   private ahead(): number {

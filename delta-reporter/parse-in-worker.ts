@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { EventBatch, ParseRequest } from './parse-batches';
 import { Gate, type FromWorker, type ToWorker, type WorkerInput } from './parse-protocol';
 import { fromWire } from './wire-error';
+import { fromWireBatch } from './event-wire';
 
 export const WINDOW = 4 << 20;
 export const BATCHES_AHEAD = 4;
@@ -112,7 +113,7 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
       this.bytesAhead -= m.bytes;
       this.chunkTaken.open();
     } else if (m.t === 'batch') {
-      this.queue.push(m.batch);
+      this.queue.push(fromWireBatch(m.batch));
       this.flow.batchesQueued = Math.max(this.flow.batchesQueued, this.queue.length);
     } else if (m.t === 'error') this.fail(fromWire(m.error));
     else {

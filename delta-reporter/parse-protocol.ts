@@ -1,7 +1,8 @@
 // The messages between the ingest (main thread) and its parse worker (parse-worker.ts), and the
 // one waiting primitive both sides use for their flow control.
-import type { EventBatch, ParseRequest } from './parse-batches';
+import type { ParseRequest } from './parse-batches';
 import type { WireError } from './wire-error';
+import type { WireBatch } from './event-wire';
 
 export interface WorkerInput {
   req: ParseRequest;
@@ -25,7 +26,7 @@ export type ToWorker =
 export type FromWorker =
   /** The parser took a chunk: main may send that many bytes more. */
   | { t: 'consumed'; bytes: number }
-  | { t: 'batch'; batch: EventBatch }
+  | { t: 'batch'; batch: WireBatch }
   | { t: 'error'; error: WireError }
   | { t: 'done' };
 
@@ -36,7 +37,7 @@ export type ToPartsWorker =
 export interface FromPartsWorker {
   t: 'part';
   index: number;
-  batch: EventBatch;
+  batch: WireBatch;
   /** What the part leaves for the parts after it (PartedReading), or null: read the file on from this part. */
   tail: unknown;
 }

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { batched, parsedEvents, type DropSetting } from './parse-batches';
 import { Gate, type FromWorker, type ToWorker, type WorkerInput } from './parse-protocol';
 import { toWire } from './wire-error';
+import { toWireBatch } from './event-wire';
 
 const port = parentPort!;
 const { req, batchesAhead, batchesAheadEarly } = workerData as WorkerInput;
@@ -45,7 +46,7 @@ async function run(): Promise<void> {
     for await (const batch of batched(events, drop)) {
       while (posted >= (drop.keepDownHosts === null ? batchesAheadEarly : batchesAhead)) await batchTaken.wait();
       posted++;
-      post({ t: 'batch', batch });
+      post({ t: 'batch', batch: toWireBatch(batch) });
     }
     post({ t: 'done' });
   } catch (err) {

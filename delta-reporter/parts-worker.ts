@@ -11,6 +11,7 @@ import type { DropSetting, ParseRequest } from './parse-batches';
 import type { FromPartsWorker, ToPartsWorker } from './parse-protocol';
 import { checkTimes } from './parse-guard';
 import { unneededHost } from './down-hosts';
+import { toWireBatch } from './event-wire';
 
 const port = parentPort!;
 const req = workerData as ParseRequest;
@@ -28,7 +29,7 @@ function readPart(index: number, bytes: Buffer, line: number): FromPartsWorker {
     if (ev.kind === 'host' && drop.keepDownHosts !== null && unneededHost(ev, drop.keepDownHosts)) dropped++;
     else kept.push(ev);
   }
-  return { t: 'part', index, batch: { events: kept, dropped }, tail };
+  return { t: 'part', index, batch: toWireBatch({ events: kept, dropped }), tail };
 }
 
 function answer(index: number, bytes: Buffer, line: number): FromPartsWorker {
@@ -38,7 +39,7 @@ function answer(index: number, bytes: Buffer, line: number): FromPartsWorker {
   } catch {
     // the reading on raises it, as the whole file's reading would
   }
-  return { t: 'part', index, batch: { events: [], dropped: 0 }, tail: null };
+  return { t: 'part', index, batch: toWireBatch({ events: [], dropped: 0 }), tail: null };
 }
 
 port.on('message', (m: ToPartsWorker) => {
