@@ -77,6 +77,11 @@ async function openFile(file: string, opts: OpenOptions = {}): Promise<{ fh: fs.
   }
 }
 
+// Reads of 64 KiB: the ingest reads a big file at several hundred MB/s, and 1 MiB buffers freed
+// at that rate stayed with the allocator: the /12 first load peaked 20-30 MB higher with them
+// (docs/benchmarks.md), at the same speed.
+const READ_BYTES = 64 << 10;
+
 /** The head and a stream of the rest, both read from one descriptor (never the path again). */
 export async function openInput(file: string, stdin: Readable = process.stdin, opts: OpenOptions = {}): Promise<OpenedInput> {
   const raw = file === '-' ? await splitHead(stdin) : await openRaw(file, opts);
@@ -103,7 +108,7 @@ async function openRaw(file: string, opts: OpenOptions): Promise<OpenedInput> {
     const head = buf.subarray(0, bytesRead);
     if (bytesRead >= stat.size) return { head, rest: Readable.from([]), size: stat.size, gzip: false };
     streaming = true; // the stream closes the descriptor when it ends or is destroyed
-    return { head, rest: fh.createReadStream({ start: bytesRead, highWaterMark: 1 << 20 }), size: stat.size, gzip: false };
+    return { head, rest: fh.createReadStream({ start: bytesRead, highWaterMark: READ_BYTES }), size: stat.size, gzip: false };
   } finally {
     if (!streaming) await fh.close();
   }
