@@ -98,7 +98,8 @@ export class PartsParse implements EventSource {
   }
 
   async close(): Promise<void> {
-    await this.halt();
+    // Not waiting for the part being cut: on a pipe the next bytes may be minutes away.
+    await this.stop();
     await this.readingOn?.return(undefined);
   }
 
@@ -158,11 +159,16 @@ export class PartsParse implements EventSource {
   }
 
   /** Stops sending parts and ends the threads; safe to call again. */
-  private async halt(): Promise<void> {
+  private async stop(): Promise<void> {
     this.halted = true;
     this.room.open();
-    await this.dispatching;
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** Stopped, and the part being cut, if any, kept with the others: the splitter is ours then. */
+  private async halt(): Promise<void> {
+    await this.stop();
+    await this.dispatching;
   }
 
   /** The file from the first part not taken to its end, read here as the parse in one go would. */

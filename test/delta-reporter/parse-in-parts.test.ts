@@ -172,6 +172,21 @@ describe('an nmap XML file read in parts', () => {
     expect(out.error).toBe(eio);
   });
 
+  test('closes at once while the input waits for bytes that have not come (a scan piped in, still running)', async () => {
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    async function* pipe(): AsyncGenerator<Buffer> {
+      yield Buffer.from(scan(5, (_i, t) => t, ''));
+      await stalled;
+    }
+    const src = new PartsParse(REQ, { input: Readable.from(pipe()), readError: () => undefined, small: Promise.resolve(false) }, nmapXml.parts, { partBytes: 1, threads: 1 });
+    for await (const b of src) if (b.events.length > 0) break;
+    // The splitter now waits for the pipe; closing must not (it would wait here for good).
+    await src.close();
+    expect(runningWorkers()).toBe(0);
+    release();
+  });
+
   test('ends its threads when closed before the end', async () => {
     const src = await parseAhead(REQ, { input: Readable.from(pieces(Buffer.from(scan(5000)))), readError: () => undefined, small: Promise.resolve(false) }, 'parts', { partBytes: 2048, threads: 2 });
     for await (const b of src) if (b.events.length > 0) break;
