@@ -37,11 +37,25 @@ const MAX_PORTS = 20000;
 const MAX_DROPPED = 20000;
 
 /** The agent's events over the file's bytes: decoded to UTF-8, parsed, guarded (parse-guard.ts). */
+/** The context with the reader told when it may pass over what the batches would leave out anyway. */
+export function droppingContext(ctx: ParseContext, drop: DropSetting): ParseContext {
+  return { ...ctx, dropDownHosts: () => drop.keepDownHosts === false };
+}
+
+/** Adds the event to the batch, or counts it as left out (down-hosts.ts); true when added. */
+export function addEvent(batch: EventBatch, ev: ScanEvent, drop: DropSetting): boolean {
+  if (ev.kind === 'host' && drop.keepDownHosts !== null && unneededHost(ev, drop.keepDownHosts)) {
+    batch.dropped++;
+    return false;
+  }
+  batch.events.push(ev);
+  return true;
+}
+
 export function parsedEvents(req: ParseRequest, input: Readable, readError: () => unknown, drop?: DropSetting): AsyncIterable<ScanEvent> {
   const agent = byName(req.agent);
   if (!agent) throw new Error(`no input agent named '${req.agent}'`); // the caller passed an agent's own name
-  // The reader may then pass over what batched() would leave out anyway.
-  const ctx = drop ? { ...req.ctx, dropDownHosts: () => drop.keepDownHosts === false } : req.ctx;
+  const ctx = drop ? droppingContext(req.ctx, drop) : req.ctx;
   return guardedParse(agent, utf8Input(input, req.encoding, req.ctx.source), ctx, readError);
 }
 
@@ -49,11 +63,7 @@ export async function* batched(events: AsyncIterable<ScanEvent>, drop: DropSetti
   let batch: EventBatch = { events: [], dropped: 0 };
   let ports = 0;
   for await (const ev of events) {
-    if (ev.kind === 'host' && drop.keepDownHosts !== null && unneededHost(ev, drop.keepDownHosts)) batch.dropped++;
-    else {
-      batch.events.push(ev);
-      if (ev.kind === 'host') ports += ev.ports.length;
-    }
+    if (addEvent(batch, ev, drop) && ev.kind === 'host') ports += ev.ports.length;
     if (batch.events.length >= MAX_EVENTS || ports >= MAX_PORTS || batch.dropped >= MAX_DROPPED) {
       yield batch;
       batch = { events: [], dropped: 0 };

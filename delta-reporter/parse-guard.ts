@@ -39,7 +39,7 @@ export function guardedParse(agent: InputAgent, input: Readable, ctx: ParseConte
   return guarded(agent.name, agent.parse(input, ctx), ctx, readError);
 }
 
-/** An agent's events (its parse, or a part's reading on: parse-parts.ts), guarded as above. */
+/** An agent's events (its parse, or a part's reading on: parse-in-parts.ts), guarded as above. */
 export async function* guarded(agentName: string, events: AsyncIterable<ScanEvent>, ctx: ParseContext, readError: () => unknown): AsyncIterable<ScanEvent> {
   try {
     for await (const ev of events) {
@@ -47,16 +47,12 @@ export async function* guarded(agentName: string, events: AsyncIterable<ScanEven
       yield ev;
     }
   } catch (err) {
-    throw readerFailure(agentName, err, ctx, readError);
+    // The agent's own rejections and read errors as they are, anything else as a rejection of this file.
+    if (err instanceof PortdeltaError || systemError(err) || (err !== undefined && err === readError())) throw err;
+    throw new ScanRejectedError(`the ${agentName} reader failed on this file: ${(err as Error)?.message ?? String(err)}`, {
+      file: ctx.source,
+      cause: err,
+      remedy: `check that the file is ${agentName} output as its scanner writes it (or convert it to the uniform CSV with 'portdelta convert'), and report this message to the portdelta developers`,
+    });
   }
-}
-
-/** What an error thrown while parsing is raised as: the agent's own rejections and read errors as they are, anything else as a rejection of this file. */
-function readerFailure(agentName: string, err: unknown, ctx: ParseContext, readError: () => unknown): unknown {
-  if (err instanceof PortdeltaError || systemError(err) || (err !== undefined && err === readError())) return err;
-  return new ScanRejectedError(`the ${agentName} reader failed on this file: ${(err as Error)?.message ?? String(err)}`, {
-    file: ctx.source,
-    cause: err,
-    remedy: `check that the file is ${agentName} output as its scanner writes it (or convert it to the uniform CSV with 'portdelta convert'), and report this message to the portdelta developers`,
-  });
 }

@@ -1,5 +1,5 @@
-// A big file whose agent reads it in parts (PartedReading) is parsed by two worker threads side by
-// side: the main thread cuts the bytes into parts, sends them in turn, and hands the ingest each
+// A big file whose agent reads it in parts (PartedReading) is parsed by worker threads (one or
+// two, partThreads): the main thread cuts the bytes into parts, sends them in turn, and hands the ingest each
 // part's batch in file order once the part is known to have been read as the whole file's reading
 // would have read it (it ended between two records). A part that did not, or failed, and the last
 // part, are read on here from their start, with what the parts before left (counts for messages,
@@ -11,7 +11,7 @@ import type { PartedReading } from '../input-agents/types';
 import { byName } from '../input-agents/registry';
 import { utf8Input } from '../input-agents/text-encoding';
 import { checkedForDamage, countDamage, newDamageTally } from '../input-agents/damaged-records';
-import { batched, type DropSetting, type EventBatch, type EventSource, type ParseInput, type ParseRequest } from './parse-batches';
+import { batched, droppingContext, type DropSetting, type EventBatch, type EventSource, type ParseInput, type ParseRequest } from './parse-batches';
 import { Gate, type FromPartsWorker, type ToPartsWorker } from './parse-protocol';
 import { parseThread } from './parse-in-worker';
 import { guarded } from './parse-guard';
@@ -180,7 +180,7 @@ export class PartsParse implements EventSource {
     for (let i = this.taken; i < this.dispatched; i++) parts.push(this.sent.get(i)!.part);
     const from = parts[0] ?? { line: this.splitter.line, byte: this.splitter.byte };
     const { req, drop, feed } = this;
-    const ctx = { ...req.ctx, dropDownHosts: () => drop.keepDownHosts === false };
+    const ctx = droppingContext(req.ctx, drop);
     const bytes = Readable.from(this.bytesFrom(parts), { objectMode: false });
     const raw = this.reading.readOn(utf8Input(bytes, req.encoding, req.ctx.source, from.byte), ctx, from.line, this.tail);
     yield* batched(guarded(req.agent, checkedForDamage(raw, req.ctx, this.damage), req.ctx, feed.readError), drop);

@@ -5,31 +5,27 @@
 // exact error or events the whole file's reading would. So nothing but "no" needs to cross here.
 import { isUtf8 } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ScanEvent } from '../common/types';
 import { byName } from '../input-agents/registry';
-import type { DropSetting, ParseRequest } from './parse-batches';
+import { addEvent, droppingContext, type DropSetting, type EventBatch, type ParseRequest } from './parse-batches';
 import type { FromPartsWorker, ToPartsWorker } from './parse-protocol';
 import { checkTimes } from './parse-guard';
-import { unneededHost } from './down-hosts';
 import { toWireBatch } from './event-wire';
 
 const port = parentPort!;
 const req = workerData as ParseRequest;
 const reading = byName(req.agent)!.parts!;
 const drop: DropSetting = { keepDownHosts: null };
-const ctx = { ...req.ctx, dropDownHosts: () => drop.keepDownHosts === false };
+const ctx = droppingContext(req.ctx, drop);
 
 function readPart(index: number, bytes: Buffer, line: number): FromPartsWorker {
   const text = bytes.toString('utf8', line === 1 ? req.encoding.bom : 0);
   const { events, tail } = reading.readPart(text, ctx, line);
-  const kept: ScanEvent[] = [];
-  let dropped = 0;
+  const batch: EventBatch = { events: [], dropped: 0 };
   for (const ev of events) {
     checkTimes(ev, ctx.source);
-    if (ev.kind === 'host' && drop.keepDownHosts !== null && unneededHost(ev, drop.keepDownHosts)) dropped++;
-    else kept.push(ev);
+    addEvent(batch, ev, drop);
   }
-  return { t: 'part', index, batch: toWireBatch({ events: kept, dropped }), tail };
+  return { t: 'part', index, batch: toWireBatch(batch), tail };
 }
 
 function answer(index: number, bytes: Buffer, line: number): FromPartsWorker {
