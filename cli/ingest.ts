@@ -1,9 +1,10 @@
-import { EXIT, type Io, type Action } from './io';
+import { EXIT, type Io, type Action, type GlobalOptions } from './io';
 import { flagOpt, listOpt, textOpt } from './options';
 import { withContext } from './context';
 import { networksOption, portsOption } from '../common/query-options';
 import { agentByName, checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
 import { openInput } from '../input-agents/open-input';
+import { coolPartThreads, warmPartThreads } from '../delta-reporter/parse-in-parts';
 import { describeError, UsageError } from '../common/errors';
 import { safeText } from '../common/safe-text';
 import { progress } from './progress';
@@ -34,6 +35,24 @@ export const run: Action = async (files, opts, global, io) => {
   const scope = networksOption(listOpt(opts, 'scope'), '--scope');
   const ports = portsOption(textOpt(opts, 'ports'));
   const exitCode = flagOpt(opts, 'exitCode');
+  // A big file is read by threads that start while the configuration and the store are loaded.
+  if (files.length > 0) warmPartThreads();
+  try {
+    return await ingestFiles(files, { format, scanner, scope, ports, exitCode }, global, io);
+  } finally {
+    await coolPartThreads();
+  }
+};
+
+interface IngestChoices {
+  format: string | undefined;
+  scanner: string | undefined;
+  scope: ReturnType<typeof networksOption>;
+  ports: ReturnType<typeof portsOption>;
+  exitCode: boolean;
+}
+
+function ingestFiles(files: string[], { format, scanner, scope, ports, exitCode }: IngestChoices, global: GlobalOptions, io: Io): Promise<number> {
   return withContext(global, async ({ db, config }) => {
     const results: Array<IngestSummary | FailedIngest> = [];
     for (const file of files) {
@@ -58,7 +77,7 @@ export const run: Action = async (files, opts, global, io) => {
     const found = results.some((r) => r.status === 'applied' && r.change_count > 0);
     return exitCode && found ? EXIT.changesFound : EXIT.ok;
   });
-};
+}
 
 function report(io: Io, s: IngestSummary): void {
   io.out(summaryLine(s) + '\n');

@@ -31,6 +31,8 @@ export type FromWorker =
   | { t: 'done' };
 
 export type ToPartsWorker =
+  /** The first message: the thread may have been started before its file was known (warmPartThreads). */
+  | { t: 'start'; req: ParseRequest }
   | { t: 'part'; index: number; bytes: Uint8Array; line: number }
   | { t: 'keep-down'; keep: boolean };
 

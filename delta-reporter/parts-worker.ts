@@ -3,21 +3,23 @@
 // after it. A part it cannot vouch for (it failed, or did not end between two records) goes back
 // without a tail: the main thread then reads the file on from that part itself, which gives the
 // exact error or events the whole file's reading would. So nothing but "no" needs to cross here.
+// The file's request comes as the first message: the thread may be started (and its modules
+// loaded) while the command itself is still starting (warmPartThreads).
 import { isUtf8 } from 'node:buffer';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { byName } from '../input-agents/registry';
+import type { ParseContext, PartedReading } from '../input-agents/types';
 import { addEvent, droppingContext, type DropSetting, type EventBatch, type ParseRequest } from './parse-batches';
 import type { FromPartsWorker, ToPartsWorker } from './parse-protocol';
 import { checkTimes } from './parse-guard';
 import { toWireBatch } from './event-wire';
 
 const port = parentPort!;
-const req = workerData as ParseRequest;
-const reading = byName(req.agent)!.parts!;
 const drop: DropSetting = { keepDownHosts: null };
-const ctx = droppingContext(req.ctx, drop);
+let file: { req: ParseRequest; reading: PartedReading; ctx: ParseContext } | null = null;
 
 function readPart(index: number, bytes: Buffer, line: number): FromPartsWorker {
+  const { req, reading, ctx } = file!;
   const text = bytes.toString('utf8', line === 1 ? req.encoding.bom : 0);
   const { events, tail } = reading.readPart(text, ctx, line);
   const batch: EventBatch = { events: [], dropped: 0 };
@@ -39,6 +41,7 @@ function answer(index: number, bytes: Buffer, line: number): FromPartsWorker {
 }
 
 port.on('message', (m: ToPartsWorker) => {
-  if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
+  if (m.t === 'start') file = { req: m.req, reading: byName(m.req.agent)!.parts!, ctx: droppingContext(m.req.ctx, drop) };
+  else if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
   else port.postMessage(answer(m.index, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), m.line));
 });

@@ -1,6 +1,9 @@
 // The ingest with its parse in a worker thread (delta-reporter/parse-ahead.ts) against a real
 // database: the same summary as the parse in process, the down hosts the scope has no use for still
 // counted, and on every way out (applied, duplicate, damaged file, read error) no thread left.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { forEachDb, withDb } from '../helpers/db';
 import type { Db } from '../../db/connection';
@@ -8,6 +11,7 @@ import { ingestStream, type IngestOptions, type IngestSummary } from '../../delt
 import type { ParsePlace } from '../../delta-reporter/parse-ahead';
 import { runningWorkers } from '../../delta-reporter/parse-in-worker';
 import { ScanRejectedError } from '../../common/errors';
+import { cli, SCANS } from '../helpers/cli';
 
 const HOSTS = 12000;
 
@@ -50,6 +54,26 @@ forEachDb('an ingest parsing in a worker thread', (tdb) => {
     expect(results.parts).toEqual(results['in-process']);
     expect(results.auto).toEqual(results['in-process']);
     expect(results.worker).toMatchObject({ status: 'applied', hosts_up: HOSTS / 4, ports_open: HOSTS / 4, hostsRead: HOSTS, host_scope: expect.stringContaining('10.1.0.0/16') });
+  });
+
+  test('the ingest command ends the threads it started while opening the store, whether a file took them or not', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-warm-'));
+    try {
+      const big = path.join(dir, 'big.xml');
+      fs.writeFileSync(big, SCAN);
+      const url = tdb.fresh();
+      const r = await cli(['--db', url, '--json', 'ingest', '--scanner', 'v', big]);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout)[0]).toMatchObject({ status: 'applied', hosts_up: HOSTS / 4 });
+      expect(runningWorkers()).toBe(0);
+      // a file too small for threads, and a file that is not there: the threads started are ended
+      const small = await cli(['--db', url, 'ingest', '--scanner', 'w', path.join(SCANS, 'lab-a/night1/scan-in/nmap-tcp.xml')]);
+      expect(small.code).toBe(0);
+      expect(runningWorkers()).toBe(0);
+      expect((await cli(['--db', url, 'ingest', path.join(dir, 'missing.xml')])).code).toBe(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a file ingested twice is a duplicate, and the thread ends either way', async () => {

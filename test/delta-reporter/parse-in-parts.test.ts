@@ -8,7 +8,7 @@ import type { ScanEvent } from '../../common/types';
 import { ScanRejectedError } from '../../common/errors';
 import { parseAhead } from '../../delta-reporter/parse-ahead';
 import type { ParseRequest } from '../../delta-reporter/parse-batches';
-import { PARTS_AHEAD, PARTS_AHEAD_EARLY, PartsParse, type PartsTuning } from '../../delta-reporter/parse-in-parts';
+import { PARTS_AHEAD, PARTS_AHEAD_EARLY, PartsParse, coolPartThreads, warmPartThreads, type PartsTuning } from '../../delta-reporter/parse-in-parts';
 import { parsed, pieces, type Outcome } from '../helpers/parsed';
 import { runningWorkers } from '../../delta-reporter/parse-in-worker';
 import { nmapXml } from '../../input-agents/nmap-xml';
@@ -185,6 +185,29 @@ describe('an nmap XML file read in parts', () => {
     await src.close();
     expect(runningWorkers()).toBe(0);
     release();
+  });
+
+  test('takes the threads started before its file was known, and the ones no file took are ended', async () => {
+    warmPartThreads();
+    const warm = runningWorkers();
+    expect(warm).toBeGreaterThan(0);
+    warmPartThreads();
+    expect(runningWorkers()).toBe(warm); // started once, not per call
+    const bytes = Buffer.from(scan(2000));
+    const src = new PartsParse(REQ, { input: Readable.from(pieces(bytes)), readError: () => undefined, small: Promise.resolve(false) }, nmapXml.parts, { partBytes: 4096, threads: warm });
+    expect(runningWorkers()).toBe(warm); // the warm threads, no new ones
+    const events: ScanEvent[] = [];
+    try {
+      for await (const b of src) events.push(...b.events);
+    } finally {
+      await src.close();
+    }
+    expect(src.flow.partsTaken).toBeGreaterThan(20);
+    expect(events).toEqual((await read(bytes)).events);
+    expect(runningWorkers()).toBe(0);
+    warmPartThreads();
+    await coolPartThreads();
+    expect(runningWorkers()).toBe(0);
   });
 
   test('ends its threads when closed before the end', async () => {
