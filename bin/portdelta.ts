@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // The only place that exits (STYLE.md).
-import v8 from 'node:v8';
 import { main } from '../cli/main';
-
-// A big ingest allocates fast; left alone, V8 grows its young generation until the process holds
-// ~400 MB for ~50 MB of live data (PostgreSQL, /12 scan). A 4 MB semi-space keeps the peak near
-// 215 MB at the same speed (docs/benchmarks.md).
-v8.setFlagsFromString('--max-semi-space-size=4');
 import { processIo } from '../cli/io';
+
+// No V8 flags are set here: a heap size set once the process runs reaches only the threads
+// started after it, and those (the parse threads) set their own limits. The main thread's young
+// generation is set at start only: NODE_OPTIONS=--max-semi-space-size=8 (docs/operations.md, "Memory").
 
 // `portdelta changes | head` closes the pipe early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
