@@ -3,13 +3,23 @@
 // (a misspelt field in an operator's template is an error, not a silent blank), and the HTML escaped
 // throughout: an HTML template may not print anything unescaped.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Handlebars from 'handlebars';
+import type HandlebarsLib from 'handlebars';
 import { PortdeltaError } from '../common/errors';
 import { reportView, type ReportView } from './report-view';
 import type { ChangeBatch } from './types';
 
-const hb = Handlebars.create();
+// Loaded at the first template: most commands (an ingest, a query) render none, and Handlebars
+// with its compiler took ~20 ms of every command's start.
+let loaded: { lib: typeof HandlebarsLib; hb: typeof HandlebarsLib } | null = null;
+function handlebars(): { lib: typeof HandlebarsLib; hb: typeof HandlebarsLib } {
+  if (!loaded) {
+    const lib = createRequire(__filename)('handlebars') as typeof HandlebarsLib;
+    loaded = { lib, hb: lib.create() };
+  }
+  return loaded;
+}
 
 // __dirname is output-agents/ under jest and dist/output-agents/ when built (tools/copy-assets.js).
 const TEMPLATES = path.join(__dirname, 'templates');
@@ -51,10 +61,11 @@ function templateError(where: string, problem: string): PortdeltaError {
 /** Lines of {{{ }}} / {{& }}: in an HTML part they would print a hostile hostname as markup. */
 function unescapedLines(source: string): number[] {
   const lines: number[] = [];
-  const visitor = new Handlebars.Visitor();
-  visitor.MustacheStatement = function (this: Handlebars.Visitor, m: hbs.AST.MustacheStatement) {
+  const { lib, hb } = handlebars();
+  const visitor = new lib.Visitor();
+  visitor.MustacheStatement = function (this: HandlebarsLib.Visitor, m: hbs.AST.MustacheStatement) {
     if (!m.escaped) lines.push(m.loc.start.line);
-    return Handlebars.Visitor.prototype.MustacheStatement.call(this, m);
+    return lib.Visitor.prototype.MustacheStatement.call(this, m);
   };
   visitor.accept(hb.parse(source));
   return lines;
@@ -62,6 +73,7 @@ function unescapedLines(source: string): number[] {
 
 function compile(source: string, kind: Kind, where: string): Template {
   let fn: HandlebarsTemplateDelegate;
+  const { hb } = handlebars();
   try {
     // precompile reports syntax errors now; compile alone would wait for the first render.
     hb.precompile(source, COMPILE[kind]);

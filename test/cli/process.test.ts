@@ -39,6 +39,20 @@ describe('start-up', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
   });
+
+  test('an ingest into SQLite loads neither the PostgreSQL driver nor the template engine', async () => {
+    // Every command pays for what it loads at start; these two only some commands need.
+    const list = path.join(dir, 'loaded.json');
+    const preload = path.join(dir, 'record-loaded.js');
+    fs.writeFileSync(preload, `if (require('worker_threads').isMainThread) process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(Object.keys(require.cache))));\n`);
+    const r = await spawnCli(['--db', store('loaded'), 'ingest', '--scanner', 'scan-in', NIGHT1], { env: { NODE_OPTIONS: `--require=${preload}` } });
+    expect(r.code).toBe(0);
+    const packages = new Set((JSON.parse(fs.readFileSync(list, 'utf8')) as string[]).map((f) => /node_modules\/([^/]+)\//.exec(f)?.[1]).filter(Boolean));
+    expect(packages).toContain('knex');
+    expect(packages).toContain('sqlite3');
+    expect(packages).not.toContain('pg');
+    expect(packages).not.toContain('handlebars');
+  });
 });
 
 describe('exit codes', () => {
