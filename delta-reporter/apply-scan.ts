@@ -5,6 +5,7 @@ import * as repo from '../db/ingest-repo';
 import { classifyHostMissing, classifyHostUp, classifyPort, isFirstConclusion, type HostPrev, type PortPrev, type PortSeen, type Thresholds } from './classify';
 import { ChangeType } from '../common/types';
 import { timer } from '../common/timing';
+import { collectIfLarge } from '../common/heap';
 import type { Proto } from '../common/types';
 import type { Suppressions, SuppressionReason } from './suppression';
 import { applyFacts } from './apply-facts';
@@ -247,6 +248,7 @@ export async function applyScan(ctx: ApplyContext): Promise<Map<number, number>>
   const t = timer('apply');
   for (const [name, step] of steps) {
     await step();
+    collectIfLarge();
     t.mark(name);
   }
   return repo.countChanges(ctx.trx, ctx.scanId);
