@@ -3,9 +3,9 @@
 // set has been seen, unchanged, by every scan of its scanner since it was written: before an ingest
 // writes such a row again, catchUp() writes what the skipped scans would have written; after the
 // apply, settle() marks what this scan saw and which hosts the next scan may skip.
-import type { Dialect, PagedQuery } from './dialects/types';
+import type { Dialect } from './dialects/types';
 import type { Trx } from './ingest-repo';
-import { rowsOf } from './rows';
+import { PAGE, rowsOf } from './rows';
 import { TOUCHED_KEYS } from './staging';
 
 /** The scanner's newest applied scan: how many it has applied (seq), which, and when. */
@@ -24,16 +24,27 @@ export async function advanceScanner(trx: Trx, scannerId: number, next: { seq: n
   await trx('scanners').where({ id: scannerId }).update({ seen_seq: next.seq, seen_scan_id: next.scanId, seen_at: next.at });
 }
 
-/** The scanner's hosts up, with what decides whether a scan may skip them. */
-export function upHosts(scannerId: number): PagedQuery<{ ip_key: string; live_seq: number | null; digest: number | string | null }> {
-  return {
-    build: (after, limit) => `
-      SELECT ip_key, live_seq, digest FROM host_state
-       WHERE scanner_id = :scanner AND status = 'up' ${after.replace('$KEY', 'ip_key')}
-       ORDER BY ip_key ${limit}`,
-    bindings: { scanner: scannerId },
-    key: ['ip_key'],
-  };
+/**
+ * The scanner's hosts up, with what decides whether a scan may skip them: PAGE hosts at a time,
+ * each page one string of `ip_key,live_seq,digest` joined by `;` (live_seq and digest empty when
+ * null; ip_key is hex, see common/ip.ts). A row object a host took 3.5 times as long to read: 0.6 s
+ * for the 315,000 hosts of a /12, while the file's parse waited for the scan to open.
+ */
+export async function* upHostPages(trx: Trx, dialect: Dialect, scannerId: number): AsyncGenerator<string> {
+  const cell = (c: string) => `COALESCE(CAST(${c} AS TEXT), '')`;
+  const packed = dialect.joinedText(`ip_key || ',' || ${cell('live_seq')} || ',' || ${cell('digest')}`, "';'");
+  for (let after = ''; ;) {
+    const [page] = rowsOf<{ packed: string | null; last: string | null }>(await trx.raw(
+      `SELECT ${packed} AS packed, MAX(ip_key) AS last FROM (
+         SELECT ip_key, live_seq, digest FROM host_state
+          WHERE scanner_id = ? AND status = 'up' AND ip_key > ?
+          ORDER BY ip_key LIMIT ${PAGE}) page`,
+      [scannerId, after],
+    ));
+    if (!page || page.last === null || page.packed === null) return;
+    yield page.packed;
+    after = page.last;
+  }
 }
 
 /**

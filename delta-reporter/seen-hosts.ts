@@ -28,7 +28,7 @@ class KeyTable {
 
   private sorted = true;
 
-  /** Keys arrive in key order (ORDER BY ip_key), so IPv4 ones append sorted; seal() sorts them if a collation did otherwise. */
+  /** Keys arrive in key order (ORDER BY ip_key) as a rule, so IPv4 ones append sorted; seal() sorts them if a page or a collation did otherwise. */
   add(key: string, value: number): void {
     const n = v4Number(key);
     if (n === null) {
@@ -110,8 +110,11 @@ export class SeenHosts {
 
   static async load(trx: Trx, dialect: Dialect, scannerId: number, skipping: boolean): Promise<SeenHosts> {
     const known = new KeyTable();
-    for await (const page of dialect.pages(trx, seen.upHosts(scannerId))) {
-      for (const r of page) known.add(r.ip_key, r.live_seq === null || r.digest === null ? NOT_SKIPPABLE : Number(r.digest));
+    for await (const page of seen.upHostPages(trx, dialect, scannerId)) {
+      for (const host of page.split(';')) {
+        const [key, liveSeq, digest] = host.split(',');
+        known.add(key, liveSeq === '' || digest === '' ? NOT_SKIPPABLE : Number(digest));
+      }
     }
     known.seal();
     return new SeenHosts(known, skipping);

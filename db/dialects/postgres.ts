@@ -74,6 +74,7 @@ export const postgres: Dialect = Object.freeze<Dialect>({
   localFile: () => null,
   // Up to 65,535 bind parameters per statement.
   rowsPerInsert: (columns) => Math.max(1, Math.floor(60000 / Math.max(1, columns))),
+  joinedText: (expr, separator) => `string_agg(${expr}, ${separator})`,
   pages: cursorPages,
   stageWriter: pgWriter,
   createTemp: async (trx, name, columns) => {

@@ -42,6 +42,7 @@ export const sqlite: Dialect = Object.freeze<Dialect>({
   localFile: (where) => (where === ':memory:' ? null : where),
   // SQLite binds at most 32,766 parameters per statement (db/batch.ts writes plain VALUES lists).
   rowsPerInsert: (columns) => Math.max(1, Math.floor(32000 / Math.max(1, columns))),
+  joinedText: (expr, separator) => `group_concat(${expr}, ${separator})`,
   pages: keysetPages,
   stageWriter: sqliteWriter,
   createTemp: async (trx, name, columns) => {

@@ -43,6 +43,8 @@ export interface Dialect {
 
   /** Rows per multi-row INSERT of `columns` columns. */
   rowsPerInsert(columns: number): number;
+  /** The aggregate that joins a group's text values `expr` with `separator` (an SQL string literal), in no set order. */
+  joinedText(expr: string, separator: string): string;
   /** Walks a query's rows a page at a time without holding them all. */
   pages<T extends Record<string, unknown>>(trx: Trx, query: PagedQuery<T>): AsyncGenerator<T[]>;
   /** The bulk loader of a scan's staging tables, on the transaction's own driver connection. */
