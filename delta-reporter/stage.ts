@@ -9,6 +9,7 @@ import { certText, serviceText } from '../common/service-facts';
 import { Digest } from './host-digest';
 import type { SeenHosts } from './seen-hosts';
 import { unneededHost } from './down-hosts';
+import { collectIfLarge } from '../common/heap';
 
 const BATCH = 20000;
 const PORT_WIDTH = 5;
@@ -73,6 +74,7 @@ export class Stager {
     if (this.rows >= BATCH) {
       // One batch in flight at a time: wait for the previous one, then start this one and go on parsing.
       await this.pending;
+      collectIfLarge();
       this.pending = this.write();
       this.pending.catch(() => undefined); // handled where it is awaited: next batch or flush()
     }
