@@ -36,7 +36,7 @@ export const run: Action = async (files, opts, global, io) => {
   const ports = portsOption(textOpt(opts, 'ports'));
   const exitCode = flagOpt(opts, 'exitCode');
   // A big file is read by threads that start while the configuration and the store are loaded.
-  if (files.length > 0) warmPartThreads();
+  warmPartThreads();
   try {
     return await ingestFiles(files, { format, scanner, scope, ports, exitCode }, global, io);
   } finally {
