@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { collect } from '../common/query-options';
 import type { Action, CommandAccess } from './io';
+import { warmPartThreads } from '../delta-reporter/part-threads';
 
 
 export interface CommandSpec {
@@ -85,7 +86,11 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
     options: (cmd) =>
       scanFiles(cmd, 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
         .option('--exit-code', 'exit 1 when changes were found'),
-    load: () => import('./ingest'),
+    // Its parse threads start first, and load their modules while the command loads its own.
+    load: () => {
+      warmPartThreads();
+      return import('./ingest');
+    },
   },
   {
     name: 'convert',

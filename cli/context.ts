@@ -61,7 +61,12 @@ async function openTarget(t: DbTarget, mode: 'create' | 'write' | 'read' = 'crea
 }
 
 export async function withContext<T>(global: GlobalOptions, fn: (ctx: Context) => Promise<T>): Promise<T> {
-  const { config, file } = loadCommandConfig(global);
+  return withStore(global, loadCommandConfig(global), fn);
+}
+
+/** withContext for a command that has loaded its configuration already (cli/ingest.ts). */
+export async function withStore<T>(global: GlobalOptions, loaded: { config: Config; file: string | null }, fn: (ctx: Context) => Promise<T>): Promise<T> {
+  const { config, file } = loaded;
   const db = await openTarget(dbTarget(global, config, file), global.access?.db, global.access?.command);
   try {
     return await fn({ config, configFile: file, db });

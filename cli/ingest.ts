@@ -1,13 +1,15 @@
 import { EXIT, type Io, type Action, type GlobalOptions } from './io';
 import { flagOpt, listOpt, textOpt } from './options';
-import { withContext } from './context';
+import { loadCommandConfig } from './command-config';
+import type { Config } from '../config/config';
+import type { Db } from '../db/connection';
 import { networksOption, portsOption } from '../common/query-options';
-import { agentByName, checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
+import { agentByName, checkScannerName, ingestStarted, startIngest, type IngestSummary, type StartedIngest } from '../delta-reporter/ingest';
 import { openInput } from '../input-agents/open-input';
-import { coolPartThreads, warmPartThreads } from '../delta-reporter/parse-in-parts';
+import { coolPartThreads } from '../delta-reporter/part-threads';
 import { describeError, UsageError } from '../common/errors';
 import { safeText } from '../common/safe-text';
-import { progress } from './progress';
+import { progress, type Progress } from './progress';
 
 export function summaryLine(s: IngestSummary): string {
   const changes = Object.entries(s.changes).map(([k, n]) => `${n} ${k}`).join(', ') || 'no changes';
@@ -26,18 +28,17 @@ export interface FailedIngest {
   error: string;
 }
 
+// The parse threads were started when the command was chosen (cli/commands.ts); those no file took end here.
 export const run: Action = async (files, opts, global, io) => {
-  if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
-  const format = textOpt(opts, 'format');
-  const scanner = textOpt(opts, 'scanner');
-  if (format) agentByName(format);
-  if (scanner) checkScannerName(scanner);
-  const scope = networksOption(listOpt(opts, 'scope'), '--scope');
-  const ports = portsOption(textOpt(opts, 'ports'));
-  const exitCode = flagOpt(opts, 'exitCode');
-  // A big file is read by threads that start while the configuration and the store are loaded.
-  warmPartThreads();
   try {
+    if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
+    const format = textOpt(opts, 'format');
+    const scanner = textOpt(opts, 'scanner');
+    if (format) agentByName(format);
+    if (scanner) checkScannerName(scanner);
+    const scope = networksOption(listOpt(opts, 'scope'), '--scope');
+    const ports = portsOption(textOpt(opts, 'ports'));
+    const exitCode = flagOpt(opts, 'exitCode');
     return await ingestFiles(files, { format, scanner, scope, ports, exitCode }, global, io);
   } finally {
     await coolPartThreads();
@@ -52,31 +53,68 @@ interface IngestChoices {
   exitCode: boolean;
 }
 
-function ingestFiles(files: string[], { format, scanner, scope, ports, exitCode }: IngestChoices, global: GlobalOptions, io: Io): Promise<number> {
-  return withContext(global, async ({ db, config }) => {
-    const results: Array<IngestSummary | FailedIngest> = [];
-    for (const file of files) {
-      const source = file === '-' ? '-' : file;
-      try {
-        const { head, rest, size } = await openInput(file, io.stdin, { maxDecompressed: config.server.max_body });
-        const shown = progress(safeText(source), size, io.progress);
-        const s = await ingestStream(db, head, rest, {
-          source, scanner, format, scope, ports, scanners: config.scanners,
-          onProgress: (bytes, hosts, phase) => shown.update(bytes, hosts, phase),
-        }).finally(() => shown.done());
-        results.push(s);
-        if (!global.json) report(io, s);
-      } catch (err) {
-        const message = describeError(err);
-        results.push({ source, status: 'failed', error: message });
-        io.err(`portdelta: ${message.startsWith(safeText(source)) ? '' : `${safeText(source)}: `}${message}\n  nothing of this file was stored\n`);
-      }
+/** A file opened and its parse begun, or why it could not be (reported in the file's turn). */
+type Begun = { source: string; started: StartedIngest; shown: Progress } | { source: string; error: unknown };
+
+async function begin(source: string, c: IngestChoices, config: Config, io: Io): Promise<Begun> {
+  try {
+    const { head, rest, size } = await openInput(source, io.stdin, { maxDecompressed: config.server.max_body });
+    const shown = progress(safeText(source), size, io.progress);
+    try {
+      const started = startIngest(head, rest, {
+        source, scanner: c.scanner, format: c.format, scope: c.scope, ports: c.ports, scanners: config.scanners,
+        onProgress: (bytes, hosts, phase) => shown.update(bytes, hosts, phase),
+      });
+      return { source, started, shown };
+    } catch (err) {
+      shown.done();
+      throw err;
     }
-    if (global.json) io.out(JSON.stringify(results, null, 2) + '\n');
-    if (results.some((r) => r.status === 'failed')) return EXIT.error;
-    const found = results.some((r) => r.status === 'applied' && r.change_count > 0);
-    return exitCode && found ? EXIT.changesFound : EXIT.ok;
-  });
+  } catch (error) {
+    return { source, error };
+  }
+}
+
+async function ingestFiles(files: string[], c: IngestChoices, global: GlobalOptions, io: Io): Promise<number> {
+  const loaded = loadCommandConfig(global);
+  // The first file's parse begins before the store is opened: the database driver takes 70 ms
+  // and more to load (a blocking require) and the store as long to open, which the parse threads
+  // use. So the driver is loaded here, once they have their parts in hand.
+  const first = await begin(files[0], c, loaded.config, io);
+  if ('started' in first) await first.started.primed();
+  const { withStore } = await import('./context');
+  let handedOver = false;
+  try {
+    return await withStore(global, loaded, ({ db, config }) => {
+      handedOver = true;
+      return ingestEach(files, first, (file) => begin(file, c, config, io), db, global, io, c.exitCode);
+    });
+  } catch (err) {
+    // The store could not be opened: the first file's parse is stopped and the file let go.
+    if (!handedOver && 'started' in first) await first.started.abandon();
+    throw err;
+  }
+}
+
+async function ingestEach(files: string[], first: Begun, next: (file: string) => Promise<Begun>, db: Db, global: GlobalOptions, io: Io, exitCode: boolean): Promise<number> {
+  const results: Array<IngestSummary | FailedIngest> = [];
+  for (let i = 0; i < files.length; i++) {
+    const b = i === 0 ? first : await next(files[i]);
+    try {
+      if ('error' in b) throw b.error;
+      const s = await ingestStarted(db, b.started).finally(() => b.shown.done());
+      results.push(s);
+      if (!global.json) report(io, s);
+    } catch (err) {
+      const message = describeError(err);
+      results.push({ source: b.source, status: 'failed', error: message });
+      io.err(`portdelta: ${message.startsWith(safeText(b.source)) ? '' : `${safeText(b.source)}: `}${message}\n  nothing of this file was stored\n`);
+    }
+  }
+  if (global.json) io.out(JSON.stringify(results, null, 2) + '\n');
+  if (results.some((r) => r.status === 'failed')) return EXIT.error;
+  const found = results.some((r) => r.status === 'applied' && r.change_count > 0);
+  return exitCode && found ? EXIT.changesFound : EXIT.ok;
 }
 
 function report(io: Io, s: IngestSummary): void {

@@ -19,12 +19,13 @@ import { applyGuarded, type MassAbsence } from './absence';
 import { scannerBack } from './scanner-health';
 import { describeChange } from '../common/describe';
 import { parseAhead, type ParsePlace } from './parse-ahead';
-import type { EventSource } from './parse-batches';
+import type { EventBatch, EventSource } from './parse-batches';
+import { FirstHostAhead, mergeMeta } from './first-host';
 import type { Suppressions } from './suppression';
 import { COLUMN_LIMITS, fitColumn, withoutNul } from '../db/column-limits';
 import { createStaging, dropStaging, indexStaging } from '../db/staging';
 import { recordScanCounts } from '../db/state-counts-repo';
-import { timer } from '../common/timing';
+import { timer, type Timer } from '../common/timing';
 import type { Knex } from 'knex';
 import { databaseError, databaseFault } from '../db/db-errors';
 import { endTransaction, recoverConnection } from '../db/transaction';
@@ -105,10 +106,6 @@ function fitted(value: string | undefined, column: 'tool' | 'tool_version' | 'ti
   return fit;
 }
 
-function mergeMeta(into: ScanMetaEvent, ev: ScanMetaEvent): void {
-  for (const [k, v] of Object.entries(ev)) if (v !== undefined) (into as unknown as Record<string, unknown>)[k] = v;
-}
-
 const storing = (db: Db) => `could not store the scan in the database ${db.where}`;
 
 /**
@@ -117,18 +114,72 @@ const storing = (db: Db) => `could not store the scan in the database ${db.where
  * empty here afterwards; the caller must not keep it.
  */
 export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: IngestOptions): Promise<IngestSummary> {
+  return ingestStarted(db, startIngest(head, rest, opts));
+}
+
+/** A file whose parse has begun before the store is open; ingestStarted or abandon must follow. */
+export interface StartedIngest {
+  readonly opts: IngestOptions;
+  readonly agent: InputAgent;
+  readonly rest: Readable;
+  readonly feed: Feed;
+  readonly events: Promise<{ source: EventSource; ahead: FirstHostAhead<Opening> }>;
+  readonly tally: { hosts: number; skipped: number };
+  readonly t: Timer;
+  /** Resolves once the parse has read ahead as far as it may before the ingest takes anything. */
+  primed(): Promise<void>;
+  /** Stops the parse and lets the file go (the store could not be opened). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Begins reading a file: its format and encoding from the head (refused here, as ingestStream
+ * would), and the parse, which needs the configuration but not the store. `portdelta ingest` opens
+ * the store meanwhile (cli/ingest.ts).
+ */
+export function startIngest(head: Buffer, rest: Readable, opts: IngestOptions): StartedIngest {
   const { agent, encoding } = readerFor(head, rest, opts);
   const tally = { hosts: 0, skipped: 0 };
   const feed = hashing(head, rest, (bytes) => opts.onProgress?.(bytes, tally.hosts));
   const cliScannerCfg = scannerConfig(opts.scanners, opts.scanner ?? DEFAULT_SCANNER);
-  const meta: ScanMetaEvent = { kind: 'meta' };
   const t = timer(opts.source);
+  const ctx = { source: opts.source, timezone: cliScannerCfg.timezone, portScope: opts.ports ?? cliScannerCfg.ports };
+  const events = parseAhead({ agent: agent.name, encoding, ctx }, feed, opts.parseIn).then((source) => {
+    const ahead = new FirstHostAhead(source, (meta) => {
+      const o = openingOf(opts, meta);
+      return { keepDown: keepsDownHosts(o.scope), value: o };
+    });
+    return { source, ahead };
+  });
+  const abandon = async (): Promise<void> => {
+    feed.input.destroy();
+    rest.destroy();
+    const { source, ahead } = await events;
+    await source.close();
+    await ahead.read;
+  };
+  const primed = async (): Promise<void> => {
+    const { source, ahead } = await events;
+    await ahead.read;
+    await source.primed();
+  };
+  return { opts, agent, rest, feed, events, tally, t, primed, abandon };
+}
+
+/** Stages the started file and applies it in one transaction; a file that fails leaves nothing behind. */
+export async function ingestStarted(db: Db, s: StartedIngest): Promise<IngestSummary> {
+  const { opts, agent, feed, tally, t } = s;
+  const meta: ScanMetaEvent = { kind: 'meta' };
   const warnings: string[] = [];
   const now = Date.now();
-  const { conn, trx } = await openTransaction(db);
-  const run: Run = { db, opts, agent, conn, trx, now, meta, warnings, tally, scan: null };
+  const { conn, trx } = await openTransaction(db).catch(async (err: unknown) => {
+    await s.abandon();
+    throw err;
+  });
+  const { source, ahead } = await s.events;
+  const run: Run = { db, opts, agent, conn, trx, now, meta, warnings, tally, scan: null, ahead };
   try {
-    const complete = await parseIntoStaging(run, feed, encoding, cliScannerCfg);
+    const complete = await parseIntoStaging(run, feed, source, ahead);
     const st = await openScan(run);
     await st.stager.flush();
     t.mark('parse and stage');
@@ -149,8 +200,7 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
     if (finish.staleBehind !== null) return await recordStale(run, st, base, finish, finish.staleBehind);
     return await applyStaged(run, st, base, finish, t);
   } catch (err) {
-    feed.input.destroy();
-    rest.destroy();
+    await s.abandon();
     if (!trx.isCompleted()) await trx.rollback().catch(() => undefined);
     if (databaseFault(err) === null) throw err;
     await recoverConnection(db, conn);
@@ -175,7 +225,25 @@ interface Run {
   /** Host records read, and records skipped as unreadable. */
   tally: { hosts: number; skipped: number };
   scan: OpenScan | null;
+  /** The parse's events up to the first host, and the scan's opening decided on from them before the store was open. */
+  ahead: FirstHostAhead<Opening>;
 }
+
+/** What opening the scan takes from the file's metadata and the configuration, not from the store. */
+interface Opening {
+  scannerName: string;
+  sc: ScannerConfig;
+  scope: ResolvedScope;
+}
+
+function openingOf(opts: IngestOptions, meta: ScanMetaEvent): Opening {
+  const scannerName = checkScannerName(opts.scanner ?? meta.scanner ?? DEFAULT_SCANNER);
+  const sc = scannerConfig(opts.scanners, scannerName);
+  return { scannerName, sc, scope: resolveScope(meta, { hosts: opts.scope, ports: opts.ports }, sc) };
+}
+
+/** Down hosts that did not time out are staged only where the scope is the hosts the file lists. */
+const keepsDownHosts = (scope: ResolvedScope): boolean => scope.hosts === null || scope.includeListedHosts;
 
 /** The scan row (status applying) and the staging it fills. */
 interface OpenScan {
@@ -268,9 +336,8 @@ async function openTransaction(db: Db): Promise<{ conn: unknown; trx: Knex.Trans
 async function openScan(run: Run): Promise<OpenScan> {
   if (run.scan) return run.scan;
   const { db, opts, meta, trx, now, warnings } = run;
-  const scannerName = checkScannerName(opts.scanner ?? meta.scanner ?? DEFAULT_SCANNER);
-  const sc = scannerConfig(opts.scanners, scannerName);
-  const scope = resolveScope(meta, { hosts: opts.scope, ports: opts.ports }, sc);
+  // The metadata before the first host record is what the read ahead decided on, when it could.
+  const { scannerName, sc, scope } = run.ahead.decided ?? openingOf(opts, meta);
   await repo.lockScanner(trx, db.dialect, scannerName);
   const scannerId = await repo.ensureScanner(trx, scannerName, sc.group ?? null, now);
   const scanId = await repo.insertScan(trx, {
@@ -279,7 +346,7 @@ async function openScan(run: Run): Promise<OpenScan> {
     complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: fitted(meta.timezone, 'timezone', warnings),
     host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
   });
-  const keepDown = scope.hosts === null || scope.includeListedHosts;
+  const keepDown = keepsDownHosts(scope);
   await createStaging(trx, db.dialect);
   const prev = await seenRepo.scannerSeen(trx, scannerId);
   const seen = await SeenHosts.load(trx, db.dialect, scannerId, opts.skipUnchanged !== false);
@@ -291,13 +358,10 @@ async function openScan(run: Run): Promise<OpenScan> {
 }
 
 /** Reads the whole file: metadata merged, warnings kept, host records staged. True when the file says it is complete. */
-async function parseIntoStaging(run: Run, feed: Feed, encoding: FileEncoding, cliScannerCfg: ScannerConfig): Promise<boolean> {
-  const { opts } = run;
-  const ctx = { source: opts.source, timezone: cliScannerCfg.timezone, portScope: opts.ports ?? cliScannerCfg.ports };
-  const events = await parseAhead({ agent: run.agent.name, encoding, ctx }, feed, opts.parseIn);
+async function parseIntoStaging(run: Run, feed: Feed, events: EventSource, batches: AsyncIterable<EventBatch>): Promise<boolean> {
   const end = { complete: false, ended: false };
   try {
-    for await (const batch of events) {
+    for await (const batch of batches) {
       run.tally.hosts += batch.dropped;
       for (const ev of batch.events) await take(run, ev, end, events);
     }
@@ -323,6 +387,7 @@ async function take(run: Run, ev: ScanEvent, end: { complete: boolean; ended: bo
     if (!st) {
       st = await openScan(run);
       events.keepDownHosts(st.keepDown); // from now on the parse leaves out the down hosts the scan has no use for
+      events.scanOpen();
     }
     await st.stager.add(ev as HostRecord);
   } else {
@@ -384,7 +449,7 @@ async function recordStale(run: Run, st: OpenScan, base: SummaryBase, f: Finishi
 }
 
 /** The staged scan applied to the scanner's state (delta-reporter/apply-scan.ts), the scan row finished, committed. */
-async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishing, t: ReturnType<typeof timer>): Promise<IngestSummary> {
+async function applyStaged(run: Run, st: OpenScan, base: SummaryBase, f: Finishing, t: Timer): Promise<IngestSummary> {
   const { db, trx, warnings } = run;
   const { complete } = base;
   const sc = scannerConfig(run.opts.scanners, st.scannerName);

@@ -25,5 +25,8 @@ export async function parseAhead(req: ParseRequest, feed: ParseInput, place?: Pa
     close: async () => {
       await batches.return(undefined);
     },
+    // Read here when taken: nothing reads ahead.
+    primed: () => Promise.resolve(),
+    scanOpen: () => undefined,
   };
 }

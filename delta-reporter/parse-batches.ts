@@ -74,10 +74,17 @@ export async function* batched(events: AsyncIterable<ScanEvent>, drop: DropSetti
 }
 
 export interface EventSource extends AsyncIterable<EventBatch> {
-  /** Known once the scan is opened: whether down hosts that did not time out are wanted at all. */
+  /** Known from the file's metadata, before its first host record: whether down hosts that did not time out are wanted at all. */
   keepDownHosts(keep: boolean): void;
+  /** The ingest has opened the store and the scan, and takes batches as they come: the parse keeps to its steady read-ahead. */
+  scanOpen(): void;
   /** Ends the parse, finished or not (the worker thread with it); safe to call again. */
   close(): Promise<void>;
+  /**
+   * Resolves once the parse has in hand what it may read before the ingest takes anything, so
+   * that the ingest's thread may block (loading the database driver) while worker threads read on.
+   */
+  primed(): Promise<void>;
 }
 
 /** The file's bytes as the ingest reads them (ingest.ts Feed). */

@@ -4,7 +4,6 @@
 // would have read it (it ended between two records). A part that did not, or failed, and the last
 // part, are read on here from their start, with what the parts before left (counts for messages,
 // the damage tally), so that events and errors are exactly those of the parse in one go.
-import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import type { PartedReading } from '../input-agents/types';
@@ -13,7 +12,7 @@ import { utf8Input } from '../input-agents/text-encoding';
 import { checkedForDamage, countDamage, newDamageTally } from '../input-agents/damaged-records';
 import { batched, droppingContext, type DropSetting, type EventBatch, type EventSource, type ParseInput, type ParseRequest } from './parse-batches';
 import { Gate, type FromPartsWorker, type ToPartsWorker } from './parse-protocol';
-import { parseThread } from './parse-in-worker';
+import { partThread, partThreads } from './part-threads';
 import { guarded } from './parse-guard';
 import { fromWireBatch } from './event-wire';
 import { type Part, PartSplitter } from './part-splitter';
@@ -23,40 +22,19 @@ import { type Part, PartSplitter } from './part-splitter';
 const PART_BYTES = 256 << 10;
 /** Parts sent and not yet taken by the ingest: about a MB of the file, and as many parts' events. */
 export const PARTS_AHEAD = 4;
-/** The same while the scan is being opened (parse-protocol.ts WorkerInput.batchesAheadEarly). */
-export const PARTS_AHEAD_EARLY = 8;
+/**
+ * The same until the ingest says whether down hosts are kept, which it knows from the first host
+ * record on (first-host.ts): the parts sent before are read with their down hosts.
+ */
+export const PARTS_AHEAD_EARLY = 2;
+/**
+ * The same from then until the scan is open: `portdelta ingest` starts the parse of its first file,
+ * then loads the database driver and opens the store (cli/ingest.ts), which blocks this thread for
+ * 80-150 ms, and the scan's opening reads the scanner's hosts (0.2 s at a /12). The threads read on
+ * meanwhile: 16 MB of the file.
+ */
+export const PARTS_AHEAD_OPENING = 64;
 const MAX_PENDING = 32 << 20;
-
-/**
- * One thread per core the ingest's own thread (staging, the database) leaves, up to two. On two
- * cores a second thread only takes time from the ingest's: a first load and a night without
- * change were slower with it, and the process took 20 MB more (docs/benchmarks.md).
- */
-function partThreads(): number {
-  return Math.max(1, Math.min(2, availableParallelism() - 1));
-}
-
-// Threads started before their file was known; unreferenced, so an unused one holds no process open.
-const warm: Worker[] = [];
-
-/**
- * Starts the threads a big file's reading in parts will use, before the file is opened: a thread
- * takes 70-150 ms to start and load its modules, which then overlaps the command's own start
- * (loading its modules, the configuration, opening the store). coolPartThreads ends those unused.
- */
-export function warmPartThreads(): void {
-  while (warm.length < partThreads()) {
-    const w = parseThread('parts-worker', null);
-    w.unref();
-    w.once('exit', () => warm.includes(w) && warm.splice(warm.indexOf(w), 1));
-    warm.push(w);
-  }
-}
-
-/** Ends the threads warmPartThreads started that no file took. */
-export async function coolPartThreads(): Promise<void> {
-  await Promise.all(warm.splice(0).map((w) => w.terminate()));
-}
 
 export interface PartsTuning {
   partBytes?: number;
@@ -90,8 +68,13 @@ export class PartsParse implements EventSource {
   private tail: unknown = undefined;
   private readonly damage = newDamageTally();
   private readingOn: AsyncGenerator<EventBatch> | null = null;
-  /** Parts the threads read and the ingest took, the part the reading on here started at, the most parts ever outstanding (tests). */
-  readonly flow = { partsTaken: 0, readOnFrom: -1, mostAhead: 0 };
+  /**
+   * Parts the threads read and the ingest took, the part the reading on here started at, the most
+   * parts outstanding before the ingest said whether down hosts are kept, before the scan was open,
+   * and after (tests).
+   */
+  readonly flow = { partsTaken: 0, readOnFrom: -1, mostAheadEarly: 0, mostAheadOpening: 0, mostAhead: 0 };
+  private open = false;
 
   constructor(private readonly req: ParseRequest, private readonly feed: ParseInput, private readonly reading: PartedReading, tuning: PartsTuning = {}) {
     const input = (feed.input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -102,9 +85,14 @@ export class PartsParse implements EventSource {
   }
 
   keepDownHosts(keep: boolean): void {
+    if (this.drop.keepDownHosts === keep) return;
     this.drop.keepDownHosts = keep;
     if (!this.halted) for (const w of this.workers) w.postMessage({ t: 'keep-down', keep } satisfies ToPartsWorker);
     this.room.open();
+  }
+
+  scanOpen(): void {
+    this.open = true;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<EventBatch> {
@@ -119,6 +107,11 @@ export class PartsParse implements EventSource {
     }
   }
 
+  /** Resolves once as many parts are sent as may be before the scan is open (or all are). */
+  async primed(): Promise<void> {
+    while (!this.splitDone && !this.halted && this.dispatched - this.taken < this.ahead()) await this.arrived.wait();
+  }
+
   async close(): Promise<void> {
     // Not waiting for the part being cut: on a pipe the next bytes may be minutes away.
     await this.stop();
@@ -126,8 +119,7 @@ export class PartsParse implements EventSource {
   }
 
   private start(): Worker {
-    const w = warm.shift() ?? parseThread('parts-worker', null);
-    w.ref();
+    const w = partThread();
     w.postMessage({ t: 'start', req: this.req } satisfies ToPartsWorker);
     w.on('message', (m: FromPartsWorker) => {
       const s = this.sent.get(m.index);
@@ -156,7 +148,8 @@ export class PartsParse implements EventSource {
   }
 
   private ahead(): number {
-    return this.drop.keepDownHosts === null ? PARTS_AHEAD_EARLY : PARTS_AHEAD;
+    if (this.drop.keepDownHosts === null) return PARTS_AHEAD_EARLY;
+    return this.open ? PARTS_AHEAD : PARTS_AHEAD_OPENING;
   }
 
   private async dispatch(): Promise<void> {
@@ -167,7 +160,8 @@ export class PartsParse implements EventSource {
         const part = await this.splitter.next();
         if (part === null) return;
         const index = this.dispatched++;
-        this.flow.mostAhead = Math.max(this.flow.mostAhead, this.dispatched - this.taken);
+        const k = this.drop.keepDownHosts === null ? 'mostAheadEarly' : this.open ? 'mostAhead' : 'mostAheadOpening';
+        this.flow[k] = Math.max(this.flow[k], this.dispatched - this.taken);
         this.sent.set(index, { part });
         // A copy handed over: the part is kept here until taken, in case it must be read on.
         const bytes = new Uint8Array(part.bytes);

@@ -58,7 +58,10 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
   private readonly queue: EventBatch[] = [];
   private readonly batchArrived = new Gate();
   private readonly chunkTaken = new Gate();
+  private readonly primedGate = new Gate();
   private bytesAhead = 0;
+  /** The pump has once waited for the thread to take what it was sent (a full window), or is done. */
+  private filledOnce = false;
   private finished = false;
   private closed = false;
   private failure: { err: unknown } | null = null;
@@ -80,6 +83,9 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
     this.send({ t: 'keep-down', keep });
   }
 
+  // Its read-ahead is bounded by the window and the batches posted, whether the scan is open or not.
+  scanOpen(): void {}
+
   async *[Symbol.asyncIterator](): AsyncGenerator<EventBatch> {
     for (;;) {
       const batch = this.queue.shift();
@@ -92,10 +98,16 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
     }
   }
 
+  /** Resolves once the thread has as many bytes in hand as it may (a full WINDOW), or the whole file. */
+  async primed(): Promise<void> {
+    while (!this.filledOnce && !this.closed && !this.failure) await this.primedGate.wait();
+  }
+
   /** Ends the worker thread (whatever it was doing) and the sending of chunks; safe to call again. */
   async close(): Promise<void> {
     this.closed = true;
     this.chunkTaken.open();
+    this.primedGate.open();
     await this.stop();
   }
 
@@ -131,6 +143,7 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
     if (this.finished || this.failure) return;
     this.failure = { err };
     this.chunkTaken.open();
+    this.primedGate.open();
     this.batchArrived.open();
     this.stop().catch(() => undefined);
   }
@@ -139,7 +152,11 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
   private async pump(input: AsyncIterable<Buffer>): Promise<void> {
     try {
       for await (const chunk of input) {
-        while (this.bytesAhead > 0 && this.bytesAhead + chunk.length > WINDOW && !this.closed && !this.failure) await this.chunkTaken.wait();
+        while (this.bytesAhead > 0 && this.bytesAhead + chunk.length > WINDOW && !this.closed && !this.failure) {
+          this.filledOnce = true;
+          this.primedGate.open();
+          await this.chunkTaken.wait();
+        }
         if (this.closed || this.failure) break;
         const bytes = transferable(chunk);
         this.bytesAhead += bytes.byteLength;
@@ -150,6 +167,9 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
       this.send({ t: 'end' });
     } catch (err) {
       this.fail(err);
+    } finally {
+      this.filledOnce = true;
+      this.primedGate.open();
     }
   }
 }

@@ -76,6 +76,29 @@ forEachDb('an ingest parsing in a worker thread', (tdb) => {
     }
   });
 
+  test('the ingest command begins the first file before opening the store: a store it cannot open stops that parse, and no thread is left', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-early-'));
+    try {
+      const big = path.join(dir, 'big.xml');
+      fs.writeFileSync(big, SCAN);
+      // A store that cannot be there: under a plain file, or a PostgreSQL database never created.
+      const bad = tdb.kind === 'sqlite' ? `sqlite:${path.join(big, 'store.sqlite')}` : Object.assign(new URL(tdb.fresh()), { pathname: '/pd_no_such_database' }).toString();
+      const r = await cli(['--db', bad, '--json', 'ingest', '--scanner', 'v', big]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(tdb.kind === 'sqlite' ? /big\.xml\/store\.sqlite/ : /pd_no_such_database/);
+      expect(r.stdout).toBe('');
+      expect(runningWorkers()).toBe(0);
+      expect(fs.readFileSync(big).equals(SCAN)).toBe(true);
+      // The same file into a store that opens: applied, as if nothing had gone before.
+      const ok = await cli(['--db', tdb.fresh(), '--json', 'ingest', '--scanner', 'v', big, path.join(dir, 'missing.xml')]);
+      expect(ok.code).toBe(2);
+      expect(JSON.parse(ok.stdout)).toMatchObject([{ status: 'applied', hosts_up: HOSTS / 4 }, { status: 'failed', error: expect.stringContaining('no such file') }]);
+      expect(runningWorkers()).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('a file ingested twice is a duplicate, and the thread ends either way', async () => {
     await withDb(tdb.fresh(), async (db) => {
       expect((await ingest(db, SCAN, 'worker')).summary.status).toBe('applied');

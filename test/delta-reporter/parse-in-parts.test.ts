@@ -8,7 +8,8 @@ import type { ScanEvent } from '../../common/types';
 import { ScanRejectedError } from '../../common/errors';
 import { parseAhead } from '../../delta-reporter/parse-ahead';
 import type { ParseRequest } from '../../delta-reporter/parse-batches';
-import { PARTS_AHEAD, PARTS_AHEAD_EARLY, PartsParse, coolPartThreads, warmPartThreads, type PartsTuning } from '../../delta-reporter/parse-in-parts';
+import { PARTS_AHEAD, PARTS_AHEAD_EARLY, PARTS_AHEAD_OPENING, PartsParse, type PartsTuning } from '../../delta-reporter/parse-in-parts';
+import { coolPartThreads, warmPartThreads } from '../../delta-reporter/part-threads';
 import { parsed, pieces, type Outcome } from '../helpers/parsed';
 import { runningWorkers } from '../../delta-reporter/parse-in-worker';
 import { nmapXml } from '../../input-agents/nmap-xml';
@@ -142,11 +143,17 @@ describe('an nmap XML file read in parts', () => {
     expect(crlf.whole.events.filter((e) => e.kind === 'host')).toHaveLength(200);
   });
 
-  test('keeps a bounded number of parts outstanding while the ingest stalls, before and after the scan is open', async () => {
+  test('keeps a bounded number of parts outstanding while the ingest stalls: before it says whether down hosts are kept, before the scan is open, and after', async () => {
     const bytes = Buffer.from(scan(30000));
-    for (const [keepDown, bound] of [[undefined, PARTS_AHEAD_EARLY], [true, PARTS_AHEAD]] as const) {
+    const phases = [
+      { keepDown: undefined, open: false, counter: 'mostAheadEarly', bound: PARTS_AHEAD_EARLY },
+      { keepDown: true, open: false, counter: 'mostAheadOpening', bound: PARTS_AHEAD_OPENING },
+      { keepDown: true, open: true, counter: 'mostAhead', bound: PARTS_AHEAD },
+    ] as const;
+    for (const { keepDown, open, counter, bound } of phases) {
       const src = new PartsParse(REQ, { input: Readable.from(pieces(bytes, 65536)), readError: () => undefined, small: Promise.resolve(false) }, nmapXml.parts, { partBytes: 4096, threads: 2 });
       if (keepDown !== undefined) src.keepDownHosts(keepDown);
+      if (open) src.scanOpen();
       let taken = 0;
       try {
         for await (const b of src) {
@@ -157,9 +164,28 @@ describe('an nmap XML file read in parts', () => {
         await src.close();
       }
       expect(src.flow.partsTaken).toBeGreaterThan(100);
-      expect(src.flow.mostAhead).toBeGreaterThan(0);
-      expect(src.flow.mostAhead).toBeLessThanOrEqual(bound);
+      expect(src.flow[counter]).toBeGreaterThan(0);
+      expect(src.flow[counter]).toBeLessThanOrEqual(bound);
+      for (const other of ['mostAheadEarly', 'mostAheadOpening', 'mostAhead'] as const) if (other !== counter) expect(src.flow[other]).toBe(0);
     }
+  });
+
+  test('before the scan is open, has its opening allowance of parts sent when primed, and reads on as before', async () => {
+    const bytes = Buffer.from(scan(30000));
+    const src = new PartsParse(REQ, { input: Readable.from(pieces(bytes, 65536)), readError: () => undefined, small: Promise.resolve(false) }, nmapXml.parts, { partBytes: 4096, threads: 2 });
+    const events: ScanEvent[] = [];
+    try {
+      src.keepDownHosts(true);
+      await src.primed();
+      expect(src.flow.mostAheadOpening).toBe(PARTS_AHEAD_OPENING);
+      expect(src.flow.partsTaken).toBe(0);
+      src.scanOpen();
+      for await (const b of src) events.push(...b.events);
+    } finally {
+      await src.close();
+    }
+    expect(src.flow.mostAhead).toBeLessThanOrEqual(PARTS_AHEAD);
+    expect(events).toEqual((await read(bytes)).events);
   });
 
   test('raises the read error when reading the file fails, and leaves no thread behind', async () => {
