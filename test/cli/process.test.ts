@@ -53,6 +53,20 @@ describe('start-up', () => {
     expect(packages).not.toContain('pg');
     expect(packages).not.toContain('handlebars');
   });
+
+  test('the ingest command loads the database driver only once it has begun its first file', async () => {
+    // cli/ingest.ts begins the parse, then imports the store's module: knex takes 70 ms and more
+    // to load, which the parse threads use. A top-level import that brings knex undoes that.
+    const probe = `require(${JSON.stringify(path.join(ROOT, 'dist/cli/ingest.js'))}); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules\\/(knex|sqlite3|pg)\\//.test(f)).length))`;
+    const loaded = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', probe], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(loaded).toBe('0');
+  });
 });
 
 describe('exit codes', () => {
