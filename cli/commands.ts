@@ -3,7 +3,6 @@
 import type { Command } from 'commander';
 import { collect } from '../common/query-options';
 import type { Action, CommandAccess } from './io';
-import { warmPartThreads } from '../delta-reporter/part-threads';
 
 
 export interface CommandSpec {
@@ -87,8 +86,8 @@ export const COMMANDS: readonly CommandSpec[] = Object.freeze([
       scanFiles(cmd, 'the scanner (vantage point) that produced the files (default: the file header, else "default")')
         .option('--exit-code', 'exit 1 when changes were found'),
     // Its parse threads start first, and load their modules while the command loads its own.
-    load: () => {
-      warmPartThreads();
+    load: async () => {
+      (await import('../delta-reporter/part-threads')).warmPartThreads();
       return import('./ingest');
     },
   },

@@ -79,27 +79,43 @@ async function ingestFiles(files: string[], c: IngestChoices, global: GlobalOpti
   const loaded = loadCommandConfig(global);
   // The first file's parse begins before the store is opened: the database driver takes 70 ms
   // and more to load (a blocking require) and the store as long to open, which the parse threads
-  // use. So the driver is loaded here, once they have their parts in hand.
-  const first = await begin(files[0], c, loaded.config, io);
-  if ('started' in first) await first.started.primed();
-  const { withStore } = await import('./context');
+  // use. So the driver is loaded here, once they have their parts in hand. Not so for stdin: a
+  // scan piped in may take hours to send its first megabytes, and a store that cannot be opened
+  // must be said at once.
+  const first = files[0] === '-' ? null : await begin(files[0], c, loaded.config, io);
   let handedOver = false;
   try {
+    if (first && 'started' in first) await first.started.primed();
+    const { withStore } = await import('./context');
     return await withStore(global, loaded, ({ db, config }) => {
       handedOver = true;
-      return ingestEach(files, first, (file) => begin(file, c, config, io), db, global, io, c.exitCode);
+      const next = (file: string) => begin(file, c, config, io);
+      return ingestEach({ files, begun: (i) => (i === 0 && first ? Promise.resolve(first) : next(files[i])), db, global, io, exitCode: c.exitCode });
     });
   } catch (err) {
     // The store could not be opened: the first file's parse is stopped and the file let go.
-    if (!handedOver && 'started' in first) await first.started.abandon();
+    if (!handedOver && first && 'started' in first) {
+      first.shown.done();
+      await first.started.abandon();
+    }
     throw err;
   }
 }
 
-async function ingestEach(files: string[], first: Begun, next: (file: string) => Promise<Begun>, db: Db, global: GlobalOptions, io: Io, exitCode: boolean): Promise<number> {
+interface Each {
+  files: string[];
+  /** The i-th file opened and begun (the first may have been before the store was open). */
+  begun: (i: number) => Promise<Begun>;
+  db: Db;
+  global: GlobalOptions;
+  io: Io;
+  exitCode: boolean;
+}
+
+async function ingestEach({ files, begun, db, global, io, exitCode }: Each): Promise<number> {
   const results: Array<IngestSummary | FailedIngest> = [];
   for (let i = 0; i < files.length; i++) {
-    const b = i === 0 ? first : await next(files[i]);
+    const b = await begun(i);
     try {
       if ('error' in b) throw b.error;
       const s = await ingestStarted(db, b.started).finally(() => b.shown.done());

@@ -52,12 +52,14 @@ export class FirstHostAhead<T> implements AsyncIterable<EventBatch> {
   }
 
   private decideOn(source: EventSource, decide: (meta: ScanMetaEvent) => { keepDown: boolean; value: T }, meta: ScanMetaEvent): void {
+    let d: { keepDown: boolean; value: T };
     try {
-      const d = decide({ ...meta });
-      this.decided = d.value;
-      source.keepDownHosts(d.keepDown);
+      d = decide({ ...meta });
     } catch {
       // An opening that fails is raised where the scan is opened, in the order of the file's events.
+      return;
     }
+    this.decided = d.value;
+    source.keepDownHosts(d.keepDown);
   }
 }

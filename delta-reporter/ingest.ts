@@ -151,17 +151,22 @@ export function startIngest(head: Buffer, rest: Readable, opts: IngestOptions): 
     });
     return { source, ahead };
   });
+  // A parse that could not start (no thread) fails the file where it is taken, in ingestStarted;
+  // until then nothing may reject unhandled.
+  const parse = events.catch(() => null);
   const abandon = async (): Promise<void> => {
     feed.input.destroy();
     rest.destroy();
-    const { source, ahead } = await events;
-    await source.close();
-    await ahead.read;
+    const p = await parse;
+    if (!p) return;
+    await p.source.close().catch(() => undefined); // cleaning up after an error that is the one to say
+    await p.ahead.read;
   };
   const primed = async (): Promise<void> => {
-    const { source, ahead } = await events;
-    await ahead.read;
-    await source.primed();
+    const p = await parse;
+    if (!p) return;
+    await p.ahead.read;
+    await p.source.primed();
   };
   return { opts, agent, rest, feed, events, tally, t, primed, abandon };
 }
@@ -172,11 +177,13 @@ export async function ingestStarted(db: Db, s: StartedIngest): Promise<IngestSum
   const meta: ScanMetaEvent = { kind: 'meta' };
   const warnings: string[] = [];
   const now = Date.now();
-  const { conn, trx } = await openTransaction(db).catch(async (err: unknown) => {
+  const letGo = async (err: unknown): Promise<never> => {
     await s.abandon();
     throw err;
-  });
-  const { source, ahead } = await s.events;
+  };
+  const { source, ahead } = await s.events.catch(letGo);
+  source.storeOpen();
+  const { conn, trx } = await openTransaction(db).catch(letGo);
   const run: Run = { db, opts, agent, conn, trx, now, meta, warnings, tally, scan: null, ahead };
   try {
     const complete = await parseIntoStaging(run, feed, source, ahead);

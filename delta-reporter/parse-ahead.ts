@@ -27,6 +27,7 @@ export async function parseAhead(req: ParseRequest, feed: ParseInput, place?: Pa
     },
     // Read here when taken: nothing reads ahead.
     primed: () => Promise.resolve(),
+    storeOpen: () => undefined,
     scanOpen: () => undefined,
   };
 }

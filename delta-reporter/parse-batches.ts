@@ -76,7 +76,9 @@ export async function* batched(events: AsyncIterable<ScanEvent>, drop: DropSetti
 export interface EventSource extends AsyncIterable<EventBatch> {
   /** Known from the file's metadata, before its first host record: whether down hosts that did not time out are wanted at all. */
   keepDownHosts(keep: boolean): void;
-  /** The ingest has opened the store and the scan, and takes batches as they come: the parse keeps to its steady read-ahead. */
+  /** The ingest has its store and is opening the scan: the parse keeps to the read-ahead it had while the scan was opened. */
+  storeOpen(): void;
+  /** The ingest has opened the scan, and takes batches as they come: the parse keeps to its steady read-ahead. */
   scanOpen(): void;
   /** Ends the parse, finished or not (the worker thread with it); safe to call again. */
   close(): Promise<void>;

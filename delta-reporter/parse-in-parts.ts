@@ -26,15 +26,22 @@ export const PARTS_AHEAD = 4;
  * The same until the ingest says whether down hosts are kept, which it knows from the first host
  * record on (first-host.ts): the parts sent before are read with their down hosts.
  */
-export const PARTS_AHEAD_EARLY = 2;
+export const PARTS_AHEAD_UNDECIDED = 2;
 /**
- * The same from then until the scan is open: `portdelta ingest` starts the parse of its first file,
- * then loads the database driver and opens the store (cli/ingest.ts), which blocks this thread for
- * 80-150 ms, and the scan's opening reads the scanner's hosts (0.2 s at a /12). The threads read on
- * meanwhile: 8 MB of the file (64 parts were no faster, and took 28 MB more).
+ * The same from then until the store is open: `portdelta ingest` starts the parse of its first
+ * file, then loads the database driver and opens the store (cli/ingest.ts), which blocks this
+ * thread for 80-150 ms. The threads read on meanwhile: 8 MB of the file (64 parts were no faster,
+ * and took 28 MB more).
  */
 export const PARTS_AHEAD_OPENING = 32;
+/**
+ * The same while the scan is opened: the scanner's hosts are read (0.2 s at a /12), or the ingest
+ * waits for another one of the same scanner (`serve`, the inbox), which may take minutes.
+ */
+export const PARTS_AHEAD_EARLY = 8;
 const MAX_PENDING = 32 << 20;
+/** The bound of each stage, by the flow counter that records it. */
+const PARTS_AHEAD_BY = { mostAheadUndecided: PARTS_AHEAD_UNDECIDED, mostAheadOpening: PARTS_AHEAD_OPENING, mostAheadEarly: PARTS_AHEAD_EARLY, mostAhead: PARTS_AHEAD } as const;
 
 export interface PartsTuning {
   partBytes?: number;
@@ -70,11 +77,11 @@ export class PartsParse implements EventSource {
   private readingOn: AsyncGenerator<EventBatch> | null = null;
   /**
    * Parts the threads read and the ingest took, the part the reading on here started at, the most
-   * parts outstanding before the ingest said whether down hosts are kept, before the scan was open,
-   * and after (tests).
+   * parts outstanding before the ingest said whether down hosts are kept, before the store was
+   * open, before the scan was, and after (tests).
    */
-  readonly flow = { partsTaken: 0, readOnFrom: -1, mostAheadEarly: 0, mostAheadOpening: 0, mostAhead: 0 };
-  private open = false;
+  readonly flow = { partsTaken: 0, readOnFrom: -1, mostAheadUndecided: 0, mostAheadOpening: 0, mostAheadEarly: 0, mostAhead: 0 };
+  private stage: 'opening' | 'store open' | 'scan open' = 'opening';
 
   constructor(private readonly req: ParseRequest, private readonly feed: ParseInput, private readonly reading: PartedReading, tuning: PartsTuning = {}) {
     const input = (feed.input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
@@ -91,8 +98,12 @@ export class PartsParse implements EventSource {
     this.room.open();
   }
 
+  storeOpen(): void {
+    if (this.stage === 'opening') this.stage = 'store open';
+  }
+
   scanOpen(): void {
-    this.open = true;
+    this.stage = 'scan open';
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<EventBatch> {
@@ -107,7 +118,7 @@ export class PartsParse implements EventSource {
     }
   }
 
-  /** Resolves once as many parts are sent as may be before the scan is open (or all are). */
+  /** Resolves once as many parts are sent as may be before the store is open (or all are). */
   async primed(): Promise<void> {
     while (!this.splitDone && !this.halted && this.dispatched - this.taken < this.ahead()) await this.arrived.wait();
   }
@@ -148,8 +159,12 @@ export class PartsParse implements EventSource {
   }
 
   private ahead(): number {
-    if (this.drop.keepDownHosts === null) return PARTS_AHEAD_EARLY;
-    return this.open ? PARTS_AHEAD : PARTS_AHEAD_OPENING;
+    return PARTS_AHEAD_BY[this.aheadStage()];
+  }
+
+  private aheadStage(): keyof typeof PARTS_AHEAD_BY {
+    if (this.drop.keepDownHosts === null) return 'mostAheadUndecided';
+    return this.stage === 'opening' ? 'mostAheadOpening' : this.stage === 'store open' ? 'mostAheadEarly' : 'mostAhead';
   }
 
   private async dispatch(): Promise<void> {
@@ -160,7 +175,7 @@ export class PartsParse implements EventSource {
         const part = await this.splitter.next();
         if (part === null) return;
         const index = this.dispatched++;
-        const k = this.drop.keepDownHosts === null ? 'mostAheadEarly' : this.open ? 'mostAhead' : 'mostAheadOpening';
+        const k = this.aheadStage();
         this.flow[k] = Math.max(this.flow[k], this.dispatched - this.taken);
         this.sent.set(index, { part });
         // A copy handed over: the part is kept here until taken, in case it must be read on.

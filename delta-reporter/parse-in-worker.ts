@@ -83,8 +83,12 @@ export class WorkerParse implements AsyncIterable<EventBatch> {
     this.send({ t: 'keep-down', keep });
   }
 
-  // Its read-ahead is bounded by the window and the batches posted, whether the scan is open or not.
-  scanOpen(): void {}
+  // Its window is the same whether the store is open or not; its batches ahead shrink once the scan is.
+  storeOpen(): void {}
+
+  scanOpen(): void {
+    this.send({ t: 'scan-open' });
+  }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<EventBatch> {
     for (;;) {

@@ -9,9 +9,9 @@ export interface WorkerInput {
   /** Batches the worker may have posted and main not yet taken. */
   batchesAhead: number;
   /**
-   * The same until main has said whether down hosts are needed (keep-down): main is then opening
-   * the scan and reading the scanner's hosts (delta-reporter/seen-hosts.ts), and the parse goes on
-   * meanwhile instead of waiting for it.
+   * The same until main says the scan is open (scan-open): main is then loading the database
+   * driver, opening the store and the scan and reading the scanner's hosts
+   * (delta-reporter/seen-hosts.ts), and the parse goes on meanwhile instead of waiting for it.
    */
   batchesAheadEarly: number;
 }
@@ -21,7 +21,8 @@ export type ToWorker =
   | { t: 'end' }
   /** Main took a batch: the worker may post one more. */
   | { t: 'taken' }
-  | { t: 'keep-down'; keep: boolean };
+  | { t: 'keep-down'; keep: boolean }
+  | { t: 'scan-open' };
 
 export type FromWorker =
   /** The parser took a chunk: main may send that many bytes more. */

@@ -16,16 +16,21 @@ const chunkArrived = new Gate();
 const batchTaken = new Gate();
 let ended = false;
 let posted = 0;
+let scanOpen = false;
 
 const post = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'chunk') chunks.push(m.bytes);
-  else if (m.t === 'end') ended = true;
-  else if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
+  if (m.t === 'chunk' || m.t === 'end') {
+    if (m.t === 'chunk') chunks.push(m.bytes);
+    else ended = true;
+    chunkArrived.open();
+    return;
+  }
+  if (m.t === 'keep-down') drop.keepDownHosts = m.keep;
+  else if (m.t === 'scan-open') scanOpen = true;
   else posted--;
-  if (m.t === 'taken' || m.t === 'keep-down') batchTaken.open();
-  else chunkArrived.open();
+  batchTaken.open();
 });
 
 async function* received(): AsyncGenerator<Buffer> {
@@ -44,7 +49,7 @@ async function run(): Promise<void> {
     // A read error is the main thread's to raise: here the bytes only ever end.
     const events = parsedEvents(req, Readable.from(received(), { objectMode: false }), () => undefined, drop);
     for await (const batch of batched(events, drop)) {
-      while (posted >= (drop.keepDownHosts === null ? batchesAheadEarly : batchesAhead)) await batchTaken.wait();
+      while (posted >= (scanOpen ? batchesAhead : batchesAheadEarly)) await batchTaken.wait();
       posted++;
       post({ t: 'batch', batch: toWireBatch(batch) });
     }

@@ -54,18 +54,30 @@ describe('start-up', () => {
     expect(packages).not.toContain('handlebars');
   });
 
-  test('the ingest command loads the database driver only once it has begun its first file', async () => {
+  test('the ingest command hands its parse threads their first part before it loads the database driver', async () => {
     // cli/ingest.ts begins the parse, then imports the store's module: knex takes 70 ms and more
-    // to load, which the parse threads use. A top-level import that brings knex undoes that.
-    const probe = `require(${JSON.stringify(path.join(ROOT, 'dist/cli/ingest.js'))}); process.stdout.write(JSON.stringify(Object.keys(require.cache).filter((f) => /node_modules\\/(knex|sqlite3|pg)\\//.test(f)).length))`;
-    const loaded = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-e', probe], { stdio: ['ignore', 'pipe', 'inherit'] });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('error', reject);
-      child.on('close', () => resolve(out));
-    });
-    expect(loaded).toBe('0');
+    // to load (a blocking require), which the parse threads use. Recorded in the process itself:
+    // the first part posted to a thread, and the first require of knex.
+    const order = path.join(dir, 'order.json');
+    const preload = path.join(dir, 'record-order.js');
+    fs.writeFileSync(preload, `const { Worker, isMainThread } = require('worker_threads');
+if (isMainThread) {
+  const seen = [];
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (m, ...rest) { if (m && m.t === 'part' && !seen.includes('part')) seen.push('part'); return post.call(this, m, ...rest); };
+  const Module = require('module');
+  const load = Module._load;
+  Module._load = function (request, ...rest) { if (request === 'knex' && !seen.includes('knex')) seen.push('knex'); return load.call(this, request, ...rest); };
+  process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(order)}, JSON.stringify(seen)));
+}
+`);
+    // About 3 MB: more than the read-ahead buffer, so the file is read in parts by the threads.
+    const host = (i: number) => `<host><status state="up" reason="syn-ack"/>\n<address addr="10.7.${i >> 8}.${i & 255}" addrtype="ipv4"/>\n<ports><port protocol="tcp" portid="22"><state state="open" reason="syn-ack"/></port></ports>\n</host>\n`;
+    const big = path.join(dir, 'order.xml');
+    fs.writeFileSync(big, `<?xml version="1.0"?>\n<nmaprun scanner="nmap" args="nmap -p 22 10.7.0.0/16" start="1700000000">\n${Array.from({ length: 16000 }, (_, i) => host(i)).join('')}<runstats><finished time="1700000100"/></runstats></nmaprun>\n`);
+    const r = await spawnCli(['--db', store('order'), 'ingest', '--scanner', 'order', big], { env: { NODE_OPTIONS: `--require=${preload}` } });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(order, 'utf8'))).toEqual(['part', 'knex']);
   });
 });
 
@@ -118,6 +130,25 @@ test("stdin: `ingest -` reads the process's own stdin", async () => {
   const [s] = JSON.parse(r.stdout) as Array<{ source: string; status: string; ports_open: number }>;
   expect(s).toMatchObject({ source: '-', status: 'applied' });
   expect(s.ports_open).toBeGreaterThan(0);
+});
+
+test('stdin: a store that cannot be opened is said at once, while the scan piped in is still running', async () => {
+  // `nmap -oX - … | portdelta ingest -`: the scan's first bytes, then nothing for hours. The store
+  // is opened before stdin is read, so a wrong --db fails now, not when the scan ends.
+  const bad = `sqlite:${path.join(NIGHT1, 'store.sqlite')}`;
+  const child = spawn(process.execPath, [BIN, '--db', bad, 'ingest', '--scanner', 'scan-in', '-'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PORTDELTA_CONFIG: '', PORTDELTA_DB: '' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on('error', () => undefined); // the command may end before it reads what was written
+  child.stdin.write(fs.readFileSync(NIGHT1).subarray(0, 4000));
+  try {
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/store\.sqlite/);
+  } finally {
+    child.stdin.destroy();
+    child.kill();
+  }
 });
 
 test('a reader that closes the pipe early (`changes | head -c 1`) ends the command with 0 and no message', async () => {

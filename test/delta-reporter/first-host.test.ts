@@ -32,6 +32,7 @@ async function source(text: string): Promise<{ src: EventSource; told: boolean[]
       told.push(keep);
       inner.keepDownHosts(keep);
     },
+    storeOpen: () => inner.storeOpen(),
     scanOpen: () => inner.scanOpen(),
     close: () => inner.close(),
     primed: () => inner.primed(),

@@ -104,13 +104,14 @@ describe('a parse in a worker thread', () => {
   });
 
   test.each([
-    ['once the scan is open (keep-down said before the first chunk)', true, BATCHES_AHEAD],
-    ['while the scan is being opened (keep-down never said)', false, BATCHES_AHEAD_EARLY],
+    ['once the scan is open (scan-open said before the first chunk)', true, BATCHES_AHEAD],
+    ['while the scan is being opened (keep-down said, scan-open never)', false, BATCHES_AHEAD_EARLY],
   ])('keeps at most WINDOW bytes and a bounded number of batches outstanding on a 50 MB file taken slowly: %s', async (_what, opened, bound) => {
     const req: ParseRequest = { agent: 'nmap-xml', encoding: { encoding: 'UTF-8', bom: 0 }, ctx: { source: 'big.xml' } };
     const src = new WorkerParse(req, generatedScan(50 << 20));
     // posted now, before the pump's first chunk: the worker knows it before it parses anything
-    if (opened) src.keepDownHosts(true);
+    src.keepDownHosts(true);
+    if (opened) src.scanOpen();
     let hosts = 0;
     let taken = 0;
     try {
@@ -127,6 +128,18 @@ describe('a parse in a worker thread', () => {
     expect(src.flow.batchesQueued).toBeLessThanOrEqual(bound);
     expect(src.flow.bytesAhead).toBeLessThanOrEqual(Math.max(WINDOW, src.flow.largestChunk));
     expect(src.flow.largestChunk).toBeLessThan(WINDOW);
+  });
+
+  test('is primed once its window is full, before the ingest takes anything', async () => {
+    const req: ParseRequest = { agent: 'nmap-xml', encoding: { encoding: 'UTF-8', bom: 0 }, ctx: { source: 'big.xml' } };
+    const src = new WorkerParse(req, generatedScan(50 << 20));
+    try {
+      await src.primed();
+      expect(src.flow.bytesAhead).toBeGreaterThan(WINDOW - src.flow.largestChunk);
+      expect(src.flow.bytesAhead).toBeLessThanOrEqual(WINDOW);
+    } finally {
+      await src.close();
+    }
   });
 
   test('leaves out the down hosts once told they are not needed, and counts them', async () => {

@@ -8,7 +8,7 @@ import type { ScanEvent } from '../../common/types';
 import { ScanRejectedError } from '../../common/errors';
 import { parseAhead } from '../../delta-reporter/parse-ahead';
 import type { ParseRequest } from '../../delta-reporter/parse-batches';
-import { PARTS_AHEAD, PARTS_AHEAD_EARLY, PARTS_AHEAD_OPENING, PartsParse, type PartsTuning } from '../../delta-reporter/parse-in-parts';
+import { PARTS_AHEAD, PARTS_AHEAD_EARLY, PARTS_AHEAD_OPENING, PARTS_AHEAD_UNDECIDED, PartsParse, type PartsTuning } from '../../delta-reporter/parse-in-parts';
 import { coolPartThreads, warmPartThreads } from '../../delta-reporter/part-threads';
 import { parsed, pieces, type Outcome } from '../helpers/parsed';
 import { runningWorkers } from '../../delta-reporter/parse-in-worker';
@@ -143,16 +143,18 @@ describe('an nmap XML file read in parts', () => {
     expect(crlf.whole.events.filter((e) => e.kind === 'host')).toHaveLength(200);
   });
 
-  test('keeps a bounded number of parts outstanding while the ingest stalls: before it says whether down hosts are kept, before the scan is open, and after', async () => {
+  test('keeps a bounded number of parts outstanding while the ingest stalls: before it says whether down hosts are kept, before the store is open, before the scan is, and after', async () => {
     const bytes = Buffer.from(scan(30000));
     const phases = [
-      { keepDown: undefined, open: false, counter: 'mostAheadEarly', bound: PARTS_AHEAD_EARLY },
-      { keepDown: true, open: false, counter: 'mostAheadOpening', bound: PARTS_AHEAD_OPENING },
-      { keepDown: true, open: true, counter: 'mostAhead', bound: PARTS_AHEAD },
+      { keepDown: undefined, store: false, scan: false, counter: 'mostAheadUndecided', bound: PARTS_AHEAD_UNDECIDED },
+      { keepDown: true, store: false, scan: false, counter: 'mostAheadOpening', bound: PARTS_AHEAD_OPENING },
+      { keepDown: true, store: true, scan: false, counter: 'mostAheadEarly', bound: PARTS_AHEAD_EARLY },
+      { keepDown: true, store: true, scan: true, counter: 'mostAhead', bound: PARTS_AHEAD },
     ] as const;
-    for (const { keepDown, open, counter, bound } of phases) {
+    for (const { keepDown, store, scan: open, counter, bound } of phases) {
       const src = new PartsParse(REQ, { input: Readable.from(pieces(bytes, 65536)), readError: () => undefined, small: Promise.resolve(false) }, nmapXml.parts, { partBytes: 4096, threads: 2 });
       if (keepDown !== undefined) src.keepDownHosts(keepDown);
+      if (store) src.storeOpen();
       if (open) src.scanOpen();
       let taken = 0;
       try {
@@ -166,11 +168,11 @@ describe('an nmap XML file read in parts', () => {
       expect(src.flow.partsTaken).toBeGreaterThan(100);
       expect(src.flow[counter]).toBeGreaterThan(0);
       expect(src.flow[counter]).toBeLessThanOrEqual(bound);
-      for (const other of ['mostAheadEarly', 'mostAheadOpening', 'mostAhead'] as const) if (other !== counter) expect(src.flow[other]).toBe(0);
+      for (const other of ['mostAheadUndecided', 'mostAheadOpening', 'mostAheadEarly', 'mostAhead'] as const) if (other !== counter) expect(src.flow[other]).toBe(0);
     }
   });
 
-  test('before the scan is open, has its opening allowance of parts sent when primed, and reads on as before', async () => {
+  test('before the store is open, has its opening allowance of parts sent when primed, and reads on as before', async () => {
     const bytes = Buffer.from(scan(30000));
     const src = new PartsParse(REQ, { input: Readable.from(pieces(bytes, 65536)), readError: () => undefined, small: Promise.resolve(false) }, nmapXml.parts, { partBytes: 4096, threads: 2 });
     const events: ScanEvent[] = [];
@@ -179,6 +181,7 @@ describe('an nmap XML file read in parts', () => {
       await src.primed();
       expect(src.flow.mostAheadOpening).toBe(PARTS_AHEAD_OPENING);
       expect(src.flow.partsTaken).toBe(0);
+      src.storeOpen();
       src.scanOpen();
       for await (const b of src) events.push(...b.events);
     } finally {
