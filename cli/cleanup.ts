@@ -5,7 +5,7 @@ import { withContext } from './context';
 import { networksOption, sinceOption } from '../common/query-options';
 import { canonicalIp, ipKey } from '../common/ip';
 import { UsageError } from '../common/errors';
-import { checkScannerName } from '../delta-reporter/ingest';
+import { checkScannerName } from '../delta-reporter/scan-file';
 import { cleanup, TABLES, type CleanupSelection } from '../scripts/cleanup';
 import type { IpRange } from '../common/types';
 import { json, table } from './render';

@@ -7,7 +7,7 @@ import { listOpt, textOpt } from './options';
 import { networksOption, portsOption } from '../common/query-options';
 import { Spool } from './spool';
 import { safeText } from '../common/safe-text';
-import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/ingest';
+import { agentByName, checkScannerName, pickAgent } from '../delta-reporter/scan-file';
 import { openInput } from '../input-agents/open-input';
 import { scanEventsToUniformCsv } from '../input-agents/portdelta-csv';
 import { fileEncoding, utf8Input, type FileEncoding } from '../input-agents/text-encoding';

@@ -1,13 +1,10 @@
 // Ingests one scan file in one transaction: detect the format, stream and stage its records,
 // resolve its scope, then apply it. A file that fails leaves nothing behind.
-import { createHash } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Db } from '../db/connection';
 import * as repo from '../db/ingest-repo';
-import { byName, detect, formatNames } from '../input-agents/registry';
 import type { InputAgent } from '../input-agents/types';
-import { fileEncoding, type FileEncoding } from '../input-agents/text-encoding';
-import { ScanRejectedError, UsageError } from '../common/errors';
+import { DEFAULT_SCANNER, checkScannerName, hashing, readerFor, type Feed } from './scan-file';
 import { scannerConfig, type ScannerConfig, type ScannersConfig } from '../common/scanner-config';
 import type { HostRecord, IpRange, PortScope, ScanEvent, ScanMetaEvent } from '../common/types';
 import { ChangeType, typeNames } from '../common/types';
@@ -73,31 +70,6 @@ export interface IngestSummary {
   warnings: string[];
 }
 
-export const DEFAULT_SCANNER = 'default';
-
-/** The agent --format names; throws a usage error for an unknown name. */
-export function agentByName(format: string): InputAgent {
-  const agent = byName(format);
-  if (!agent) throw new UsageError(`unknown format '${format}'`, `use one of: ${formatNames().join(', ')}`);
-  return agent;
-}
-
-const SCANNER_NAME = /^[A-Za-z0-9_.-]{1,200}$/;
-
-export function checkScannerName(name: string): string {
-  if (!SCANNER_NAME.test(name)) throw new UsageError(`'${name}' is not a scanner name`, 'scanner names use letters, digits, . _ - (at most 200)');
-  return name;
-}
-
-export function pickAgent(format: string | undefined, head: Buffer, source: string): InputAgent {
-  if (head.length === 0) {
-    throw new ScanRejectedError('the file is empty', { file: source, remedy: 'check that the scanner finished writing it; an empty file holds no scan' });
-  }
-  if (!format) return detect(head, source);
-  fileEncoding(head, source); // --format names the format, not the encoding: UTF-16 is still refused
-  return agentByName(format);
-}
-
 /** A scan's text field from the file, fitted to its column; a cut one is said. */
 function fitted(value: string | undefined, column: 'tool' | 'tool_version' | 'timezone', warnings: string[]): string | null {
   if (value === undefined) return null;
@@ -142,6 +114,8 @@ export function startIngest(head: Buffer, rest: Readable, opts: IngestOptions): 
   const tally = { hosts: 0, skipped: 0 };
   const feed = hashing(head, rest, (bytes) => opts.onProgress?.(bytes, tally.hosts));
   const cliScannerCfg = scannerConfig(opts.scanners, opts.scanner ?? DEFAULT_SCANNER);
+  // `parse and stage` counts from here: for the ingest command's first file, the driver's loading
+  // and the store's opening are in it.
   const t = timer(opts.source);
   const ctx = { source: opts.source, timezone: cliScannerCfg.timezone, portScope: opts.ports ?? cliScannerCfg.ports };
   const events = parseAhead({ agent: agent.name, encoding, ctx }, feed, opts.parseIn).then((source) => {
@@ -268,62 +242,6 @@ interface OpenScan {
 }
 
 type SummaryBase = Pick<IngestSummary, 'source' | 'scanner' | 'format' | 'scan_id' | 'complete' | 'started_at' | 'host_scope' | 'port_scope' | 'absence' | 'skipped_records'>;
-
-/** The input agent and the text encoding, from the file's head; on a refusal the rest of the file is let go. */
-function readerFor(head: Buffer, rest: Readable, opts: IngestOptions): { agent: InputAgent; encoding: FileEncoding } {
-  try {
-    return { agent: pickAgent(opts.format, head, opts.source), encoding: fileEncoding(head, opts.source) };
-  } catch (err) {
-    rest.destroy(); // it may hold the file's descriptor
-    throw err;
-  }
-}
-
-/** The file on its way to the parser: hashed and counted as it streams. */
-interface Feed {
-  input: PassThrough;
-  /** True when the whole file fitted the read-ahead buffer before the parse took any of it. */
-  small: Promise<boolean>;
-  /** Resolves once the whole file has been read; rejects with the read error. */
-  done: Promise<void>;
-  readError(): unknown;
-  bytes(): number;
-  sha256(): string;
-}
-
-function hashing(head: Buffer, rest: Readable, onProgress: (bytes: number) => void): Feed {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const input = new PassThrough({ highWaterMark: 1 << 20 });
-  let fits!: (small: boolean) => void;
-  const small = new Promise<boolean>((resolve) => (fits = resolve));
-  const done = (async () => {
-    hash.update(head);
-    input.write(Buffer.from(head)); // a copy: the parse worker may be handed it, and the head is the caller's
-    bytes = head.length;
-    for await (const chunk of rest) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-      onProgress(bytes);
-      if (!input.write(chunk)) {
-        fits(false);
-        await new Promise((r) => input.once('drain', r));
-      }
-    }
-    input.end();
-    fits(true);
-  })();
-  let readError: unknown;
-  done.catch((e) => {
-    readError = e;
-    fits(true); // the parse here raises it, as it always has
-    input.destroy(e);
-  });
-  // The parse may not be reading yet (a gzip file can fail while the transaction opens): the error
-  // must not go unhandled. It is raised all the same, by the parse or by `await feed.done`.
-  input.on('error', () => undefined);
-  return { input, small, done, readError: () => readError, bytes: () => bytes, sha256: () => hash.digest('hex') };
-}
 
 // The transaction runs on a connection of our own, so the bulk loader can use the driver directly
 // (prepared statements on SQLite, COPY on PostgreSQL) inside the same transaction.

@@ -9,7 +9,7 @@ import { openInput } from '../input-agents/open-input';
 import { fileEncoding, utf8Input } from '../input-agents/text-encoding';
 import { scannerConfig } from '../common/scanner-config';
 import { type Config } from '../config/config';
-import { DEFAULT_SCANNER } from '../delta-reporter/ingest';
+import { DEFAULT_SCANNER } from '../delta-reporter/scan-file';
 
 export interface Peek {
   /** Scan start (epoch ms) from the file, or null when its head does not say. */

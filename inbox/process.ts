@@ -4,7 +4,8 @@
 // finds its sha256 already stored ('duplicate', nothing changes) and archives it then.
 import type { Db } from '../db/connection';
 import type { Config } from '../config/config';
-import { checkScannerName, ingestStream, type IngestSummary } from '../delta-reporter/ingest';
+import { ingestStream, type IngestSummary } from '../delta-reporter/ingest';
+import { checkScannerName } from '../delta-reporter/scan-file';
 import { openInput } from '../input-agents/open-input';
 import { describeError, PortdeltaError, ScanRejectedError, UnknownFormatError, UsageError } from '../common/errors';
 import { formatNames } from '../input-agents/registry';

@@ -76,7 +76,7 @@ forEachDb('an ingest parsing in a worker thread', (tdb) => {
     }
   });
 
-  test('the ingest command begins the first file before opening the store: a store it cannot open stops that parse, and no thread is left', async () => {
+  test('a store the ingest command cannot open stops the parse it began: no thread is left, the file is untouched, and the next run applies it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pd-early-'));
     try {
       const big = path.join(dir, 'big.xml');
