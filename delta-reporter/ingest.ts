@@ -93,7 +93,6 @@ export async function ingestStream(db: Db, head: Buffer, rest: Readable, opts: I
 export interface StartedIngest {
   readonly opts: IngestOptions;
   readonly agent: InputAgent;
-  readonly rest: Readable;
   readonly feed: Feed;
   readonly events: Promise<{ source: EventSource; ahead: FirstHostAhead<Opening> }>;
   readonly tally: { hosts: number; skipped: number };
@@ -142,7 +141,7 @@ export function startIngest(head: Buffer, rest: Readable, opts: IngestOptions): 
     await p.ahead.read;
     await p.source.primed();
   };
-  return { opts, agent, rest, feed, events, tally, t, primed, abandon };
+  return { opts, agent, feed, events, tally, t, primed, abandon };
 }
 
 /** Stages the started file and applies it in one transaction; a file that fails leaves nothing behind. */
@@ -237,8 +236,6 @@ interface OpenScan {
   seen: SeenHosts;
   /** The scanner's newest applied scan before this one. */
   prev: seenRepo.SeenScan;
-  /** Down hosts that did not time out are staged (the scope is the hosts the file lists). */
-  keepDown: boolean;
 }
 
 type SummaryBase = Pick<IngestSummary, 'source' | 'scanner' | 'format' | 'scan_id' | 'complete' | 'started_at' | 'host_scope' | 'port_scope' | 'absence' | 'skipped_records'>;
@@ -271,14 +268,13 @@ async function openScan(run: Run): Promise<OpenScan> {
     complete: 0, status: 'applying', resolves_names: scope.resolvesNames ? 1 : 0, timezone: fitted(meta.timezone, 'timezone', warnings),
     host_scope_source: scope.hostsSource.slice(0, 200), port_scope_source: scope.portsSource.slice(0, 200), ingested_at: now,
   });
-  const keepDown = keepsDownHosts(scope);
   await createStaging(trx, db.dialect);
   const prev = await seenRepo.scannerSeen(trx, scannerId);
   const seen = await SeenHosts.load(trx, db.dialect, scannerId, opts.skipUnchanged !== false);
   const openFilteredIsOpen = sc.open_filtered === 'open';
   const seed = `v1|${scope.resolvesNames ? 1 : 0}|${openFilteredIsOpen ? 1 : 0}|${sc.max_open_ports}`;
-  const stager = new Stager(db.dialect.stageWriter(run.conn), openFilteredIsOpen, keepDown, seen, seed);
-  run.scan = { scannerName, scannerId, scanId, scope, stager, seen, prev, keepDown };
+  const stager = new Stager(db.dialect.stageWriter(run.conn), openFilteredIsOpen, keepsDownHosts(scope), seen, seed);
+  run.scan = { scannerName, scannerId, scanId, scope, stager, seen, prev };
   return run.scan;
 }
 
@@ -310,8 +306,8 @@ async function take(run: Run, ev: ScanEvent, end: { complete: boolean; ended: bo
     run.tally.hosts++;
     let st = run.scan;
     if (!st) {
+      // Whether down hosts are kept the parse was told already, from the same metadata (first-host.ts).
       st = await openScan(run);
-      events.keepDownHosts(st.keepDown); // from now on the parse leaves out the down hosts the scan has no use for
       events.scanOpen();
     }
     await st.stager.add(ev as HostRecord);
